@@ -1,19 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { acquirePostgres } from './postgres-source';
 import { createTemplateDatabase, dropDatabase } from './template-database';
-
-/** What the global setup hands to every test file (through vitest's `provide`/`inject`). */
-export interface ProvidedPostgres {
-  readonly adminUrl: string;
-  readonly template: string;
-  readonly kind: string;
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    dramacPostgres: ProvidedPostgres;
-  }
-}
+import './provided-context';
 
 /**
  * Vitest global setup: picks one PostgreSQL server for the whole run, prints which, prepares the

@@ -8,6 +8,7 @@ import {
   type PlatformTables,
 } from './platform-factory';
 import { connect, dropDatabase } from './template-database';
+import './provided-context';
 
 /** A fresh database of its own for one test file. */
 export interface TestDatabase {
