@@ -74,3 +74,12 @@ GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
+
+-- Extensions live in their own schema, as on Supabase, which puts it on the search_path.
+CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA extensions;
+GRANT USAGE ON SCHEMA extensions TO PUBLIC;
+DO $$
+BEGIN
+  EXECUTE format('ALTER ROLE %I SET search_path = "$user", public, extensions', current_user);
+END
+$$;

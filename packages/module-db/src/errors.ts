@@ -1,0 +1,168 @@
+/**
+ * Errors of @dramac/module-db. Branch on `code`, never on `message`: codes are stable, messages
+ * are for people.
+ */
+
+/** Every stable error code this package throws. */
+export type ModuleDbErrorCode =
+  | 'DEFINITION_INVALID'
+  | 'PROVISIONING_FAILED'
+  | 'ACCESS_DENIED'
+  | 'NOT_FOUND'
+  | 'CONFLICT';
+
+const BRAND = Symbol.for('dramac.module-db.error');
+
+/** Options shared by every error of this package. */
+export interface ModuleDbErrorOptions {
+  /** The underlying error (ES2022 `cause`). */
+  readonly cause?: unknown;
+}
+
+/**
+ * Base class of every error thrown by @dramac/module-db.
+ *
+ * @example
+ * try { await validateModuleDefinition(input); }
+ * catch (e) { if (isModuleDbError(e) && e.code === 'DEFINITION_INVALID') console.log(e.issues); }
+ */
+export class ModuleDbError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ModuleDbErrorCode;
+  readonly [BRAND] = true;
+
+  constructor(code: ModuleDbErrorCode, message: string, options: ModuleDbErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ModuleDbError';
+    this.code = code;
+  }
+
+  /** A plain-object form for logs and HTTP responses. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** One problem found in a module definition. */
+export interface DefinitionIssue {
+  /** Where, as a path string: `tables[2].columns[0].type`. */
+  readonly path: string;
+  /** Stable sub-code, e.g. `invalid_type`, `duplicate_name`, `expression_not_allowed`. */
+  readonly code: string;
+  /** What is wrong, for people. */
+  readonly message: string;
+}
+
+/**
+ * A module definition failed validation. `issues` lists every problem found, each with its path.
+ *
+ * @example
+ * e.issues // [{ path: 'tables[0].columns[1].type', code: 'type_not_allowed', message: '...' }]
+ */
+export class DefinitionValidationError extends ModuleDbError {
+  /** Every problem found, not only the first. */
+  readonly issues: readonly DefinitionIssue[];
+
+  constructor(issues: readonly DefinitionIssue[], options: ModuleDbErrorOptions = {}) {
+    const head = issues
+      .slice(0, 5)
+      .map((i) => `${i.path || '(root)'}: ${i.message}`)
+      .join('; ');
+    const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+    super('DEFINITION_INVALID', `Invalid module definition: ${head}${more}`, options);
+    this.name = 'DefinitionValidationError';
+    this.issues = Object.freeze([...issues]);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), issues: this.issues };
+  }
+}
+
+/** Details PostgreSQL reported for a failed statement. */
+export interface PostgresErrorDetails {
+  readonly sqlstate?: string;
+  readonly detail?: string;
+  readonly hint?: string;
+  /** The statement that failed (compiled SQL). */
+  readonly statement?: string;
+  /** Index of the failed statement in the plan. */
+  readonly statementIndex?: number;
+}
+
+/** Applying a plan (or another database operation) failed; nothing was left half-done. */
+export class ProvisioningError extends ModuleDbError {
+  readonly sqlstate: string | undefined;
+  readonly detail: string | undefined;
+  readonly hint: string | undefined;
+  readonly statement: string | undefined;
+  readonly statementIndex: number | undefined;
+
+  constructor(
+    message: string,
+    details: PostgresErrorDetails = {},
+    options: ModuleDbErrorOptions = {},
+  ) {
+    super('PROVISIONING_FAILED', message, options);
+    this.name = 'ProvisioningError';
+    this.sqlstate = details.sqlstate;
+    this.detail = details.detail;
+    this.hint = details.hint;
+    this.statement = details.statement;
+    this.statementIndex = details.statementIndex;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      sqlstate: this.sqlstate,
+      detail: this.detail,
+      hint: this.hint,
+      statement: this.statement,
+      statementIndex: this.statementIndex,
+    };
+  }
+}
+
+/** The database refused access (SQLSTATE 42501) or the caller may not do this. */
+export class AccessDeniedError extends ModuleDbError {
+  readonly sqlstate: string | undefined;
+  constructor(message: string, sqlstate?: string, options: ModuleDbErrorOptions = {}) {
+    super('ACCESS_DENIED', message, options);
+    this.name = 'AccessDeniedError';
+    this.sqlstate = sqlstate;
+  }
+}
+
+/** A module, table or row that was asked for does not exist. */
+export class NotFoundError extends ModuleDbError {
+  constructor(message: string, options: ModuleDbErrorOptions = {}) {
+    super('NOT_FOUND', message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The request conflicts with what exists (a short-id collision, a newer version installed). */
+export class ConflictError extends ModuleDbError {
+  constructor(message: string, options: ModuleDbErrorOptions = {}) {
+    super('CONFLICT', message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/**
+ * True for any error of this package, even from another installed copy of it (checks a global
+ * symbol brand, not only `instanceof`).
+ */
+export function isModuleDbError(error: unknown): error is ModuleDbError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[BRAND] === true
+  );
+}
+
+/** True for a {@link DefinitionValidationError}, from any copy of this package. */
+export function isDefinitionValidationError(error: unknown): error is DefinitionValidationError {
+  return isModuleDbError(error) && error.code === 'DEFINITION_INVALID';
+}

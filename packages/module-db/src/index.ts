@@ -1,0 +1,88 @@
+// The public surface of @dramac/module-db: explicit export lines only.
+
+export type { ColumnDefinition } from './definition/column-definition';
+// Definitions
+export { ColumnDefinitionSchema } from './definition/column-definition';
+export type { DeepReadonly } from './definition/deep-freeze';
+export type { ModuleDefinitionInput } from './definition/define-module';
+export { defineModule } from './definition/define-module';
+export type { ForeignKeyDefinition } from './definition/foreign-key-definition';
+export {
+  FOREIGN_KEY_ACTIONS,
+  ForeignKeyDefinitionSchema,
+} from './definition/foreign-key-definition';
+export type { IndexDefinition } from './definition/index-definition';
+export { INDEX_METHODS, IndexDefinitionSchema } from './definition/index-definition';
+export { defaultStrategyFor, resolveStrategy } from './definition/isolation-strategy';
+export type { JsonValue } from './definition/json-value';
+export type { ModuleDatabaseConfig } from './definition/module-database-config';
+export {
+  ISOLATION_STRATEGIES,
+  MODULE_TYPES,
+  ModuleDatabaseConfigSchema,
+  SEMVER_PATTERN,
+} from './definition/module-database-config';
+export type { RlsPolicyDefinition } from './definition/rls-policy-definition';
+export { POLICY_ACTIONS, RlsPolicyDefinitionSchema } from './definition/rls-policy-definition';
+export type {
+  AnyModuleDefinition,
+  ColumnTypeToTs,
+  Insert,
+  Row,
+  TableNames,
+  TableOf,
+  Update,
+} from './definition/row-types';
+export type { TableDefinition } from './definition/table-definition';
+export { TableDefinitionSchema } from './definition/table-definition';
+export { PLATFORM_FOREIGN_KEY_TARGETS } from './definition/validate-foreign-keys';
+export type { SafeValidateResult } from './definition/validate-module-definition';
+export {
+  safeValidateModuleDefinition,
+  validateModuleDefinition,
+} from './definition/validate-module-definition';
+export type {
+  ForeignKeyAction,
+  ForeignKeyTarget,
+  IsolationStrategy,
+  ModuleType,
+  PolicyAction,
+  ValidatedCheck,
+  ValidatedColumn,
+  ValidatedForeignKey,
+  ValidatedIndex,
+  ValidatedModuleDefinition,
+  ValidatedPolicy,
+  ValidatedTable,
+} from './definition/validated-definition';
+export type {
+  DefinitionIssue,
+  ModuleDbErrorCode,
+  ModuleDbErrorOptions,
+  PostgresErrorDetails,
+} from './errors';
+// Errors
+export {
+  AccessDeniedError,
+  ConflictError,
+  DefinitionValidationError,
+  isDefinitionValidationError,
+  isModuleDbError,
+  ModuleDbError,
+  NotFoundError,
+  ProvisioningError,
+} from './errors';
+// Plan
+export type { ModulePlan } from './plan/module-plan';
+export { planModuleDatabase, SITE_POLICY_NAME } from './plan/plan-module-database';
+export type { PlanOptions } from './plan/plan-options';
+export { DEFAULT_REVOKE_FROM } from './plan/plan-options';
+export type { PlannedStatement, PlanStepKind } from './plan/planned-statement';
+export { renderPlan } from './plan/render-plan';
+export type { MigratePlatformResult, PlatformMigration } from './platform/platform-migrations';
+// Platform
+export { migratePlatform, PLATFORM_MIGRATIONS } from './platform/platform-migrations';
+export type { AllowedBaseType, ColumnType } from './sql/column-type';
+// SQL types and expressions (validated through the PostgreSQL parser)
+export { ALLOWED_BASE_TYPES, formatColumnType } from './sql/column-type';
+export type { CompiledExpression, ExpressionContext } from './sql/sql-expression';

@@ -1,0 +1,63 @@
+import { type Kysely, sql } from 'kysely';
+import { MIGRATION_0001_POLICY_HELPERS } from './migration-0001-policy-helpers';
+
+/** One versioned platform migration. */
+export interface PlatformMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Every platform migration, in order. Append only: applied migrations never change. */
+export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'policy_helpers_installations_module_data',
+    sql: MIGRATION_0001_POLICY_HELPERS,
+  },
+]);
+
+/** What {@link migratePlatform} did. */
+export interface MigratePlatformResult {
+  /** Versions applied by this call (empty when the database was up to date). */
+  readonly applied: readonly number[];
+  /** The version the database is at now. */
+  readonly version: number;
+}
+
+/**
+ * Brings the platform objects (policy helpers, installations, `module_data`, ...) to the newest
+ * version. Idempotent and safe to run concurrently: it runs in one transaction under an advisory
+ * lock, and applies only the migrations the database has not recorded.
+ *
+ * @example
+ * await migratePlatform(db); // { applied: [1], version: 1 }, then { applied: [], version: 1 }
+ * @throws the PostgreSQL error of a failed migration; nothing of it stays applied.
+ */
+export async function migratePlatform(db: Kysely<any>): Promise<MigratePlatformResult> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('dramac.platform_migrations'))`.execute(trx);
+    await sql`create table if not exists public.dramac_platform_migrations (
+      version integer primary key,
+      name text not null,
+      applied_at timestamptz not null default now()
+    )`.execute(trx);
+    await sql`revoke all on public.dramac_platform_migrations from public`.execute(trx);
+    const { rows } = await sql<{
+      version: number;
+    }>`select version from public.dramac_platform_migrations`.execute(trx);
+    const done = new Set(rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const migration of PLATFORM_MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      // Checked-in SQL (never input); multi-statement scripts run through the simple protocol.
+      await sql.raw(migration.sql).execute(trx);
+      await sql`insert into public.dramac_platform_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(
+        trx,
+      );
+      applied.push(migration.version);
+    }
+    const version = Math.max(0, ...done, ...applied);
+    return { applied, version };
+  });
+}
