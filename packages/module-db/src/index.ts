@@ -82,6 +82,12 @@ export { renderPlan } from './plan/render-plan';
 export type { MigratePlatformResult, PlatformMigration } from './platform/platform-migrations';
 // Platform
 export { migratePlatform, PLATFORM_MIGRATIONS } from './platform/platform-migrations';
+export type { ApplyOptions, ApplyResult } from './provision/apply-module-plan';
+// Provisioning
+export { applyModulePlan } from './provision/apply-module-plan';
+export { definitionChecksum } from './provision/definition-checksum';
+export type { ProvisionOptions, ProvisionResult } from './provision/provision-module-database';
+export { provisionModuleDatabase } from './provision/provision-module-database';
 export type { AllowedBaseType, ColumnType } from './sql/column-type';
 // SQL types and expressions (validated through the PostgreSQL parser)
 export { ALLOWED_BASE_TYPES, formatColumnType } from './sql/column-type';

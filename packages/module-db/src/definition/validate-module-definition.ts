@@ -25,6 +25,7 @@ import type {
   ValidatedModuleDefinition,
   ValidatedTable,
 } from './validated-definition';
+import { markValidated } from './validated-marker';
 import { zodIssuesToDefinitionIssues } from './zod-issues';
 
 /**
@@ -166,15 +167,17 @@ export async function validateModuleDefinition(input: unknown): Promise<Validate
     policies: table.policies,
     hasUpdatedAt: table.hasUpdatedAt,
   }));
-  return deepFreeze({
-    moduleId,
-    shortId,
-    moduleType: parsed.data.moduleType,
-    version: parsed.data.version,
-    strategy,
-    tables,
-    source: parsed.data,
-  });
+  return markValidated(
+    deepFreeze({
+      moduleId,
+      shortId,
+      moduleType: parsed.data.moduleType,
+      version: parsed.data.version,
+      strategy,
+      tables,
+      source: parsed.data,
+    }),
+  );
 }
 
 /**

@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { MIGRATION_0001_POLICY_HELPERS } from './migration-0001-policy-helpers';
+import { MIGRATION_0002_REGISTRY } from './migration-0002-registry';
+import { MIGRATION_0003_APPLY_PLAN } from './migration-0003-apply-plan';
 
 /** One versioned platform migration. */
 export interface PlatformMigration {
@@ -15,6 +17,8 @@ export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
     name: 'policy_helpers_installations_module_data',
     sql: MIGRATION_0001_POLICY_HELPERS,
   },
+  { version: 2, name: 'registry_events_versions_provisioner', sql: MIGRATION_0002_REGISTRY },
+  { version: 3, name: 'apply_module_plan', sql: MIGRATION_0003_APPLY_PLAN },
 ]);
 
 /** What {@link migratePlatform} did. */

@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import { validateModuleDefinition } from '../definition/validate-module-definition';
+import type { IsolationStrategy } from '../definition/validated-definition';
+import { isValidatedDefinition } from '../definition/validated-marker';
+import { planModuleDatabase } from '../plan/plan-module-database';
+import type { PlanOptions } from '../plan/plan-options';
+import { type ApplyOptions, applyModulePlan } from './apply-module-plan';
+
+/** Options of {@link provisionModuleDatabase}. */
+export interface ProvisionOptions extends ApplyOptions, PlanOptions {}
+
+/**
+ * The seed's `ProvisionResult`, plus what changed. Failures throw typed errors instead of
+ * returning `success: false`, so `success` is always true here.
+ */
+export interface ProvisionResult {
+  readonly success: true;
+  /** `created`: the plan ran; `unchanged`: this exact definition was already installed, no DDL ran. */
+  readonly status: 'created' | 'unchanged';
+  readonly moduleId: string;
+  readonly shortId: string;
+  /** The module schema (`schema` strategy) or `public`. */
+  readonly schemaName: string;
+  readonly strategy: IsolationStrategy;
+  readonly role: string;
+  /** Physical tables, `schema.table`. */
+  readonly tables: readonly string[];
+  readonly version: string;
+  readonly statementsApplied: number;
+}
+
+/**
+ * Provisions a module's database: validates the definition, plans it, and applies the plan in one
+ * transaction under a per-module advisory lock with a `lock_timeout`. Re-applying the same
+ * definition runs no DDL and reports `unchanged`; a failure leaves nothing behind (no schema,
+ * table, role, grant or registry row).
+ *
+ * @example
+ * const result = await provisionModuleDatabase(db, crm, { actor: 'platform' });
+ * result.status; // 'created', then 'unchanged' on the next call
+ * @throws DefinitionValidationError for a bad definition (nothing runs); ConflictError on a
+ * short-id collision or a different installed definition; ProvisioningError when PostgreSQL
+ * refuses a statement.
+ */
+export async function provisionModuleDatabase(
+  db: Kysely<any>,
+  definition: unknown,
+  options: ProvisionOptions = {},
+): Promise<ProvisionResult> {
+  const validated = isValidatedDefinition(definition)
+    ? definition
+    : await validateModuleDefinition(definition);
+  const plan = planModuleDatabase(validated, options);
+  const result = await applyModulePlan(db, plan, validated, options);
+  return Object.freeze({
+    success: true,
+    status: result.status,
+    moduleId: plan.moduleId,
+    shortId: plan.shortId,
+    schemaName: plan.schema,
+    strategy: plan.strategy,
+    role: plan.role,
+    tables: plan.tables,
+    version: plan.version,
+    statementsApplied: result.statementsApplied,
+  });
+}
