@@ -9,7 +9,11 @@ export type ModuleDbErrorCode =
   | 'PROVISIONING_FAILED'
   | 'ACCESS_DENIED'
   | 'NOT_FOUND'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'INVALID_QUERY'
+  | 'CONSTRAINT_VIOLATION'
+  | 'NOT_SUPPORTED'
+  | 'DATABASE_ERROR';
 
 const BRAND = Symbol.for('dramac.module-db.error');
 
@@ -132,6 +136,72 @@ export class AccessDeniedError extends ModuleDbError {
     this.name = 'AccessDeniedError';
     this.sqlstate = sqlstate;
   }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), sqlstate: this.sqlstate };
+  }
+}
+
+/**
+ * A data-API call named an unknown table or column, an unknown operator, or a value of the wrong
+ * type. Thrown before any SQL is sent.
+ */
+export class QueryValidationError extends ModuleDbError {
+  /** Where in the call: `where.lead_score.gte`, `select[1]`, `data[0].email`. */
+  readonly path: string;
+  constructor(message: string, path: string, options: ModuleDbErrorOptions = {}) {
+    super('INVALID_QUERY', message, options);
+    this.name = 'QueryValidationError';
+    this.path = path;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), path: this.path };
+  }
+}
+
+/** A row broke a constraint: foreign key (23503), check (23514) or not-null (23502). */
+export class ConstraintViolationError extends ModuleDbError {
+  readonly sqlstate: string | undefined;
+  /** The constraint's name when the database reported it. */
+  readonly constraint: string | undefined;
+  constructor(
+    message: string,
+    sqlstate?: string,
+    constraint?: string,
+    options: ModuleDbErrorOptions = {},
+  ) {
+    super('CONSTRAINT_VIOLATION', message, options);
+    this.name = 'ConstraintViolationError';
+    this.sqlstate = sqlstate;
+    this.constraint = constraint;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), sqlstate: this.sqlstate, constraint: this.constraint };
+  }
+}
+
+/** Any other database error, with its SQLSTATE kept. */
+export class DatabaseError extends ModuleDbError {
+  readonly sqlstate: string | undefined;
+  constructor(message: string, sqlstate?: string, options: ModuleDbErrorOptions = {}) {
+    super('DATABASE_ERROR', message, options);
+    this.name = 'DatabaseError';
+    this.sqlstate = sqlstate;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), sqlstate: this.sqlstate };
+  }
+}
+
+/** The transport cannot do this (e.g. client-side transactions over PostgREST). */
+export class NotSupportedError extends ModuleDbError {
+  constructor(message: string, options: ModuleDbErrorOptions = {}) {
+    super('NOT_SUPPORTED', message, options);
+    this.name = 'NotSupportedError';
+  }
 }
 
 /** A module, table or row that was asked for does not exist. */
@@ -142,11 +212,20 @@ export class NotFoundError extends ModuleDbError {
   }
 }
 
-/** The request conflicts with what exists (a short-id collision, a newer version installed). */
+/**
+ * The request conflicts with what exists: a short-id collision, another installed definition, or
+ * a unique violation (SQLSTATE 23505).
+ */
 export class ConflictError extends ModuleDbError {
-  constructor(message: string, options: ModuleDbErrorOptions = {}) {
+  readonly sqlstate: string | undefined;
+  constructor(message: string, options: ModuleDbErrorOptions & { sqlstate?: string } = {}) {
     super('CONFLICT', message, options);
     this.name = 'ConflictError';
+    this.sqlstate = options.sqlstate;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), sqlstate: this.sqlstate };
   }
 }
 

@@ -1,5 +1,25 @@
 // The public surface of @dramac/module-db: explicit export lines only.
 
+// Data access (also on the browser-safe `@dramac/module-db/client` and `/postgres` subpaths)
+export type {
+  DataRow,
+  DataTransport,
+  Filter,
+  FilterOperator,
+  OrderBy,
+  RequestContext,
+  SelectQuery,
+  TableTarget,
+} from './access/data-transport';
+export type {
+  FindOptions,
+  ModuleDataClient,
+  ModuleDataClientOptions,
+} from './access/module-data-client';
+export { createModuleDataClient, MAX_LIMIT } from './access/module-data-client';
+export type { ModuleDefinitionLike } from './access/module-metadata';
+export { createPostgresTransport } from './access/postgres-transport';
+export type { WhereInput, WhereOperators, WhereScalar, WhereValue } from './access/where-input';
 export type { ColumnDefinition } from './definition/column-definition';
 // Definitions
 export { ColumnDefinitionSchema } from './definition/column-definition';
@@ -65,12 +85,16 @@ export type {
 export {
   AccessDeniedError,
   ConflictError,
+  ConstraintViolationError,
+  DatabaseError,
   DefinitionValidationError,
   isDefinitionValidationError,
   isModuleDbError,
   ModuleDbError,
   NotFoundError,
+  NotSupportedError,
   ProvisioningError,
+  QueryValidationError,
 } from './errors';
 // Plan
 export type { ModulePlan } from './plan/module-plan';

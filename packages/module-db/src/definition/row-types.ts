@@ -64,13 +64,17 @@ type StringBase =
   | 'inet'
   | 'cidr'
   | 'macaddr'
+  | 'bytea';
+/**
+ * Base types read as JavaScript numbers. `bigint` and `numeric` too: PostgREST returns them as
+ * JSON numbers and the Postgres transport returns rows the same way, so values beyond 2^53 (or 15
+ * significant digits) lose precision on both; keep such values in text or integer-cent columns.
+ */
+type NumberBase =
   | 'bigint'
   | 'int8'
   | 'numeric'
   | 'decimal'
-  | 'bytea';
-/** Base types read as JavaScript numbers (no precision lost). */
-type NumberBase =
   | 'integer'
   | 'int'
   | 'int4'
@@ -100,17 +104,18 @@ type NormalizedToTs<S extends string> = S extends `${infer E}[]`
  * (node-postgres and PostgREST) return it.
  *
  * - `text`, `varchar(n)`, `citext`, `uuid`, `inet` → `string`.
- * - `bigint` and `numeric(p,s)` → `string`: a JavaScript number would silently lose precision.
+ * - `bigint` and `numeric(p,s)` → `number`, as PostgREST returns them (JSON numbers); past 2^53
+ *   or 15 significant digits precision is lost, so keep such values in text or integer cents.
  * - `date`, `time`, `timestamp`, `timestamptz`, `interval` → `string` (ISO 8601 text): PostgREST
- *   returns JSON text, and the Postgres transport is configured to return the same strings, so
- *   one module's code behaves the same on both.
+ *   returns JSON text, and the Postgres transport returns rows through `to_jsonb` too, so one
+ *   module's code sees the same values on both.
  * - `integer`, `smallint`, `real`, `double precision` → `number`; `boolean` → `boolean`.
  * - `json`, `jsonb` → {@link JsonValue}; `bytea` → `string` (`\x` hex).
  * - `X[]` → an array of `X`'s type; any other type → `unknown`.
  *
  * @example
  * ```ts
- * type Price = ColumnTypeToTs<'numeric(10,2)'>; // string
+ * type Price = ColumnTypeToTs<'numeric(10,2)'>; // number
  * type Tags = ColumnTypeToTs<'text[]'>; // string[]
  * ```
  *

@@ -72,6 +72,16 @@ BEGIN
   EXECUTE format('GRANT CREATE ON DATABASE %I TO dramac_provisioner', current_database());
   -- The migration's user administers module objects (uninstall, stats) through this role.
   EXECUTE format('GRANT dramac_provisioner TO %I', current_user);
+  -- Every module role is granted to dramac_data_api when provisioned, so members of it (the
+  -- platform's server user, PostgREST's authenticator) may switch to a module role for one
+  -- transaction. NOINHERIT: it holds no module privileges itself.
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dramac_data_api') THEN
+    CREATE ROLE dramac_data_api NOLOGIN NOINHERIT;
+  END IF;
+  EXECUTE format('GRANT dramac_data_api TO %I', current_user);
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticator') THEN
+    GRANT dramac_data_api TO authenticator;
+  END IF;
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'auth') THEN
     GRANT USAGE ON SCHEMA auth TO dramac_provisioner WITH GRANT OPTION;
     GRANT REFERENCES ON auth.users TO dramac_provisioner;

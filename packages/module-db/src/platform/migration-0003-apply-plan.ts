@@ -232,6 +232,11 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the plan created relations it does not list';
   END IF;
 
+  -- The data API (the platform's server user, PostgREST's authenticator) may act as the module.
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
+    EXECUTE format('GRANT %I TO dramac_data_api', v_role);
+  END IF;
+
   -- 6. The registry, in the same transaction as the DDL.
   v_names := ARRAY(SELECT split_part(t, '.', 2) FROM unnest(v_tables) t);
   IF v_strategy = 'prefix' THEN

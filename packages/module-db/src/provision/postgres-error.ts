@@ -26,8 +26,7 @@ export function toModuleDbError(error: unknown, context: string): ModuleDbError 
   const detail = parseDetail(pg.detail);
   const message = `${context}: ${pg.message ?? String(error)}`;
   if (pg.code === 'DM002' || pg.code === 'DM003') {
-    const conflict = new ConflictError(message, { cause: error });
-    return Object.assign(conflict, { sqlstate: pg.code, details: detail });
+    return new ConflictError(message, { cause: error, sqlstate: pg.code });
   }
   return new ProvisioningError(
     message,

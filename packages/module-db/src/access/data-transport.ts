@@ -1,0 +1,103 @@
+/**
+ * The contract between the data client and a transport (Postgres over Kysely, or Supabase over
+ * supabase-js). Browser-safe: types only. The client validates everything before a transport
+ * sees it, so a transport receives only known tables, known columns, allowed operators, and the
+ * site filter already added.
+ */
+
+/** Comparison operators the data API supports (the seed's, plus `in` and `is`). */
+export type FilterOperator =
+  | 'eq'
+  | 'neq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
+  | 'like'
+  | 'ilike'
+  | 'in'
+  | 'is';
+
+/** One validated filter: `column op value`, ANDed with the others. */
+export interface Filter {
+  readonly column: string;
+  readonly op: FilterOperator;
+  /** For `in`: a non-empty array. For `is`: `null`, `true` or `false`. */
+  readonly value: unknown;
+}
+
+/** One validated sort key. */
+export interface OrderBy {
+  readonly column: string;
+  readonly ascending: boolean;
+}
+
+/** Where a module table physically lives. */
+export interface TableTarget {
+  /** The schema: `mod_<id>` or `public`. */
+  readonly schema: string;
+  /** The physical table name: `<table>` or `mod_<id>_<table>`. */
+  readonly table: string;
+  /** The name the module declared. */
+  readonly name: string;
+  /**
+   * Canonical declared type of every column (`jsonb`, `text[]`, `numeric(12,2)`...), so a transport
+   * can encode values (JSON columns are sent as JSON text by the Postgres transport).
+   */
+  readonly columnTypes: Readonly<Record<string, string>>;
+}
+
+/** Who is asking, for which module and site: what a transport sets for the database. */
+export interface RequestContext {
+  readonly moduleId: string;
+  readonly shortId: string;
+  readonly siteId: string;
+  readonly userId: string | undefined;
+  /** The module's PostgreSQL role (`modrole_<id>`): every statement runs as it. */
+  readonly role: string;
+  /** The request claims, as PostgREST sets `request.jwt.claims`: `sub`, `role`, `site_id`. */
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/** A validated read. */
+export interface SelectQuery {
+  /** Columns to return; all when absent. */
+  readonly columns?: readonly string[];
+  readonly filters: readonly Filter[];
+  readonly orderBy?: readonly OrderBy[];
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+/** A row as the database returns it. */
+export type DataRow = Record<string, unknown>;
+
+/**
+ * What a transport implements. Errors are thrown as they come from the database or the HTTP API
+ * (with their `code`, the SQLSTATE where there is one); the data client maps them to typed errors.
+ */
+export interface DataTransport {
+  /** A short name for messages and conformance reports, e.g. `postgres`, `supabase`. */
+  readonly name: string;
+  select(context: RequestContext, target: TableTarget, query: SelectQuery): Promise<DataRow[]>;
+  /** `count(*)` of the rows the filters match (never fetches them). */
+  count(context: RequestContext, target: TableTarget, filters: readonly Filter[]): Promise<number>;
+  insert(
+    context: RequestContext,
+    target: TableTarget,
+    rows: readonly DataRow[],
+  ): Promise<DataRow[]>;
+  update(
+    context: RequestContext,
+    target: TableTarget,
+    filters: readonly Filter[],
+    patch: DataRow,
+  ): Promise<DataRow[]>;
+  /** Deletes what the filters match and returns how many rows went. */
+  delete(context: RequestContext, target: TableTarget, filters: readonly Filter[]): Promise<number>;
+  /**
+   * Runs `fn` in one database transaction with the context set once; the transport handed to
+   * `fn` runs its operations inside it. Transports without transactions throw a typed error.
+   */
+  transaction<T>(context: RequestContext, fn: (transport: DataTransport) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,300 @@
+import { isModuleId } from '@dramac/module-naming';
+import { AccessDeniedError, QueryValidationError } from '../errors';
+import { checkColumnValue } from './column-kind';
+import type { DataRow, DataTransport, Filter, OrderBy, RequestContext } from './data-transport';
+import { mapDatabaseError } from './map-database-error';
+import {
+  buildModuleMetadata,
+  type ModuleDefinitionLike,
+  type ModuleMetadata,
+  type TableMetadata,
+} from './module-metadata';
+import { parseWhere, requireColumn, type WhereInput } from './where-input';
+
+/** Reading options, as the seed's `find`. */
+export interface FindOptions {
+  readonly where?: WhereInput;
+  readonly select?: readonly string[];
+  readonly orderBy?:
+    | { readonly column: string; readonly ascending?: boolean }
+    | readonly { readonly column: string; readonly ascending?: boolean }[];
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+/** The largest page one call may ask for. */
+export const MAX_LIMIT = 10_000;
+
+/**
+ * Data access for one module on one site. Every call is validated against the module's definition
+ * before anything is sent, runs as the module's role with the request's claims, and is filtered
+ * to the context's site (by PostgreSQL's row-level security, and explicitly).
+ */
+export interface ModuleDataClient {
+  readonly context: RequestContext;
+  /** Rows of `table` matching `options.where`. */
+  select(table: string, options?: FindOptions): Promise<DataRow[]>;
+  /** `count(*)` of matching rows; never fetches them. */
+  count(table: string, where?: WhereInput): Promise<number>;
+  /** Inserts rows; `site_id` is stamped from the context, never taken from the record. */
+  insert(table: string, data: DataRow | readonly DataRow[]): Promise<DataRow[]>;
+  /** Updates matching rows and returns them; an empty `where` is refused. */
+  update(table: string, data: DataRow, where: WhereInput): Promise<DataRow[]>;
+  /** Deletes matching rows and returns how many; an empty `where` is refused. */
+  delete(table: string, where: WhereInput): Promise<number>;
+  /** Runs `fn` in one database transaction (transports that have them). */
+  transaction<T>(fn: (client: ModuleDataClient) => Promise<T>): Promise<T>;
+  /** The module's schema (`mod_<id>`), or `public` for prefixed tables. */
+  getSchemaName(): string;
+  /** The physical, schema-qualified name of a declared table. */
+  getTableName(table: string): string;
+  /** The primary-key column of a declared table. */
+  getPrimaryKey(table: string): string;
+}
+
+/** Options of {@link createModuleDataClient}. */
+export interface ModuleDataClientOptions {
+  /** The module's definition (a `defineModule(...)` result). */
+  readonly definition: ModuleDefinitionLike;
+  readonly siteId: string;
+  readonly userId?: string;
+  readonly transport: DataTransport;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Creates the data client for one module and one site (the seed's `createModuleDataClient`, with
+ * the connection passed in as a transport instead of a global).
+ *
+ * @example
+ * const client = createModuleDataClient({ definition: crm, siteId, userId, transport: createPostgresTransport(db) });
+ * await client.insert('contacts', { first_name: 'Ada', last_name: 'Lovelace' });
+ * @throws QueryValidationError (`INVALID_QUERY`) for a bad site or user id, or, from its methods,
+ * for unknown tables, columns, operators and wrong values, before any SQL is sent;
+ * AccessDeniedError when a record or filter names another site or PostgreSQL answers 42501;
+ * ConflictError (23505), ConstraintViolationError (23503, 23514, 23502), DatabaseError.
+ */
+export function createModuleDataClient(options: ModuleDataClientOptions): ModuleDataClient {
+  const metadata = buildModuleMetadata(options.definition);
+  if (!isModuleId(options.siteId))
+    throw new QueryValidationError('siteId must be a UUID', 'siteId');
+  if (options.userId !== undefined && !isModuleId(options.userId)) {
+    throw new QueryValidationError('userId must be a UUID', 'userId');
+  }
+  const siteId = options.siteId.toLowerCase();
+  const userId = options.userId?.toLowerCase();
+  const context: RequestContext = Object.freeze({
+    moduleId: metadata.moduleId,
+    shortId: metadata.shortId,
+    siteId,
+    userId,
+    role: metadata.role,
+    claims: Object.freeze({
+      role: metadata.role,
+      site_id: siteId,
+      ...(userId ? { sub: userId } : {}),
+    }),
+  });
+  return makeClient(metadata, context, options.transport);
+}
+
+function makeClient(
+  metadata: ModuleMetadata,
+  context: RequestContext,
+  transport: DataTransport,
+): ModuleDataClient {
+  const table = (name: unknown): TableMetadata => {
+    const found = typeof name === 'string' ? metadata.tables.get(name) : undefined;
+    if (!found) {
+      throw new QueryValidationError(
+        `unknown table ${JSON.stringify(name)} in module ${metadata.moduleId}`,
+        'table',
+      );
+    }
+    return found;
+  };
+
+  // The site filter comes from the context; a filter that names another site is an error.
+  const scoped = (meta: TableMetadata, where: unknown, path: string): Filter[] => {
+    const filters = parseWhere(meta, where, path);
+    for (const f of filters) {
+      if (f.column !== 'site_id') continue;
+      const same =
+        (f.op === 'eq' && String(f.value).toLowerCase() === context.siteId) ||
+        (f.op === 'in' &&
+          Array.isArray(f.value) &&
+          f.value.every((v) => String(v).toLowerCase() === context.siteId));
+      if (!same)
+        throw new AccessDeniedError(`${path}.site_id names another site than the request's`);
+    }
+    return [
+      ...filters.filter((f) => f.column !== 'site_id'),
+      { column: 'site_id', op: 'eq', value: context.siteId },
+    ];
+  };
+
+  const requireWhere = (where: unknown, path: string) => {
+    if (!isPlainObject(where) || Object.values(where).every((v) => v === undefined)) {
+      throw new QueryValidationError(
+        `${path} needs at least one condition (refusing to touch every row)`,
+        path,
+      );
+    }
+  };
+
+  const record = (
+    meta: TableMetadata,
+    data: unknown,
+    path: string,
+    forInsert: boolean,
+  ): DataRow => {
+    if (!isPlainObject(data)) throw new QueryValidationError('expected a plain object', path);
+    const out: DataRow = {};
+    for (const [column, value] of Object.entries(data)) {
+      if (value === undefined) continue;
+      const col = requireColumn(meta, column, `${path}.${column}`);
+      if (column === 'site_id') {
+        if (typeof value !== 'string' || value.toLowerCase() !== context.siteId) {
+          throw new AccessDeniedError(
+            `${path}.site_id names another site than the request's; nothing was written`,
+          );
+        }
+        continue;
+      }
+      if (value === null) {
+        if (!col.nullable)
+          throw new QueryValidationError(`${column} cannot be null`, `${path}.${column}`);
+        out[column] = null;
+        continue;
+      }
+      const reason = checkColumnValue(col.kind, value);
+      if (reason)
+        throw new QueryValidationError(
+          `invalid value for ${column}: ${reason}`,
+          `${path}.${column}`,
+        );
+      out[column] = value;
+    }
+    if (forInsert) {
+      for (const col of meta.columns.values()) {
+        if (col.name === 'site_id' || col.nullable || col.hasDefault || col.name in out) continue;
+        if (col.name === meta.primaryKey && col.kind.kind === 'uuid' && col.hasDefault) continue;
+        throw new QueryValidationError(`${col.name} is required`, `${path}.${col.name}`);
+      }
+      out.site_id = context.siteId;
+    } else if (Object.keys(out).length === 0) {
+      throw new QueryValidationError('nothing to update', path);
+    }
+    return out;
+  };
+
+  const run = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      throw mapDatabaseError(error, operation);
+    }
+  };
+
+  const client: ModuleDataClient = {
+    context,
+    async select(name, input = {}) {
+      const meta = table(name);
+      if (!isPlainObject(input)) {
+        throw new QueryValidationError('options must be a plain object', 'options');
+      }
+      const options: FindOptions = input;
+      if (
+        options.select !== undefined &&
+        (!Array.isArray(options.select) || options.select.length === 0)
+      ) {
+        throw new QueryValidationError('select must be a non-empty array of columns', 'select');
+      }
+      const columns = options.select?.map((c, i) => requireColumn(meta, c, `select[${i}]`).name);
+      const orders =
+        options.orderBy === undefined
+          ? []
+          : Array.isArray(options.orderBy)
+            ? options.orderBy
+            : [options.orderBy];
+      const orderBy: OrderBy[] = orders.map((o: unknown, i) => {
+        if (!isPlainObject(o))
+          throw new QueryValidationError(
+            'orderBy entries are { column, ascending? }',
+            `orderBy[${i}]`,
+          );
+        const col = requireColumn(meta, o.column, `orderBy[${i}].column`);
+        if (o.ascending !== undefined && typeof o.ascending !== 'boolean') {
+          throw new QueryValidationError('ascending must be a boolean', `orderBy[${i}].ascending`);
+        }
+        return { column: col.name, ascending: o.ascending !== false };
+      });
+      for (const key of ['limit', 'offset'] as const) {
+        const v = options[key];
+        if (
+          v !== undefined &&
+          (!Number.isSafeInteger(v) || v < 0 || (key === 'limit' && v > MAX_LIMIT))
+        ) {
+          throw new QueryValidationError(
+            `${key} must be an integer from 0${key === 'limit' ? ` to ${MAX_LIMIT}` : ''}`,
+            key,
+          );
+        }
+      }
+      const filters = scoped(meta, options.where, 'where');
+      return run(`select from ${name}`, () =>
+        transport.select(context, meta.target, {
+          filters,
+          ...(columns ? { columns } : {}),
+          ...(orderBy.length ? { orderBy } : {}),
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+          ...(options.offset !== undefined ? { offset: options.offset } : {}),
+        }),
+      );
+    },
+    async count(name, where) {
+      const meta = table(name);
+      const filters = scoped(meta, where, 'where');
+      return run(`count ${name}`, () => transport.count(context, meta.target, filters));
+    },
+    async insert(name, data) {
+      const meta = table(name);
+      const list = Array.isArray(data) ? data : [data];
+      if (list.length === 0) return [];
+      if (list.length > MAX_LIMIT)
+        throw new QueryValidationError(`at most ${MAX_LIMIT} rows per insert`, 'data');
+      const rows = list.map((r, i) =>
+        record(meta, r, Array.isArray(data) ? `data[${i}]` : 'data', true),
+      );
+      return run(`insert into ${name}`, () => transport.insert(context, meta.target, rows));
+    },
+    async update(name, data, where) {
+      const meta = table(name);
+      requireWhere(where, 'where');
+      const patch = record(meta, data, 'data', false);
+      const filters = scoped(meta, where, 'where');
+      return run(`update ${name}`, () => transport.update(context, meta.target, filters, patch));
+    },
+    async delete(name, where) {
+      const meta = table(name);
+      requireWhere(where, 'where');
+      const filters = scoped(meta, where, 'where');
+      return run(`delete from ${name}`, () => transport.delete(context, meta.target, filters));
+    },
+    async transaction(fn) {
+      return transport.transaction(context, (tx) => fn(makeClient(metadata, context, tx)));
+    },
+    getSchemaName: () => metadata.schema,
+    getTableName: (name) => {
+      const t = table(name).target;
+      return `${t.schema}.${t.table}`;
+    },
+    getPrimaryKey: (name) => table(name).primaryKey,
+  };
+  return Object.freeze(client);
+}
