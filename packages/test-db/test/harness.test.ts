@@ -40,7 +40,10 @@ describe('test database harness', () => {
       select r.rolname as role from pg_auth_members m
       join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member
       where u.rolname = 'authenticator' order by 1`.execute(tdb.db);
-    expect(members.rows.map((r) => r.role)).toEqual(['anon', 'authenticated', 'service_role']);
+    // Other files' platform migrations may add their own grants (roles are cluster-wide).
+    expect(members.rows.map((r) => r.role)).toEqual(
+      expect.arrayContaining(['anon', 'authenticated', 'service_role']),
+    );
   });
 
   it('auth.uid(), auth.role() and auth.jwt() read the transaction-local claims', async () => {
