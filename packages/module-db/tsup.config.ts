@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/client.ts', 'src/postgres.ts'],
+  entry: ['src/index.ts', 'src/client.ts', 'src/postgres.ts', 'src/admin.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -1,6 +1,7 @@
 import { connect, startTestDatabase, type TestDatabase, withDatabase } from '@dramac/test-db';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createModuleAdminClient } from '../src/admin';
 import { createModuleDataClient } from '../src/client';
 import { migratePlatform, provisionModuleDatabase } from '../src/index';
 import { createPostgresTransport } from '../src/postgres';
@@ -173,5 +174,55 @@ describe('the Postgres transport', () => {
       await sql`drop owned by app_server`.execute(db);
       await sql`drop role app_server`.execute(db);
     }
+  });
+});
+
+describe('the admin client', () => {
+  it('sees every site of its module, and nothing of another module', async () => {
+    const transport = createPostgresTransport(db);
+    await createModuleDataClient({
+      definition: crm,
+      siteId: siteA,
+      userId: alice,
+      transport,
+    }).insert('deals', { title: 'A' });
+    await createModuleDataClient({
+      definition: crm,
+      siteId: siteB,
+      userId: alice,
+      transport,
+    }).insert('deals', { title: 'B' });
+    const admin = createModuleAdminClient({ definition: crm, db });
+    const titles = (await admin.select('deals', { select: ['title', 'site_id'] })).map(
+      (r) => r.site_id,
+    );
+    expect(new Set(titles)).toEqual(new Set([siteA, siteB]));
+    // Inserting without a site is refused before SQL; with one, it lands there.
+    await expect(admin.insert('deals', { title: 'x' })).rejects.toMatchObject({
+      code: 'INVALID_QUERY',
+    });
+    const [row] = await admin.insert('deals', { title: 'for other agency', site_id: siteOther });
+    expect(row?.site_id).toBe(siteOther);
+
+    // PostgreSQL confines the admin role: another module's tables are off limits.
+    const other = withFreshModuleId(crmModule);
+    const otherResult = await provisionModuleDatabase(db, other);
+    const otherAdmin = createModuleAdminClient({ definition: other, db });
+    expect(await otherAdmin.count('deals')).toBe(0);
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`select set_config('role', ${`modadmin_${otherResult.shortId}`}, true)`.execute(
+          trx,
+        );
+        await sql`select count(*) from ${sql.id(`mod_${shortId}`, 'deals')}`.execute(trx);
+      }),
+    ).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('is out of reach of PostgREST: authenticator may become module roles, never admin roles', async () => {
+    const { rows } = await sql<{ member: boolean; admin: boolean }>`
+      select pg_has_role('authenticator', ${`modrole_${shortId}`}, 'set') as member,
+             pg_has_role('authenticator', ${`modadmin_${shortId}`}, 'set') as admin`.execute(db);
+    expect(rows[0]).toEqual({ member: true, admin: false });
   });
 });

@@ -19,6 +19,11 @@ export { isModuleNamingError, ModuleNamingError } from './errors';
 export type { IsolationStrategyName } from './isolation-strategy-name';
 export { MAX_IDENTIFIER_BYTES } from './max-identifier-bytes';
 export { isModuleId, normalizeModuleId } from './module-id';
+export {
+  getModuleAdminRoleName,
+  isModuleAdminRoleName,
+  parseModuleAdminRoleName,
+} from './module-admin-role-name';
 export { getModuleRoleName, isModuleRoleName, parseModuleRoleName } from './module-role-name';
 export {
   getModuleSchemaName,

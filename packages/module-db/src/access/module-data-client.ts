@@ -100,13 +100,19 @@ export function createModuleDataClient(options: ModuleDataClientOptions): Module
       ...(userId ? { sub: userId } : {}),
     }),
   });
-  return makeClient(metadata, context, options.transport);
+  return makeClient(metadata, context, options.transport, true);
 }
 
-function makeClient(
+/**
+ * Builds a client over a context. `siteScoped`: every filter gets the context's site and every
+ * insert is stamped with it (the data client). Without it (the admin client over all sites),
+ * filters are as given and inserts must name their site.
+ */
+export function makeClient(
   metadata: ModuleMetadata,
   context: RequestContext,
   transport: DataTransport,
+  siteScoped: boolean,
 ): ModuleDataClient {
   const table = (name: unknown): TableMetadata => {
     const found = typeof name === 'string' ? metadata.tables.get(name) : undefined;
@@ -122,6 +128,7 @@ function makeClient(
   // The site filter comes from the context; a filter that names another site is an error.
   const scoped = (meta: TableMetadata, where: unknown, path: string): Filter[] => {
     const filters = parseWhere(meta, where, path);
+    if (!siteScoped) return filters;
     for (const f of filters) {
       if (f.column !== 'site_id') continue;
       const same =
@@ -158,7 +165,7 @@ function makeClient(
     for (const [column, value] of Object.entries(data)) {
       if (value === undefined) continue;
       const col = requireColumn(meta, column, `${path}.${column}`);
-      if (column === 'site_id') {
+      if (column === 'site_id' && siteScoped) {
         if (typeof value !== 'string' || value.toLowerCase() !== context.siteId) {
           throw new AccessDeniedError(
             `${path}.site_id names another site than the request's; nothing was written`,
@@ -182,11 +189,18 @@ function makeClient(
     }
     if (forInsert) {
       for (const col of meta.columns.values()) {
-        if (col.name === 'site_id' || col.nullable || col.hasDefault || col.name in out) continue;
+        if (
+          (col.name === 'site_id' && siteScoped) ||
+          col.nullable ||
+          col.hasDefault ||
+          col.name in out
+        ) {
+          continue;
+        }
         if (col.name === meta.primaryKey && col.kind.kind === 'uuid' && col.hasDefault) continue;
         throw new QueryValidationError(`${col.name} is required`, `${path}.${col.name}`);
       }
-      out.site_id = context.siteId;
+      if (siteScoped) out.site_id = context.siteId;
     } else if (Object.keys(out).length === 0) {
       throw new QueryValidationError('nothing to update', path);
     }
@@ -287,7 +301,9 @@ function makeClient(
       return run(`delete from ${name}`, () => transport.delete(context, meta.target, filters));
     },
     async transaction(fn) {
-      return transport.transaction(context, (tx) => fn(makeClient(metadata, context, tx)));
+      return transport.transaction(context, (tx) =>
+        fn(makeClient(metadata, context, tx, siteScoped)),
+      );
     },
     getSchemaName: () => metadata.schema,
     getTableName: (name) => {

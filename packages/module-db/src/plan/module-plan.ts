@@ -11,6 +11,8 @@ export interface ModulePlan {
   readonly schema: string;
   /** The module's `NOLOGIN` role: module code runs as it. */
   readonly role: string;
+  /** The module's admin role (`BYPASSRLS`, its tables only), or null for widgets. */
+  readonly adminRole: string | null;
   /** Physical tables in creation order, `schema.table`. */
   readonly tables: readonly string[];
   readonly statements: readonly PlannedStatement[];

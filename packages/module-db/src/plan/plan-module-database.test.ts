@@ -38,10 +38,12 @@ describe('planModuleDatabase', () => {
       strategy: 'prefix',
       schema: 'public',
       role: 'modrole_0123abcd',
+      adminRole: 'modadmin_0123abcd',
       tables: ['public.mod_0123abcd_notes'],
     });
     expect(plan.statements.map(({ sql, parameters }) => ({ sql, parameters }))).toEqual([
       { sql: 'create role "modrole_0123abcd" nologin noinherit', parameters: [] },
+      { sql: 'create role "modadmin_0123abcd" nologin noinherit bypassrls', parameters: [] },
       {
         sql: 'grant execute on function "public"."dramac_current_site_id"(), "public"."dramac_current_user_id"(), "public"."dramac_can_access_current_site"(text) to "modrole_0123abcd"',
         parameters: [],
@@ -56,6 +58,10 @@ describe('planModuleDatabase', () => {
       },
       {
         sql: 'grant select, insert, update, delete on table "public"."mod_0123abcd_notes" to "modrole_0123abcd"',
+        parameters: [],
+      },
+      {
+        sql: 'grant select, insert, update, delete on table "public"."mod_0123abcd_notes" to "modadmin_0123abcd"',
         parameters: [],
       },
       {

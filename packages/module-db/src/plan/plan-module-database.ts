@@ -2,6 +2,7 @@ import {
   checkConstraintName,
   deriveIdentifier,
   foreignKeyName,
+  getModuleAdminRoleName,
   getModuleRoleName,
   getModuleSchemaName,
   getModuleTableName,
@@ -104,6 +105,9 @@ export function planModuleDatabase(
   const schema = strategy === 'schema' ? getModuleSchemaName(shortId) : PLATFORM_SCHEMA;
   const statements: PlannedStatement[] = [];
   const roleId = sql.id(role);
+  const adminRole = getModuleAdminRoleName(shortId);
+  const adminId = sql.id(adminRole);
+  const hasTables = strategy !== 'shared';
 
   statements.push(
     raw(
@@ -113,6 +117,17 @@ export function planModuleDatabase(
       sql`create role ${roleId} nologin noinherit`,
     ),
   );
+  if (hasTables) {
+    // BYPASSRLS, and privileges on this module's tables only: the server-only admin client.
+    statements.push(
+      raw(
+        'create_role',
+        adminRole,
+        `create the module admin role ${adminRole} (bypasses RLS, this module's tables only)`,
+        sql`create role ${adminId} nologin noinherit bypassrls`,
+      ),
+    );
+  }
 
   if (strategy === 'schema') {
     statements.push(
@@ -133,6 +148,12 @@ export function planModuleDatabase(
         schema,
         `${role} may use ${schema}`,
         sql`grant usage on schema ${sql.id(schema)} to ${roleId}`,
+      ),
+      raw(
+        'grant',
+        schema,
+        `${adminRole} may use ${schema}`,
+        sql`grant usage on schema ${sql.id(schema)} to ${adminId}`,
       ),
     );
   }
@@ -245,6 +266,12 @@ export function planModuleDatabase(
         t.qualified,
         `${role} may read and write ${t.qualified} (rows still filtered by policy)`,
         sql`grant select, insert, update, delete on table ${ref} to ${roleId}`,
+      ),
+      raw(
+        'grant',
+        t.qualified,
+        `${adminRole} may read and write ${t.qualified} on every site (server-only admin client)`,
+        sql`grant select, insert, update, delete on table ${ref} to ${adminId}`,
       ),
       raw(
         'enable_rls',
@@ -389,6 +416,7 @@ function freezePlan(
     strategy: definition.strategy,
     schema,
     role,
+    adminRole: definition.strategy === 'shared' ? null : getModuleAdminRoleName(definition.shortId),
     tables: Object.freeze([...tables]),
     statements: Object.freeze([...statements]),
   });

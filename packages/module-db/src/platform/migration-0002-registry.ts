@@ -67,7 +67,9 @@ REVOKE ALL ON public.module_database_registry, public.module_database_versions, 
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dramac_provisioner') THEN
-    CREATE ROLE dramac_provisioner NOLOGIN NOINHERIT CREATEROLE;
+    -- BYPASSRLS so it may create the modules' admin roles (PostgreSQL 16+ lets a CREATEROLE
+    -- role hand out only the attributes it has).
+    CREATE ROLE dramac_provisioner NOLOGIN NOINHERIT CREATEROLE BYPASSRLS;
   END IF;
   EXECUTE format('GRANT CREATE ON DATABASE %I TO dramac_provisioner', current_database());
   -- The migration's user administers module objects (uninstall, stats) through this role.
@@ -82,6 +84,12 @@ BEGIN
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticator') THEN
     GRANT dramac_data_api TO authenticator;
   END IF;
+  -- Module admin roles (BYPASSRLS) are granted to dramac_admin_api: server-side only, never to
+  -- PostgREST's authenticator.
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dramac_admin_api') THEN
+    CREATE ROLE dramac_admin_api NOLOGIN NOINHERIT;
+  END IF;
+  EXECUTE format('GRANT dramac_admin_api TO %I', current_user);
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'auth') THEN
     GRANT USAGE ON SCHEMA auth TO dramac_provisioner WITH GRANT OPTION;
     GRANT REFERENCES ON auth.users TO dramac_provisioner;
@@ -108,7 +116,8 @@ CREATE OR REPLACE FUNCTION public.dramac_catalog_fingerprint(p_short_id text) RE
 LANGUAGE sql STABLE SET search_path = ''
 AS $$
   WITH modns AS (
-    SELECT 'mod_' || p_short_id AS schema_name, 'mod_' || p_short_id || '_' AS prefix, 'modrole_' || p_short_id AS role_name
+    SELECT 'mod_' || p_short_id AS schema_name, 'mod_' || p_short_id || '_' AS prefix,
+      'modrole_' || p_short_id AS role_name, 'modadmin_' || p_short_id AS admin_name
   ),
   outside AS (
     SELECT c.oid, c.relname, n.nspname, c.relkind, c.relnatts, c.relrowsecurity, c.relforcerowsecurity, c.relacl, c.relowner
@@ -153,11 +162,11 @@ AS $$
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
     UNION ALL
     SELECT format('role %s %s %s %s %s %s', r.rolname, r.rolsuper, r.rolcanlogin, r.rolcreaterole, r.rolbypassrls, r.rolinherit)
-    FROM pg_catalog.pg_roles r, modns WHERE r.rolname <> modns.role_name
+    FROM pg_catalog.pg_roles r, modns WHERE r.rolname NOT IN (modns.role_name, modns.admin_name)
     UNION ALL
     SELECT format('member %s %s %s', m.roleid, m.member, m.admin_option)
     FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid = m.roleid, modns
-    WHERE r.rolname <> modns.role_name
+    WHERE r.rolname NOT IN (modns.role_name, modns.admin_name)
   )
   SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM items
 $$;

@@ -77,6 +77,7 @@ DECLARE
   v_version text := p_plan ->> 'version';
   v_schema text;
   v_role text;
+  v_admin text;
   v_existing record;
   v_stmt jsonb;
   v_kind text;
@@ -114,8 +115,12 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan version, checksum and definition are required';
   END IF;
   v_role := 'modrole_' || v_short;
+  v_admin := 'modadmin_' || v_short;
   v_schema := CASE WHEN v_strategy = 'schema' THEN 'mod_' || v_short ELSE 'public' END;
-  IF p_plan ->> 'role' IS DISTINCT FROM v_role OR p_plan ->> 'schema' IS DISTINCT FROM v_schema THEN
+  -- (An assignment, not inside IF: PL/pgSQL would read the CASE's THEN as the IF's.)
+  v_ok := p_plan ->> 'role' IS NOT DISTINCT FROM v_role AND p_plan ->> 'schema' IS NOT DISTINCT FROM v_schema
+    AND p_plan ->> 'adminRole' IS NOT DISTINCT FROM (CASE WHEN v_strategy = 'shared' THEN NULL ELSE v_admin END);
+  IF NOT v_ok THEN
     RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan role or schema does not follow the naming rules';
   END IF;
   v_tables := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_plan -> 'tables', '[]'::jsonb)));
@@ -162,9 +167,11 @@ BEGIN
     END IF;
     v_ok := CASE v_kind
       WHEN 'create_role' THEN v_sql = format('create role "%s" nologin noinherit', v_role)
+        OR (v_strategy <> 'shared' AND v_sql = format('create role "%s" nologin noinherit bypassrls', v_admin))
       WHEN 'create_schema' THEN v_strategy = 'schema' AND v_sql = format('create schema "%s"', v_schema)
       WHEN 'revoke' THEN v_sql LIKE 'revoke all on %'
-      WHEN 'grant' THEN v_sql LIKE 'grant %' AND v_sql LIKE format('%% to "%s"', v_role)
+      WHEN 'grant' THEN v_sql LIKE 'grant %'
+        AND (v_sql LIKE format('%% to "%s"', v_role) OR v_sql LIKE format('%% to "%s"', v_admin))
       WHEN 'create_table' THEN v_sql LIKE format('create table "%s".%%', v_schema)
       WHEN 'enable_rls' THEN v_sql LIKE 'alter table % row level security'
       WHEN 'create_policy' THEN v_sql LIKE 'create policy %'
@@ -235,6 +242,9 @@ BEGIN
   -- The data API (the platform's server user, PostgREST's authenticator) may act as the module.
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
     EXECUTE format('GRANT %I TO dramac_data_api', v_role);
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_admin) THEN
+    EXECUTE format('GRANT %I TO dramac_admin_api', v_admin);
   END IF;
 
   -- 6. The registry, in the same transaction as the DDL.

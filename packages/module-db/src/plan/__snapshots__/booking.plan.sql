@@ -1,114 +1,129 @@
 -- Module b00c1e55-7a2d-4f19-8c3e-5d6a7b8c9d20 (short id b00c1e55), version 2.1.0-beta.1+build.7
 -- Strategy: prefix; schema: public; role: modrole_b00c1e55
--- 36 statements, applied in one transaction
+-- 41 statements, applied in one transaction
 begin;
 
 -- 1. create the module role modrole_b00c1e55
 create role "modrole_b00c1e55" nologin noinherit;
 
--- 2. modrole_b00c1e55 may call the platform's policy helpers
+-- 2. create the module admin role modadmin_b00c1e55 (bypasses RLS, this module's tables only)
+create role "modadmin_b00c1e55" nologin noinherit bypassrls;
+
+-- 3. modrole_b00c1e55 may call the platform's policy helpers
 grant execute on function "public"."dramac_current_site_id"(), "public"."dramac_current_user_id"(), "public"."dramac_can_access_current_site"(text) to "modrole_b00c1e55";
 
--- 3. create table public.mod_b00c1e55_calendars
+-- 4. create table public.mod_b00c1e55_calendars
 create table "public"."mod_b00c1e55_calendars" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "name" text not null, "timezone" text default 'UTC' not null, "created_at" timestamptz default now() not null, constraint "pk_mod_b00c1e55_calendars" primary key ("id"), constraint "uq_mod_b00c1e55_calendars_site_id_id" unique ("site_id", "id"), constraint "fk_mod_b00c1e55_calendars_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 4. no direct access for PUBLIC, anon, authenticated, service_role
+-- 5. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_b00c1e55_calendars" from public, "anon", "authenticated", "service_role";
 
--- 5. modrole_b00c1e55 may read and write public.mod_b00c1e55_calendars (rows still filtered by policy)
+-- 6. modrole_b00c1e55 may read and write public.mod_b00c1e55_calendars (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_b00c1e55_calendars" to "modrole_b00c1e55";
 
--- 6. enable row-level security
+-- 7. modadmin_b00c1e55 may read and write public.mod_b00c1e55_calendars on every site (server-only admin client)
+grant select, insert, update, delete on table "public"."mod_b00c1e55_calendars" to "modadmin_b00c1e55";
+
+-- 8. enable row-level security
 alter table "public"."mod_b00c1e55_calendars" enable row level security;
 
--- 7. force row-level security, on the owner too
+-- 9. force row-level security, on the owner too
 alter table "public"."mod_b00c1e55_calendars" force row level security;
 
--- 8. rows of the request site only, for members of its agency, where the module is installed
+-- 10. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_b00c1e55_calendars" as permissive for all to "modrole_b00c1e55" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('b00c1e55'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('b00c1e55')));
 
--- 9. create table public.mod_b00c1e55_resources
+-- 11. create table public.mod_b00c1e55_resources
 create table "public"."mod_b00c1e55_resources" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "calendar_id" uuid not null, "name" text not null, "kind" text not null, "capacity" integer default 1 not null, constraint "pk_mod_b00c1e55_resources" primary key ("id"), constraint "uq_mod_b00c1e55_resources_site_id_id" unique ("site_id", "id"), constraint "ck_mod_b00c1e55_resources_kind" check (("kind" in ('room', 'equipment', 'staff'))), constraint "ck_mod_b00c1e55_resources_capacity" check (("capacity" > 0)), constraint "fk_mod_b00c1e55_resources_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 10. no direct access for PUBLIC, anon, authenticated, service_role
+-- 12. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_b00c1e55_resources" from public, "anon", "authenticated", "service_role";
 
--- 11. modrole_b00c1e55 may read and write public.mod_b00c1e55_resources (rows still filtered by policy)
+-- 13. modrole_b00c1e55 may read and write public.mod_b00c1e55_resources (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_b00c1e55_resources" to "modrole_b00c1e55";
 
--- 12. enable row-level security
+-- 14. modadmin_b00c1e55 may read and write public.mod_b00c1e55_resources on every site (server-only admin client)
+grant select, insert, update, delete on table "public"."mod_b00c1e55_resources" to "modadmin_b00c1e55";
+
+-- 15. enable row-level security
 alter table "public"."mod_b00c1e55_resources" enable row level security;
 
--- 13. force row-level security, on the owner too
+-- 16. force row-level security, on the owner too
 alter table "public"."mod_b00c1e55_resources" force row level security;
 
--- 14. rows of the request site only, for members of its agency, where the module is installed
+-- 17. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_b00c1e55_resources" as permissive for all to "modrole_b00c1e55" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('b00c1e55'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('b00c1e55')));
 
--- 15. create table public.mod_b00c1e55_appointments
+-- 18. create table public.mod_b00c1e55_appointments
 create table "public"."mod_b00c1e55_appointments" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "calendar_id" uuid not null, "resource_id" uuid, "staff_user_id" uuid, "customer_name" text not null, "customer_email" varchar(320), "starts_at" timestamptz not null, "ends_at" timestamptz not null, "status" text default 'booked' not null, "notes" text, "created_at" timestamptz default now() not null, "updated_at" timestamptz default now() not null, constraint "pk_mod_b00c1e55_appointments" primary key ("id"), constraint "uq_mod_b00c1e55_appointments_site_id_id" unique ("site_id", "id"), constraint "ck_mod_b00c1e55_appointments_ends_at" check (("ends_at" > "starts_at")), constraint "ck_mod_b00c1e55_appointments_status" check (("status" in ('booked', 'confirmed', 'cancelled', 'completed'))), constraint "fk_mod_b00c1e55_appointments_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 16. no direct access for PUBLIC, anon, authenticated, service_role
+-- 19. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_b00c1e55_appointments" from public, "anon", "authenticated", "service_role";
 
--- 17. modrole_b00c1e55 may read and write public.mod_b00c1e55_appointments (rows still filtered by policy)
+-- 20. modrole_b00c1e55 may read and write public.mod_b00c1e55_appointments (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_b00c1e55_appointments" to "modrole_b00c1e55";
 
--- 18. enable row-level security
+-- 21. modadmin_b00c1e55 may read and write public.mod_b00c1e55_appointments on every site (server-only admin client)
+grant select, insert, update, delete on table "public"."mod_b00c1e55_appointments" to "modadmin_b00c1e55";
+
+-- 22. enable row-level security
 alter table "public"."mod_b00c1e55_appointments" enable row level security;
 
--- 19. force row-level security, on the owner too
+-- 23. force row-level security, on the owner too
 alter table "public"."mod_b00c1e55_appointments" force row level security;
 
--- 20. rows of the request site only, for members of its agency, where the module is installed
+-- 24. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_b00c1e55_appointments" as permissive for all to "modrole_b00c1e55" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('b00c1e55'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('b00c1e55')));
 
--- 21. module policy no_writes_to_past_slots (restrictive: narrows, never widens)
+-- 25. module policy no_writes_to_past_slots (restrictive: narrows, never widens)
 create policy "no_writes_to_past_slots" on "public"."mod_b00c1e55_appointments" as restrictive for insert to "modrole_b00c1e55" with check (("ends_at" > now()));
 
--- 22. keep updated_at current with the shared platform trigger function
+-- 26. keep updated_at current with the shared platform trigger function
 create trigger "trg_mod_b00c1e55_appointments_updated_at" before update on "public"."mod_b00c1e55_appointments" for each row execute function "public"."dramac_set_updated_at"();
 
--- 23. index idx_mod_b00c1e55_appointments_site_id_calendar_id_starts_at
+-- 27. index idx_mod_b00c1e55_appointments_site_id_calendar_id_starts_at
 create index "idx_mod_b00c1e55_appointments_site_id_calendar_id_starts_at" on "public"."mod_b00c1e55_appointments" ("site_id", "calendar_id", "starts_at");
 
--- 24. index idx_mod_b00c1e55_appointments_site_id_staff_user_id_starts_at
+-- 28. index idx_mod_b00c1e55_appointments_site_id_staff_user_id_starts_at
 create index "idx_mod_b00c1e55_appointments_site_id_staff_user_id_starts_at" on "public"."mod_b00c1e55_appointments" ("site_id", "staff_user_id", "starts_at") where ("status" <> 'cancelled');
 
--- 25. create table public.mod_b00c1e55_availability
+-- 29. create table public.mod_b00c1e55_availability
 create table "public"."mod_b00c1e55_availability" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "calendar_id" uuid not null, "weekday" smallint not null, "start_time" time not null, "end_time" time not null, constraint "pk_mod_b00c1e55_availability" primary key ("id"), constraint "uq_mod_b00c1e55_availability_site_id_id" unique ("site_id", "id"), constraint "ck_mod_b00c1e55_availability_weekday" check (("weekday" between 0 and 6)), constraint "ck_mod_b00c1e55_availability_end_time" check (("end_time" > "start_time")), constraint "fk_mod_b00c1e55_availability_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 26. no direct access for PUBLIC, anon, authenticated, service_role
+-- 30. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_b00c1e55_availability" from public, "anon", "authenticated", "service_role";
 
--- 27. modrole_b00c1e55 may read and write public.mod_b00c1e55_availability (rows still filtered by policy)
+-- 31. modrole_b00c1e55 may read and write public.mod_b00c1e55_availability (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_b00c1e55_availability" to "modrole_b00c1e55";
 
--- 28. enable row-level security
+-- 32. modadmin_b00c1e55 may read and write public.mod_b00c1e55_availability on every site (server-only admin client)
+grant select, insert, update, delete on table "public"."mod_b00c1e55_availability" to "modadmin_b00c1e55";
+
+-- 33. enable row-level security
 alter table "public"."mod_b00c1e55_availability" enable row level security;
 
--- 29. force row-level security, on the owner too
+-- 34. force row-level security, on the owner too
 alter table "public"."mod_b00c1e55_availability" force row level security;
 
--- 30. rows of the request site only, for members of its agency, where the module is installed
+-- 35. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_b00c1e55_availability" as permissive for all to "modrole_b00c1e55" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('b00c1e55'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('b00c1e55')));
 
--- 31. index idx_mod_b00c1e55_availability_site_id_calendar_id_weekday
+-- 36. index idx_mod_b00c1e55_availability_site_id_calendar_id_weekday
 create index "idx_mod_b00c1e55_availability_site_id_calendar_id_weekday" on "public"."mod_b00c1e55_availability" ("site_id", "calendar_id", "weekday");
 
--- 32. resources.calendar_id -> calendars.id within the same site
+-- 37. resources.calendar_id -> calendars.id within the same site
 alter table "public"."mod_b00c1e55_resources" add constraint "fk_mod_b00c1e55_resources_calendar_id" foreign key ("site_id", "calendar_id") references "public"."mod_b00c1e55_calendars" ("site_id", "id") on delete cascade on update no action;
 
--- 33. appointments.calendar_id -> calendars.id within the same site
+-- 38. appointments.calendar_id -> calendars.id within the same site
 alter table "public"."mod_b00c1e55_appointments" add constraint "fk_mod_b00c1e55_appointments_calendar_id" foreign key ("site_id", "calendar_id") references "public"."mod_b00c1e55_calendars" ("site_id", "id") on delete cascade on update no action;
 
--- 34. appointments.resource_id -> resources.id within the same site
+-- 39. appointments.resource_id -> resources.id within the same site
 alter table "public"."mod_b00c1e55_appointments" add constraint "fk_mod_b00c1e55_appointments_resource_id" foreign key ("site_id", "resource_id") references "public"."mod_b00c1e55_resources" ("site_id", "id") on delete set null ("resource_id") on update no action;
 
--- 35. appointments.staff_user_id -> auth.users.id
+-- 40. appointments.staff_user_id -> auth.users.id
 alter table "public"."mod_b00c1e55_appointments" add constraint "fk_mod_b00c1e55_appointments_staff_user_id" foreign key ("staff_user_id") references "auth"."users" ("id") on delete set null on update no action;
 
--- 36. availability.calendar_id -> calendars.id within the same site
+-- 41. availability.calendar_id -> calendars.id within the same site
 alter table "public"."mod_b00c1e55_availability" add constraint "fk_mod_b00c1e55_availability_calendar_id" foreign key ("site_id", "calendar_id") references "public"."mod_b00c1e55_calendars" ("site_id", "id") on delete cascade on update no action;
 
 commit;

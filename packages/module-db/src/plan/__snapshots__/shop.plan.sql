@@ -1,105 +1,120 @@
 -- Module 5e0b7a11-2c4d-4e6f-8a1b-3c5d7e9f1a30 (short id 5e0b7a11), version 0.3.12
 -- Strategy: prefix; schema: public; role: modrole_5e0b7a11
--- 33 statements, applied in one transaction
+-- 38 statements, applied in one transaction
 begin;
 
 -- 1. create the module role modrole_5e0b7a11
 create role "modrole_5e0b7a11" nologin noinherit;
 
--- 2. modrole_5e0b7a11 may call the platform's policy helpers
+-- 2. create the module admin role modadmin_5e0b7a11 (bypasses RLS, this module's tables only)
+create role "modadmin_5e0b7a11" nologin noinherit bypassrls;
+
+-- 3. modrole_5e0b7a11 may call the platform's policy helpers
 grant execute on function "public"."dramac_current_site_id"(), "public"."dramac_current_user_id"(), "public"."dramac_can_access_current_site"(text) to "modrole_5e0b7a11";
 
--- 3. create table public.mod_5e0b7a11_customers
+-- 4. create table public.mod_5e0b7a11_customers
 create table "public"."mod_5e0b7a11_customers" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "email" citext not null, "full_name" text not null, "phone" text, "created_at" timestamptz default now() not null, constraint "pk_mod_5e0b7a11_customers" primary key ("id"), constraint "uq_mod_5e0b7a11_customers_site_id_id" unique ("site_id", "id"), constraint "uq_mod_5e0b7a11_customers_site_id_email" unique ("site_id", "email"), constraint "fk_mod_5e0b7a11_customers_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 4. no direct access for PUBLIC, anon, authenticated, service_role
+-- 5. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_5e0b7a11_customers" from public, "anon", "authenticated", "service_role";
 
--- 5. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_customers (rows still filtered by policy)
+-- 6. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_customers (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_5e0b7a11_customers" to "modrole_5e0b7a11";
 
--- 6. enable row-level security
+-- 7. modadmin_5e0b7a11 may read and write public.mod_5e0b7a11_customers on every site (server-only admin client)
+grant select, insert, update, delete on table "public"."mod_5e0b7a11_customers" to "modadmin_5e0b7a11";
+
+-- 8. enable row-level security
 alter table "public"."mod_5e0b7a11_customers" enable row level security;
 
--- 7. force row-level security, on the owner too
+-- 9. force row-level security, on the owner too
 alter table "public"."mod_5e0b7a11_customers" force row level security;
 
--- 8. rows of the request site only, for members of its agency, where the module is installed
+-- 10. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_5e0b7a11_customers" as permissive for all to "modrole_5e0b7a11" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11')));
 
--- 9. create table public.mod_5e0b7a11_products
+-- 11. create table public.mod_5e0b7a11_products
 create table "public"."mod_5e0b7a11_products" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "sku" text not null, "name" text not null, "description" text, "price" numeric(10,2) not null, "currency" text default 'USD' not null, "stock" integer default 0 not null, "active" boolean default true not null, "attributes" jsonb default '{}'::jsonb not null, "updated_at" timestamptz default now() not null, constraint "pk_mod_5e0b7a11_products" primary key ("id"), constraint "uq_mod_5e0b7a11_products_site_id_id" unique ("site_id", "id"), constraint "uq_mod_5e0b7a11_products_site_id_sku" unique ("site_id", "sku"), constraint "ck_mod_5e0b7a11_products_price" check (("price" >= 0)), constraint "ck_mod_5e0b7a11_products_currency" check (("currency" in ('USD', 'EUR', 'GBP'))), constraint "ck_mod_5e0b7a11_products_stock" check (("stock" >= 0)), constraint "fk_mod_5e0b7a11_products_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 10. no direct access for PUBLIC, anon, authenticated, service_role
+-- 12. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_5e0b7a11_products" from public, "anon", "authenticated", "service_role";
 
--- 11. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_products (rows still filtered by policy)
+-- 13. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_products (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_5e0b7a11_products" to "modrole_5e0b7a11";
 
--- 12. enable row-level security
+-- 14. modadmin_5e0b7a11 may read and write public.mod_5e0b7a11_products on every site (server-only admin client)
+grant select, insert, update, delete on table "public"."mod_5e0b7a11_products" to "modadmin_5e0b7a11";
+
+-- 15. enable row-level security
 alter table "public"."mod_5e0b7a11_products" enable row level security;
 
--- 13. force row-level security, on the owner too
+-- 16. force row-level security, on the owner too
 alter table "public"."mod_5e0b7a11_products" force row level security;
 
--- 14. rows of the request site only, for members of its agency, where the module is installed
+-- 17. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_5e0b7a11_products" as permissive for all to "modrole_5e0b7a11" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11')));
 
--- 15. keep updated_at current with the shared platform trigger function
+-- 18. keep updated_at current with the shared platform trigger function
 create trigger "trg_mod_5e0b7a11_products_updated_at" before update on "public"."mod_5e0b7a11_products" for each row execute function "public"."dramac_set_updated_at"();
 
--- 16. index idx_mod_5e0b7a11_products_site_id_active_name
+-- 19. index idx_mod_5e0b7a11_products_site_id_active_name
 create index "idx_mod_5e0b7a11_products_site_id_active_name" on "public"."mod_5e0b7a11_products" ("site_id", "active", "name");
 
--- 17. create table public.mod_5e0b7a11_orders
+-- 20. create table public.mod_5e0b7a11_orders
 create table "public"."mod_5e0b7a11_orders" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "customer_id" uuid, "status" text default 'pending' not null, "total" numeric(12,2) default 0 not null, "placed_at" timestamptz default now() not null, "updated_at" timestamptz default now() not null, constraint "pk_mod_5e0b7a11_orders" primary key ("id"), constraint "uq_mod_5e0b7a11_orders_site_id_id" unique ("site_id", "id"), constraint "ck_mod_5e0b7a11_orders_status" check (("status" in ('pending', 'paid', 'shipped', 'cancelled', 'refunded'))), constraint "ck_mod_5e0b7a11_orders_total" check (("total" >= 0)), constraint "fk_mod_5e0b7a11_orders_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 18. no direct access for PUBLIC, anon, authenticated, service_role
+-- 21. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_5e0b7a11_orders" from public, "anon", "authenticated", "service_role";
 
--- 19. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_orders (rows still filtered by policy)
+-- 22. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_orders (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_5e0b7a11_orders" to "modrole_5e0b7a11";
 
--- 20. enable row-level security
+-- 23. modadmin_5e0b7a11 may read and write public.mod_5e0b7a11_orders on every site (server-only admin client)
+grant select, insert, update, delete on table "public"."mod_5e0b7a11_orders" to "modadmin_5e0b7a11";
+
+-- 24. enable row-level security
 alter table "public"."mod_5e0b7a11_orders" enable row level security;
 
--- 21. force row-level security, on the owner too
+-- 25. force row-level security, on the owner too
 alter table "public"."mod_5e0b7a11_orders" force row level security;
 
--- 22. rows of the request site only, for members of its agency, where the module is installed
+-- 26. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_5e0b7a11_orders" as permissive for all to "modrole_5e0b7a11" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11')));
 
--- 23. keep updated_at current with the shared platform trigger function
+-- 27. keep updated_at current with the shared platform trigger function
 create trigger "trg_mod_5e0b7a11_orders_updated_at" before update on "public"."mod_5e0b7a11_orders" for each row execute function "public"."dramac_set_updated_at"();
 
--- 24. create table public.mod_5e0b7a11_cart_items
+-- 28. create table public.mod_5e0b7a11_cart_items
 create table "public"."mod_5e0b7a11_cart_items" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "customer_id" uuid not null, "product_id" uuid not null, "quantity" integer default 1 not null, "added_at" timestamptz default now() not null, constraint "pk_mod_5e0b7a11_cart_items" primary key ("id"), constraint "uq_mod_5e0b7a11_cart_items_site_id_id" unique ("site_id", "id"), constraint "ck_mod_5e0b7a11_cart_items_quantity" check (("quantity" > 0)), constraint "fk_mod_5e0b7a11_cart_items_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 25. no direct access for PUBLIC, anon, authenticated, service_role
+-- 29. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_5e0b7a11_cart_items" from public, "anon", "authenticated", "service_role";
 
--- 26. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_cart_items (rows still filtered by policy)
+-- 30. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_cart_items (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_5e0b7a11_cart_items" to "modrole_5e0b7a11";
 
--- 27. enable row-level security
+-- 31. modadmin_5e0b7a11 may read and write public.mod_5e0b7a11_cart_items on every site (server-only admin client)
+grant select, insert, update, delete on table "public"."mod_5e0b7a11_cart_items" to "modadmin_5e0b7a11";
+
+-- 32. enable row-level security
 alter table "public"."mod_5e0b7a11_cart_items" enable row level security;
 
--- 28. force row-level security, on the owner too
+-- 33. force row-level security, on the owner too
 alter table "public"."mod_5e0b7a11_cart_items" force row level security;
 
--- 29. rows of the request site only, for members of its agency, where the module is installed
+-- 34. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_5e0b7a11_cart_items" as permissive for all to "modrole_5e0b7a11" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11')));
 
--- 30. index uq_mod_5e0b7a11_cart_items_site_id_customer_id_product_id
+-- 35. index uq_mod_5e0b7a11_cart_items_site_id_customer_id_product_id
 create unique index "uq_mod_5e0b7a11_cart_items_site_id_customer_id_product_id" on "public"."mod_5e0b7a11_cart_items" ("site_id", "customer_id", "product_id");
 
--- 31. orders.customer_id -> customers.id within the same site
+-- 36. orders.customer_id -> customers.id within the same site
 alter table "public"."mod_5e0b7a11_orders" add constraint "fk_mod_5e0b7a11_orders_customer_id" foreign key ("site_id", "customer_id") references "public"."mod_5e0b7a11_customers" ("site_id", "id") on delete set null ("customer_id") on update no action;
 
--- 32. cart_items.customer_id -> customers.id within the same site
+-- 37. cart_items.customer_id -> customers.id within the same site
 alter table "public"."mod_5e0b7a11_cart_items" add constraint "fk_mod_5e0b7a11_cart_items_customer_id" foreign key ("site_id", "customer_id") references "public"."mod_5e0b7a11_customers" ("site_id", "id") on delete cascade on update no action;
 
--- 33. cart_items.product_id -> products.id within the same site
+-- 38. cart_items.product_id -> products.id within the same site
 alter table "public"."mod_5e0b7a11_cart_items" add constraint "fk_mod_5e0b7a11_cart_items_product_id" foreign key ("site_id", "product_id") references "public"."mod_5e0b7a11_products" ("site_id", "id") on delete cascade on update no action;
 
 commit;
