@@ -1,0 +1,39 @@
+// The public surface of @dramac/module-sdk: explicit export lines only. Browser-safe: it imports
+// only @dramac/module-db/client (no pg, no Kysely driver, no SQL parser).
+
+// Re-exported from @dramac/module-db/client so module code needs one import.
+export type {
+  AnyModuleDefinition,
+  DataTransport,
+  Insert,
+  ModuleDbErrorCode,
+  ModuleDefinitionLike,
+  RequestContext,
+  Row,
+  TableNames,
+  Update,
+} from '@dramac/module-db/client';
+export {
+  AccessDeniedError,
+  ConflictError,
+  ConstraintViolationError,
+  DatabaseError,
+  defineModule,
+  isModuleDbError,
+  ModuleDbError,
+  NotFoundError,
+  NotSupportedError,
+  QueryValidationError,
+} from '@dramac/module-db/client';
+export type { AnyRow, BatchOperation, BatchOptions } from './batch-operation';
+export type { FindOptions, OrderByInput, Selected } from './find-options';
+export type { DatabaseSDKClientOptions, DatabaseSDKOptions } from './module-database-sdk';
+export { createDatabaseSDK, ModuleDatabaseSDK } from './module-database-sdk';
+export type {
+  ColumnCondition,
+  ColumnName,
+  ColumnOperators,
+  PrimaryKeyOf,
+  PrimaryKeyValue,
+  Where,
+} from './where';

@@ -1,0 +1,718 @@
+/**
+ * The behaviour every transport must show through the SDK: one suite, run once per transport
+ * (`postgres.test.ts`, `supabase.test.ts`). It covers every SDK method, every operator,
+ * pagination and ordering, typed errors (validation before any request, SQLSTATE mapping), site
+ * stamping, site isolation, and batch atomicity.
+ *
+ * Each run gets its own database (`@dramac/test-db`), the platform migrations, the seed's CRM
+ * module under a fresh module id, one agency with a member user, and fresh sites per test so tests
+ * never see each other's rows.
+ */
+import { randomUUID } from 'node:crypto';
+import { migratePlatform, provisionModuleDatabase } from '@dramac/module-db';
+import type { DataTransport } from '@dramac/module-db/client';
+import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crmModule } from '../../../module-db/test/fixtures/sample-modules';
+import { createDatabaseSDK, type ModuleDatabaseSDK } from '../../src/index';
+
+/** Who a transport acts for. */
+export interface TransportScope {
+  readonly moduleId: string;
+  readonly siteId: string;
+  readonly userId: string;
+}
+
+/** What a transport factory gets: the test database (superuser) and the scope it acts for. */
+export interface TransportEnvironment {
+  readonly db: Kysely<any>;
+  readonly scope: TransportScope;
+}
+
+/** Options of {@link describeConformance}. */
+export interface ConformanceOptions {
+  /** Whether the transport has transactions (atomic batches); Supabase has none. */
+  readonly transactions: boolean;
+  /** Set to a reason to skip the whole suite (printed). */
+  readonly skip?: string | undefined;
+  /**
+   * Behaviours this transport is known to get wrong, run as `it.fails` so the suite stays green
+   * and turns red the day they are fixed (then drop them from here). Currently: `array eq`.
+   */
+  readonly knownFailures?: readonly 'array eq'[];
+}
+
+/** The CRM module under a fresh id: roles are cluster-wide, parallel files must not meet. */
+export function freshCrmModule() {
+  return { ...crmModule, moduleId: randomUUID() };
+}
+
+type Crm = ReturnType<typeof freshCrmModule>;
+
+/** A transport wrapper that counts the requests that reach the transport. */
+function counting(inner: DataTransport, counter: { calls: number }): DataTransport {
+  const wrap = (t: DataTransport): DataTransport => {
+    const counted =
+      <A extends unknown[], R>(fn: (...args: A) => R) =>
+      (...args: A): R => {
+        counter.calls++;
+        return fn(...args);
+      };
+    return {
+      name: t.name,
+      select: counted(t.select.bind(t)),
+      count: counted(t.count.bind(t)),
+      insert: counted(t.insert.bind(t)),
+      update: counted(t.update.bind(t)),
+      delete: counted(t.delete.bind(t)),
+      transaction: (context, fn) => t.transaction(context, (tx) => fn(wrap(tx))),
+    };
+  };
+  return wrap(inner);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<any> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+/**
+ * Registers the conformance suite for one transport.
+ *
+ * @example
+ * describeConformance('postgres', ({ db }) => createPostgresTransport(db), { transactions: true });
+ */
+export function describeConformance(
+  name: string,
+  makeTransport: (env: TransportEnvironment) => DataTransport | Promise<DataTransport>,
+  options: ConformanceOptions,
+): void {
+  if (options.skip) {
+    console.log(`[conformance] ${name} transport skipped: ${options.skip}`);
+    describe.skip(`conformance: ${name} transport`, () => {
+      it('runs the conformance suite', () => {});
+    });
+    return;
+  }
+
+  describe(`conformance: ${name} transport`, () => {
+    let tdb: TestDatabase;
+    let db: Kysely<any>;
+    let module: Crm;
+    let schema: string;
+    let agency: string;
+    let member: string;
+    const counter = { calls: 0 };
+
+    beforeAll(async () => {
+      tdb = await startTestDatabase();
+      db = tdb.db as Kysely<any>;
+      await migratePlatform(db);
+      module = freshCrmModule();
+      schema = (await provisionModuleDatabase(db, module, { actor: 'conformance' })).schemaName;
+      agency = await tdb.factory.agency();
+      member = await tdb.factory.user();
+      await tdb.factory.member(agency, member);
+    });
+    afterAll(() => tdb?.destroy());
+
+    /** A new site of the agency, with the module installed unless `install: false`. */
+    async function newSite(install = true): Promise<string> {
+      const site = await tdb.factory.site(agency);
+      if (install) {
+        await sql`insert into public.module_site_installations (module_short_id, site_id, module_id)
+          values (${schema.slice('mod_'.length)}, ${site}, ${module.moduleId})`.execute(db);
+      }
+      return site;
+    }
+
+    async function sdkFor(siteId: string, userId = member): Promise<ModuleDatabaseSDK<Crm>> {
+      const transport = await makeTransport({
+        db,
+        scope: { moduleId: module.moduleId, siteId, userId },
+      });
+      return createDatabaseSDK({
+        definition: module,
+        siteId,
+        userId,
+        transport: counting(transport, counter),
+      });
+    }
+
+    /** Rows of a module table as the superuser sees them (no RLS), for checks behind the API. */
+    async function rawCount(table: string, siteId: string): Promise<number> {
+      const r = await sql<{
+        n: string;
+      }>`select count(*) as n from ${sql.table(`${schema}.${table}`)}
+        where site_id = ${siteId}`.execute(db);
+      return Number(r.rows[0]?.n);
+    }
+
+    /** Five contacts with lead scores 10..50 and a mix of nulls, statuses and tags. */
+    async function seedContacts(db: ModuleDatabaseSDK<Crm>) {
+      return db.create('contacts', [
+        {
+          first_name: 'Ada',
+          last_name: 'Lovelace',
+          email: 'ada@example.com',
+          lead_score: 10,
+          tags: ['math'],
+        },
+        {
+          first_name: 'Alan',
+          last_name: 'Turing',
+          email: 'alan@EXAMPLE.com',
+          lead_score: 20,
+          status: 'qualified',
+        },
+        { first_name: 'Grace', last_name: 'Hopper', email: null, lead_score: 30, phone: '555' },
+        {
+          first_name: 'Edsger',
+          last_name: 'Dijkstra',
+          email: 'ewd@utexas.edu',
+          lead_score: 40,
+          status: 'customer',
+        },
+        { first_name: 'Barbara', last_name: 'Liskov', lead_score: 50, status: 'customer' },
+      ]);
+    }
+
+    describe('create and createOne', () => {
+      it('stamps site_id, fills defaults, assigns ids, and returns the stored rows', async () => {
+        const site = await newSite();
+        const db = await sdkFor(site);
+        const one = await db.createOne('contacts', { first_name: 'John', last_name: 'Doe' });
+        expect(one).toMatchObject({
+          site_id: site,
+          first_name: 'John',
+          last_name: 'Doe',
+          email: null,
+          status: 'lead',
+          lead_score: 0,
+          tags: [],
+          custom_fields: {},
+        });
+        expect(one.id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(Number.isNaN(Date.parse(one.created_at))).toBe(false);
+        expect(await rawCount('contacts', site)).toBe(1);
+      });
+
+      it('inserts several records with different columns in one call (defaults, not nulls)', async () => {
+        const db = await sdkFor(await newSite());
+        const rows = await db.create('contacts', [
+          { first_name: 'A', last_name: 'One', status: 'customer' },
+          { first_name: 'B', last_name: 'Two', lead_score: 7, custom_fields: { plan: 'pro' } },
+        ]);
+        expect(rows.map((r) => [r.status, r.lead_score, r.custom_fields])).toEqual([
+          ['customer', 0, {}],
+          ['lead', 7, { plan: 'pro' }],
+        ]);
+        expect(await db.create('contacts', [])).toEqual([]);
+      });
+
+      it('round-trips JSON, arrays, booleans, numerics and dates', async () => {
+        const db = await sdkFor(await newSite());
+        const contact = await db.createOne('contacts', {
+          first_name: 'J',
+          last_name: 'S',
+          tags: ['a', 'b c'],
+          custom_fields: { nested: { list: [1, 'two', null] } },
+        });
+        expect(contact.tags).toEqual(['a', 'b c']);
+        expect(contact.custom_fields).toEqual({ nested: { list: [1, 'two', null] } });
+        const activity = await db.createOne('activities', {
+          contact_id: contact.id,
+          kind: 'call',
+          payload: [1, 2],
+          completed: true,
+        });
+        expect(activity).toMatchObject({ payload: [1, 2], completed: true });
+        const deal = await db.createOne('deals', {
+          title: 'Big',
+          amount: 1234.5,
+          expected_close: '2026-03-01',
+        });
+        expect(deal.amount).toBe(1234.5);
+        expect(await db.count('deals', { amount: { gte: '1234.50' } })).toBe(1);
+        expect(deal.expected_close).toBe('2026-03-01');
+      });
+    });
+
+    describe('find, findOne, findById, exists, count', () => {
+      let db: ModuleDatabaseSDK<Crm>;
+      let seeded: Awaited<ReturnType<typeof seedContacts>>;
+      beforeAll(async () => {
+        db = await sdkFor(await newSite());
+        seeded = await seedContacts(db);
+      });
+      const names = (rows: { first_name: string }[]) => rows.map((r) => r.first_name).sort();
+
+      it('finds every row of the site without options', async () => {
+        expect(await db.find('contacts')).toHaveLength(5);
+      });
+
+      it('narrows columns with select', async () => {
+        const rows = await db.find('contacts', {
+          select: ['id', 'email'],
+          where: { lead_score: 10 },
+        });
+        expect(rows).toEqual([{ id: seeded[0]?.id, email: 'ada@example.com' }]);
+      });
+
+      it.each([
+        ['eq (value)', { status: 'customer' }, ['Barbara', 'Edsger']],
+        ['eq (operator)', { status: { eq: 'qualified' } }, ['Alan']],
+        ['neq', { status: { neq: 'lead' } }, ['Alan', 'Barbara', 'Edsger']],
+        ['gt', { lead_score: { gt: 30 } }, ['Barbara', 'Edsger']],
+        ['gte', { lead_score: { gte: 30 } }, ['Barbara', 'Edsger', 'Grace']],
+        ['lt', { lead_score: { lt: 30 } }, ['Ada', 'Alan']],
+        ['lte', { lead_score: { lte: 30 } }, ['Ada', 'Alan', 'Grace']],
+        ['gte and lt together', { lead_score: { gte: 20, lt: 40 } }, ['Alan', 'Grace']],
+        ['like (case-sensitive)', { email: { like: '%@example.com' } }, ['Ada']],
+        ['ilike', { email: { ilike: '%@example.com' } }, ['Ada', 'Alan']],
+        ['in (array)', { lead_score: [10, 50, 99] }, ['Ada', 'Barbara']],
+        ['in (operator)', { last_name: { in: ['Hopper', 'Turing'] } }, ['Alan', 'Grace']],
+        ['is null (null)', { email: null }, ['Barbara', 'Grace']],
+        ['is null (operator)', { phone: { is: null } }, ['Ada', 'Alan', 'Barbara', 'Edsger']],
+        ['several columns ANDed', { status: 'customer', lead_score: { gt: 40 } }, ['Barbara']],
+      ] as const)('operator %s', async (_label, where, expected) => {
+        expect(names(await db.find('contacts', { where: where as never }))).toEqual(expected);
+        expect(await db.count('contacts', where as never)).toBe(expected.length);
+      });
+
+      (options.knownFailures?.includes('array eq') ? it.fails : it)(
+        'operator eq on an array column compares the whole array',
+        async () => {
+          expect(names(await db.find('contacts', { where: { tags: { eq: ['math'] } } }))).toEqual([
+            'Ada',
+          ]);
+          expect(await db.count('contacts', { tags: { neq: ['math'] } })).toBe(4);
+        },
+      );
+
+      it('compares date/time columns with Dates and ISO strings', async () => {
+        const later = new Date(Date.now() + 3_600_000);
+        expect(await db.count('contacts', { created_at: { lt: later } })).toBe(5);
+        expect(await db.count('contacts', { created_at: { gt: later.toISOString() } })).toBe(0);
+      });
+
+      it('filters booleans with eq and is', async () => {
+        const contact = seeded[0];
+        if (!contact) throw new Error('seed');
+        await db.create('activities', [
+          { contact_id: contact.id, kind: 'call', completed: true },
+          { contact_id: contact.id, kind: 'note' },
+        ]);
+        expect(await db.count('activities', { completed: true })).toBe(1);
+        expect(await db.count('activities', { completed: { is: false } })).toBe(1);
+        expect(await db.count('activities', { deal_id: null })).toBe(2);
+      });
+
+      it('orders, limits and offsets', async () => {
+        const page = await db.find('contacts', {
+          orderBy: { column: 'lead_score', ascending: false },
+          limit: 2,
+          offset: 1,
+        });
+        expect(page.map((r) => r.lead_score)).toEqual([40, 30]);
+        const asc = await db.find('contacts', { orderBy: { column: 'lead_score' }, limit: 2 });
+        expect(asc.map((r) => r.lead_score)).toEqual([10, 20]);
+        const rest = await db.find('contacts', { orderBy: { column: 'lead_score' }, offset: 3 });
+        expect(rest.map((r) => r.lead_score)).toEqual([40, 50]);
+        expect(await db.find('contacts', { limit: 0 })).toEqual([]);
+      });
+
+      it('orders by several columns', async () => {
+        const rows = await db.find('contacts', {
+          orderBy: [{ column: 'status', ascending: false }, { column: 'lead_score' }],
+          select: ['status', 'lead_score'],
+        });
+        expect(rows).toEqual([
+          { status: 'qualified', lead_score: 20 },
+          { status: 'lead', lead_score: 10 },
+          { status: 'lead', lead_score: 30 },
+          { status: 'customer', lead_score: 40 },
+          { status: 'customer', lead_score: 50 },
+        ]);
+      });
+
+      it('findOne returns one row or null', async () => {
+        const row = await db.findOne('contacts', { status: 'customer' });
+        expect(row?.status).toBe('customer');
+        expect(await db.findOne('contacts', { status: 'churned' })).toBeNull();
+      });
+
+      it('findById uses the primary key', async () => {
+        const first = seeded[0];
+        if (!first) throw new Error('seed');
+        expect(await db.findById('contacts', first.id)).toEqual(first);
+        expect(await db.findById('contacts', randomUUID())).toBeNull();
+      });
+
+      it('exists and count', async () => {
+        expect(await db.exists('contacts', { last_name: 'Hopper' })).toBe(true);
+        expect(await db.exists('contacts', { last_name: 'Knuth' })).toBe(false);
+        expect(await db.count('contacts')).toBe(5);
+        expect(await db.count('contacts', { status: 'lead' })).toBe(2);
+        expect(await db.count('deals')).toBe(0);
+      });
+    });
+
+    describe('update, updateById, delete, deleteById', () => {
+      it('updates matching rows and returns them', async () => {
+        const db = await sdkFor(await newSite());
+        await seedContacts(db);
+        const updated = await db.update(
+          'contacts',
+          { lead_score: { gte: 40 } },
+          { status: 'churned', phone: '000' },
+        );
+        expect(updated.map((r) => [r.first_name, r.status, r.phone]).sort()).toEqual([
+          ['Barbara', 'churned', '000'],
+          ['Edsger', 'churned', '000'],
+        ]);
+        expect(await db.count('contacts', { status: 'churned' })).toBe(2);
+        expect(await db.update('contacts', { last_name: 'Knuth' }, { phone: '1' })).toEqual([]);
+      });
+
+      it('updateById returns the row, or null when there is none', async () => {
+        const db = await sdkFor(await newSite());
+        const c = await db.createOne('contacts', { first_name: 'A', last_name: 'B' });
+        const updated = await db.updateById('contacts', c.id, { status: 'qualified' });
+        expect(updated).toMatchObject({ id: c.id, status: 'qualified' });
+        expect(await db.updateById('contacts', randomUUID(), { status: 'qualified' })).toBeNull();
+      });
+
+      it('delete returns the count; deleteById a boolean', async () => {
+        const db = await sdkFor(await newSite());
+        const rows = await seedContacts(db);
+        expect(await db.delete('contacts', { status: 'customer' })).toBe(2);
+        expect(await db.delete('contacts', { status: 'customer' })).toBe(0);
+        const first = rows[0];
+        if (!first) throw new Error('seed');
+        expect(await db.deleteById('contacts', first.id)).toBe(true);
+        expect(await db.deleteById('contacts', first.id)).toBe(false);
+        expect(await db.count('contacts')).toBe(2);
+      });
+
+      it('refuses an update or delete without conditions, before any request', async () => {
+        const db = await sdkFor(await newSite());
+        await db.createOne('contacts', { first_name: 'A', last_name: 'B' });
+        const before = counter.calls;
+        expect(await rejection(db.update('contacts', {}, { status: 'churned' }))).toMatchObject({
+          code: 'INVALID_QUERY',
+          path: 'where',
+        });
+        expect(await rejection(db.delete('contacts', {}))).toMatchObject({
+          code: 'INVALID_QUERY',
+        });
+        expect(counter.calls).toBe(before);
+        expect(await db.count('contacts', { status: 'lead' })).toBe(1);
+      });
+    });
+
+    describe('errors', () => {
+      let db: ModuleDatabaseSDK<Crm>;
+      let site: string;
+      beforeAll(async () => {
+        site = await newSite();
+        db = await sdkFor(site);
+      });
+
+      it.each([
+        ['unknown table', (d: any) => d.find('leads'), 'table'],
+        [
+          'unknown column in where',
+          (d: any) => d.find('contacts', { where: { nope: 1 } }),
+          'where.nope',
+        ],
+        [
+          'unknown column in select',
+          (d: any) => d.find('contacts', { select: ['nope'] }),
+          'select[0]',
+        ],
+        [
+          'unknown column in orderBy',
+          (d: any) => d.find('contacts', { orderBy: { column: 'nope' } }),
+          'orderBy[0].column',
+        ],
+        [
+          'unknown operator',
+          (d: any) => d.find('contacts', { where: { lead_score: { greaterThan: 1 } } }),
+          'where.lead_score.greaterThan',
+        ],
+        [
+          'wrong value type',
+          (d: any) => d.find('contacts', { where: { lead_score: 'high' } }),
+          'where.lead_score',
+        ],
+        ['not a uuid', (d: any) => d.findById('contacts', 'contact-uuid'), 'where.id'],
+        [
+          'unknown column on insert',
+          (d: any) =>
+            d.createOne('contacts', { first_name: 'A', last_name: 'B', lead_status: 'x' }),
+          'data.lead_status',
+        ],
+        [
+          'missing required column',
+          (d: any) => d.createOne('contacts', { first_name: 'A' }),
+          'data.last_name',
+        ],
+        ['negative limit', (d: any) => d.find('contacts', { limit: -1 }), 'limit'],
+        [
+          'bad batch operation',
+          (d: any) => d.batch([{ type: 'upsert', table: 'contacts', data: {} }]),
+          'operations[0].type',
+        ],
+      ])('%s -> INVALID_QUERY before any request', async (_label, call, path) => {
+        const before = counter.calls;
+        const error = await rejection(call(db));
+        expect(error).toMatchObject({ code: 'INVALID_QUERY', name: 'QueryValidationError', path });
+        expect(counter.calls).toBe(before);
+      });
+
+      it('unique violation -> CONFLICT with SQLSTATE 23505', async () => {
+        await db.createOne('contacts', { first_name: 'A', last_name: 'B', email: 'dup@x.io' });
+        const error = await rejection(
+          db.createOne('contacts', { first_name: 'C', last_name: 'D', email: 'dup@x.io' }),
+        );
+        expect(error).toMatchObject({ code: 'CONFLICT', sqlstate: '23505' });
+      });
+
+      it('check violation -> CONSTRAINT_VIOLATION with SQLSTATE 23514', async () => {
+        const error = await rejection(
+          db.createOne('contacts', { first_name: 'A', last_name: 'B', lead_score: 101 }),
+        );
+        expect(error).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23514' });
+        const byUpdate = await rejection(
+          db.update('contacts', { email: 'dup@x.io' }, { status: 'bogus' }),
+        );
+        expect(byUpdate).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23514' });
+      });
+
+      it('foreign-key violation -> CONSTRAINT_VIOLATION with SQLSTATE 23503', async () => {
+        const error = await rejection(
+          db.createOne('deals', { title: 'Orphan', contact_id: randomUUID() }),
+        );
+        expect(error).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23503' });
+      });
+
+      it('a site where the module is not installed: reads are empty, writes -> ACCESS_DENIED 42501', async () => {
+        const elsewhere = await sdkFor(await newSite(false));
+        expect(await elsewhere.find('contacts')).toEqual([]);
+        expect(await elsewhere.count('contacts')).toBe(0);
+        const error = await rejection(
+          elsewhere.createOne('contacts', { first_name: 'A', last_name: 'B' }),
+        );
+        expect(error).toMatchObject({ code: 'ACCESS_DENIED', sqlstate: '42501' });
+      });
+
+      it('a user who is not a member of the agency: writes -> ACCESS_DENIED 42501', async () => {
+        const stranger = await tdb.factory.user();
+        const asStranger = await sdkFor(site, stranger);
+        expect(await asStranger.count('contacts')).toBe(0);
+        const error = await rejection(
+          asStranger.createOne('contacts', { first_name: 'A', last_name: 'B' }),
+        );
+        expect(error).toMatchObject({ code: 'ACCESS_DENIED', sqlstate: '42501' });
+      });
+    });
+
+    describe('site stamping and isolation', () => {
+      it('a record naming another site -> ACCESS_DENIED, nothing written anywhere', async () => {
+        const siteA = await newSite();
+        const siteB = await newSite();
+        const a = await sdkFor(siteA);
+        const before = counter.calls;
+        const error = await rejection(
+          a.create('contacts', [
+            { first_name: 'Ok', last_name: 'Here' },
+            { first_name: 'Sneaky', last_name: 'There', site_id: siteB },
+          ]),
+        );
+        expect(error).toMatchObject({ code: 'ACCESS_DENIED' });
+        expect(counter.calls).toBe(before);
+        expect(await rawCount('contacts', siteA)).toBe(0);
+        expect(await rawCount('contacts', siteB)).toBe(0);
+        // Naming the request's own site is allowed (and is what would be stamped anyway).
+        const own = await a.createOne('contacts', {
+          first_name: 'O',
+          last_name: 'K',
+          site_id: siteA,
+        });
+        expect(own.site_id).toBe(siteA);
+      });
+
+      it('a filter naming another site -> ACCESS_DENIED', async () => {
+        const siteA = await newSite();
+        const a = await sdkFor(siteA);
+        const other = await newSite();
+        expect(await rejection(a.find('contacts', { where: { site_id: other } }))).toMatchObject({
+          code: 'ACCESS_DENIED',
+        });
+        expect(await a.count('contacts', { site_id: siteA })).toBe(0);
+      });
+
+      it('two sites of one module each see, count, change and delete only their own rows', async () => {
+        const siteA = await newSite();
+        const siteB = await newSite();
+        const a = await sdkFor(siteA);
+        const b = await sdkFor(siteB);
+        await seedContacts(a);
+        await b.create('contacts', [
+          { first_name: 'Only', last_name: 'InB', email: 'ada@example.com' },
+          { first_name: 'Also', last_name: 'InB' },
+        ]);
+        expect(await a.count('contacts')).toBe(5);
+        expect(await b.count('contacts')).toBe(2);
+        expect((await b.find('contacts')).every((r) => r.site_id === siteB)).toBe(true);
+        // Same email in both sites: uniqueness is per site.
+        expect(await a.count('contacts', { email: 'ada@example.com' })).toBe(1);
+        expect(await b.count('contacts', { email: 'ada@example.com' })).toBe(1);
+        // A's id is invisible from B: by id, by update, by delete.
+        const adaInA = await a.findOne('contacts', { email: 'ada@example.com' });
+        if (!adaInA) throw new Error('seed');
+        expect(await b.findById('contacts', adaInA.id)).toBeNull();
+        expect(await b.updateById('contacts', adaInA.id, { status: 'churned' })).toBeNull();
+        expect(await b.deleteById('contacts', adaInA.id)).toBe(false);
+        expect(await b.delete('contacts', { email: 'ada@example.com' })).toBe(1);
+        expect(await a.count('contacts', { email: 'ada@example.com' })).toBe(1);
+        expect(await a.findById('contacts', adaInA.id)).toMatchObject({ status: 'lead' });
+        // Cross-site references fail: B cannot hang a deal on A's contact.
+        const crossRef = await rejection(
+          b.createOne('deals', { title: 'x', contact_id: adaInA.id }),
+        );
+        expect(crossRef).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23503' });
+      });
+    });
+
+    describe('batch and transaction', () => {
+      it('runs operations in order and returns created and updated rows', async () => {
+        const db = await sdkFor(await newSite());
+        const rows = await db.batch([
+          { type: 'create', table: 'companies', data: { name: 'Acme' } },
+          {
+            type: 'create',
+            table: 'contacts',
+            data: [
+              { first_name: 'A', last_name: 'One' },
+              { first_name: 'B', last_name: 'Two' },
+            ],
+          },
+          {
+            type: 'update',
+            table: 'contacts',
+            where: { first_name: 'A' },
+            data: { lead_score: 9 },
+          },
+          { type: 'delete', table: 'contacts', where: { first_name: 'B' } },
+        ]);
+        expect(rows).toHaveLength(4);
+        expect(rows[3]).toMatchObject({ first_name: 'A', lead_score: 9 });
+        expect(await db.count('contacts')).toBe(1);
+        expect(await db.count('companies')).toBe(1);
+      });
+
+      if (options.transactions) {
+        it('is atomic: a failing operation rolls every earlier one back', async () => {
+          const site = await newSite();
+          const db = await sdkFor(site);
+          await db.createOne('contacts', { first_name: 'Keep', last_name: 'Me' });
+          const error = await rejection(
+            db.batch([
+              { type: 'create', table: 'companies', data: { name: 'Ghost' } },
+              {
+                type: 'update',
+                table: 'contacts',
+                where: { first_name: 'Keep' },
+                data: { lead_score: 5 },
+              },
+              { type: 'delete', table: 'contacts', where: { first_name: 'Keep' } },
+              {
+                type: 'create',
+                table: 'contacts',
+                data: { first_name: 'X', last_name: 'Y', lead_score: 500 },
+              },
+            ]),
+          );
+          expect(error).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23514' });
+          expect(await rawCount('companies', site)).toBe(0);
+          expect(await db.findOne('contacts', { first_name: 'Keep' })).toMatchObject({
+            lead_score: 0,
+          });
+        });
+
+        it('reports a validation failure inside a batch with the operation path, and rolls back', async () => {
+          const site = await newSite();
+          const db = await sdkFor(site);
+          const error = await rejection(
+            db.batch([
+              { type: 'create', table: 'companies', data: { name: 'Ghost' } },
+              { type: 'create', table: 'contacts', data: { first_name: 'X' } as never },
+            ]),
+          );
+          expect(error).toMatchObject({
+            code: 'INVALID_QUERY',
+            path: 'operations[1].data.last_name',
+          });
+          expect(await rawCount('companies', site)).toBe(0);
+        });
+
+        it('transaction() commits together or not at all', async () => {
+          const site = await newSite();
+          const db = await sdkFor(site);
+          const company = await db.transaction(async (tx) => {
+            const c = await tx.createOne('companies', { name: 'Acme' });
+            await tx.createOne('contacts', { first_name: 'A', last_name: 'B', company_id: c.id });
+            return c;
+          });
+          expect(await db.count('contacts', { company_id: company.id })).toBe(1);
+          const error = await rejection(
+            db.transaction(async (tx) => {
+              await tx.createOne('companies', { name: 'Rolled back' });
+              throw new Error('changed my mind');
+            }),
+          );
+          expect(error.message).toBe('changed my mind');
+          expect(await db.count('companies')).toBe(1);
+        });
+      } else {
+        it('refuses an atomic batch with NOT_SUPPORTED before anything runs', async () => {
+          const site = await newSite();
+          const db = await sdkFor(site);
+          const error = await rejection(
+            db.batch([{ type: 'create', table: 'companies', data: { name: 'Ghost' } }]),
+          );
+          expect(error).toMatchObject({ code: 'NOT_SUPPORTED' });
+          expect(await rawCount('companies', site)).toBe(0);
+        });
+      }
+
+      it('with atomic: false runs one by one; a failure keeps what ran before it', async () => {
+        const site = await newSite();
+        const db = await sdkFor(site);
+        const error = await rejection(
+          db.batch(
+            [
+              { type: 'create', table: 'companies', data: { name: 'Kept' } },
+              {
+                type: 'create',
+                table: 'contacts',
+                data: { first_name: 'X', last_name: 'Y', lead_score: 500 },
+              },
+            ],
+            { atomic: false },
+          ),
+        );
+        expect(error).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23514' });
+        expect(await rawCount('companies', site)).toBe(1);
+        expect(await rawCount('contacts', site)).toBe(0);
+      });
+    });
+  });
+}
