@@ -96,6 +96,49 @@ export {
   ProvisioningError,
   QueryValidationError,
 } from './errors';
+// Lifecycle
+export type {
+  MissingObject,
+  ModuleObjectKind,
+  OrphanedObject,
+  OrphanReport,
+} from './lifecycle/check-orphans';
+export { checkOrphans } from './lifecycle/check-orphans';
+export type {
+  DeprecatedModule,
+  DeprovisionOptions,
+  DeprovisionResult,
+  DroppedModule,
+} from './lifecycle/deprovision-module-database';
+export { deprovisionModuleDatabase } from './lifecycle/deprovision-module-database';
+export type { DropDueModulesOptions } from './lifecycle/drop-due-modules';
+export { dropDueModules } from './lifecycle/drop-due-modules';
+export { getModuleRegistryEntry } from './lifecycle/get-module-registry-entry';
+export type {
+  ModuleStats,
+  ModuleStatsOptions,
+  ModuleTableStats,
+} from './lifecycle/get-module-stats';
+export { getModuleStats } from './lifecycle/get-module-stats';
+export type {
+  InstallModuleOptions,
+  InstallModuleResult,
+} from './lifecycle/install-module-for-site';
+export { installModuleForSite } from './lifecycle/install-module-for-site';
+export type {
+  ListModuleEventsOptions,
+  ModuleEvent,
+  ModuleEventKind,
+} from './lifecycle/list-module-events';
+export { listModuleEvents } from './lifecycle/list-module-events';
+export { listModules } from './lifecycle/list-modules';
+export type { ModuleRegistryEntry } from './lifecycle/module-registry-entry';
+export type {
+  ExportedRow,
+  UninstallModuleOptions,
+  UninstallModuleResult,
+} from './lifecycle/uninstall-module-from-site';
+export { uninstallModuleFromSite } from './lifecycle/uninstall-module-from-site';
 // Plan
 export type { ModulePlan } from './plan/module-plan';
 export { planModuleDatabase, SITE_POLICY_NAME } from './plan/plan-module-database';
