@@ -17,6 +17,14 @@ export type {
 } from './access/module-data-client';
 export { createModuleDataClient, MAX_LIMIT } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';
+export type {
+  SupabaseCountMethod,
+  SupabaseTransportOptions,
+} from './access/supabase-transport';
+export {
+  createSupabaseTransport,
+  SupabaseTransportError,
+} from './access/supabase-transport';
 export type { WhereInput, WhereOperators, WhereScalar, WhereValue } from './access/where-input';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';

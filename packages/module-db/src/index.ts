@@ -153,6 +153,11 @@ export type { ApplyOptions, ApplyResult } from './provision/apply-module-plan';
 // Provisioning
 export { applyModulePlan } from './provision/apply-module-plan';
 export { definitionChecksum } from './provision/definition-checksum';
+export type {
+  PostgrestExposureOptions,
+  PostgrestExposureResult,
+} from './provision/postgrest-exposure';
+export { syncPostgrestSchemas } from './provision/postgrest-exposure';
 export type { ProvisionOptions, ProvisionResult } from './provision/provision-module-database';
 export { provisionModuleDatabase } from './provision/provision-module-database';
 export type { AllowedBaseType, ColumnType } from './sql/column-type';

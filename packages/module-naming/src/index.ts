@@ -18,12 +18,12 @@ export type {
 export { isModuleNamingError, ModuleNamingError } from './errors';
 export type { IsolationStrategyName } from './isolation-strategy-name';
 export { MAX_IDENTIFIER_BYTES } from './max-identifier-bytes';
-export { isModuleId, normalizeModuleId } from './module-id';
 export {
   getModuleAdminRoleName,
   isModuleAdminRoleName,
   parseModuleAdminRoleName,
 } from './module-admin-role-name';
+export { isModuleId, normalizeModuleId } from './module-id';
 export { getModuleRoleName, isModuleRoleName, parseModuleRoleName } from './module-role-name';
 export {
   getModuleSchemaName,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MigrationStepSchema } from './migration-step';
 import { TableDefinitionSchema } from './table-definition';
 import type { IsolationStrategy, ModuleType } from './validated-definition';
 
@@ -86,6 +87,11 @@ export const ModuleDatabaseConfigSchema = z
     name: z.string().optional(),
     /** The module's tables; empty exactly when the strategy is `shared`. */
     tables: z.array(TableDefinitionSchema),
+    /**
+     * Explicit steps of the upgrade to this version (renames, drops, type changes, backfills).
+     * Ignored on a first install.
+     */
+    migrations: z.array(MigrationStepSchema).optional(),
   })
   .strict();
 

@@ -29,7 +29,7 @@ import {
 } from '../platform/platform-functions';
 import { columnTypeSql } from '../sql/column-type';
 import { ddlCompiler } from '../sql/ddl-compiler';
-import type { ModulePlan } from './module-plan';
+import type { ModuleObject, ModulePlan } from './module-plan';
 import { DEFAULT_REVOKE_FROM, type PlanOptions } from './plan-options';
 import type { PlannedStatement, PlanStepKind } from './planned-statement';
 
@@ -58,6 +58,10 @@ function raw(
   query: RawBuilder<unknown>,
 ): PlannedStatement {
   return step(kind, target, description, { compile: () => query.compile(ddlCompiler) });
+}
+
+function keyed(statement: PlannedStatement, objectKey: string): PlannedStatement {
+  return Object.freeze({ ...statement, objectKey });
 }
 
 /** The physical names of one module table. */
@@ -177,7 +181,7 @@ export function planModuleDatabase(
         sql`grant select, insert, update, delete on table ${moduleData} to ${roleId}`,
       ),
     );
-    return freezePlan(definition, schema, role, [], statements);
+    return freezePlan(definition, schema, role, [], statements, []);
   }
 
   const tables: PhysicalTable[] = definition.tables.map((table) => {
@@ -192,6 +196,11 @@ export function planModuleDatabase(
   });
   const byName = new Map(tables.map((t) => [t.table.name, t]));
   const names = new NameRegistry(schema);
+  const objects: ModuleObject[] = [];
+  const expect = (t: PhysicalTable, type: ModuleObject['type'], key: string, name: string) => {
+    objects.push(Object.freeze({ type, table: t.qualified, key, name }));
+    return name;
+  };
 
   if (usesAuthFunctions(definition)) {
     statements.push(
@@ -207,6 +216,7 @@ export function planModuleDatabase(
   for (const t of tables) {
     const { table, name: physical, ref } = t;
     names.relation(physical, `table ${table.name}`);
+    expect(t, 'table', 'table', physical);
     let create = ddlCompiler.schema.withSchema(t.schema).createTable(physical);
     for (const column of table.columns) {
       create = create.addColumn(column.name, columnTypeSql(column.type), (c) => {
@@ -215,35 +225,57 @@ export function planModuleDatabase(
         return built;
       });
     }
-    const pk = names.relation(primaryKeyName(physical), `primary key of ${table.name}`);
+    const pk = expect(
+      t,
+      'primary_key',
+      'primary_key',
+      names.relation(primaryKeyName(physical), `primary key of ${table.name}`),
+    );
     create = create.addPrimaryKeyConstraint(pk, table.primaryKey as never);
     const key = siteKey(table);
     if (key.join() !== table.primaryKey.join()) {
-      const keyName = names.relation(
-        uniqueConstraintName(physical, key),
-        `site key of ${table.name}`,
+      const keyName = expect(
+        t,
+        'unique',
+        'site_key',
+        names.relation(uniqueConstraintName(physical, key), `site key of ${table.name}`),
       );
       create = create.addUniqueConstraint(keyName, key as never);
     }
     for (const column of table.uniqueColumns) {
       const cols = ['site_id', column];
       create = create.addUniqueConstraint(
-        names.relation(uniqueConstraintName(physical, cols), `unique ${table.name}.${column}`),
+        expect(
+          t,
+          'unique',
+          `unique:${column}`,
+          names.relation(uniqueConstraintName(physical, cols), `unique ${table.name}.${column}`),
+        ),
         cols as never,
       );
     }
     for (const check of table.checks) {
       create = create.addCheckConstraint(
-        names.constraint(
-          physical,
-          checkConstraintName(physical, check.column),
-          `check on ${table.name}.${check.column}`,
+        expect(
+          t,
+          'check',
+          `check:${check.column}`,
+          names.constraint(
+            physical,
+            checkConstraintName(physical, check.column),
+            `check on ${table.name}.${check.column}`,
+          ),
         ),
         check.expression.expression as Expression<unknown>,
       );
     }
     create = create.addForeignKeyConstraint(
-      names.constraint(physical, foreignKeyName(physical, 'site_id'), `site of ${table.name}`),
+      expect(
+        t,
+        'foreign_key',
+        'foreign_key:site_id',
+        names.constraint(physical, foreignKeyName(physical, 'site_id'), `site of ${table.name}`),
+      ),
       ['site_id'] as never,
       `${PLATFORM_SCHEMA}.sites`,
       ['id'],
@@ -290,6 +322,7 @@ export function planModuleDatabase(
 
     const siteCheck = sql`(${sql.id('site_id')} = (select ${sql.id(PLATFORM_SCHEMA, CURRENT_SITE_FN)}()) and (select ${sql.id(PLATFORM_SCHEMA, CAN_ACCESS_SITE_FN)}(${sql.lit(shortId)})))`;
     names.policy(physical, SITE_POLICY_NAME);
+    expect(t, 'policy', `policy:${SITE_POLICY_NAME}`, SITE_POLICY_NAME);
     statements.push(
       raw(
         'create_policy',
@@ -300,25 +333,37 @@ export function planModuleDatabase(
     );
     for (const policy of table.policies) {
       names.policy(physical, policy.name);
+      expect(t, 'policy', `policy:${policy.name}`, policy.name);
       const using = policy.using ? sql` using (${policy.using.expression})` : sql``;
       const check = policy.withCheck ? sql` with check (${policy.withCheck.expression})` : sql``;
       statements.push(
-        raw(
-          'create_policy',
-          t.qualified,
-          `module policy ${policy.name} (restrictive: narrows, never widens)`,
-          sql`create policy ${sql.id(policy.name)} on ${ref} as restrictive for ${POLICY_COMMAND[policy.action]} to ${roleId}${using}${check}`,
+        keyed(
+          raw(
+            'create_policy',
+            t.qualified,
+            `module policy ${policy.name} (restrictive: narrows, never widens)`,
+            sql`create policy ${sql.id(policy.name)} on ${ref} as restrictive for ${POLICY_COMMAND[policy.action]} to ${roleId}${using}${check}`,
+          ),
+          `policy:${policy.name}`,
         ),
       );
     }
     if (table.hasUpdatedAt) {
-      const trigger = triggerName(physical, 'updated_at');
+      const trigger = expect(
+        t,
+        'trigger',
+        'trigger:updated_at',
+        triggerName(physical, 'updated_at'),
+      );
       statements.push(
-        raw(
-          'create_trigger',
-          t.qualified,
-          'keep updated_at current with the shared platform trigger function',
-          sql`create trigger ${sql.id(trigger)} before update on ${ref} for each row execute function ${sql.id(PLATFORM_SCHEMA, SET_UPDATED_AT_FN)}()`,
+        keyed(
+          raw(
+            'create_trigger',
+            t.qualified,
+            'keep updated_at current with the shared platform trigger function',
+            sql`create trigger ${sql.id(trigger)} before update on ${ref} for each row execute function ${sql.id(PLATFORM_SCHEMA, SET_UPDATED_AT_FN)}()`,
+          ),
+          'trigger:updated_at',
         ),
       );
     }
@@ -328,6 +373,7 @@ export function planModuleDatabase(
         index.method === 'btree' && index.columns[0] !== 'site_id'
           ? ['site_id', ...index.columns]
           : [...index.columns];
+      const indexKey = `index:${index.name ?? `${index.method}(${index.columns.join(',')})`}`;
       const name = names.relation(
         index.name
           ? strategy === 'schema'
@@ -344,17 +390,23 @@ export function planModuleDatabase(
       if (index.method !== 'btree') create = create.using(index.method);
       if (index.unique) create = create.unique();
       if (index.where) create = create.where(index.where.expression as Expression<never>);
-      statements.push(step('create_index', t.qualified, `index ${name}`, create));
+      expect(t, 'index', indexKey, name);
+      statements.push(keyed(step('create_index', t.qualified, `index ${name}`, create), indexKey));
     }
   }
 
   for (const t of tables) {
     const { table, name: physical, ref } = t;
     for (const fk of table.foreignKeys) {
-      const name = names.constraint(
-        physical,
-        foreignKeyName(physical, fk.column),
-        `foreign key ${table.name}.${fk.column}`,
+      const name = expect(
+        t,
+        'foreign_key',
+        `foreign_key:${fk.column}`,
+        names.constraint(
+          physical,
+          foreignKeyName(physical, fk.column),
+          `foreign key ${table.name}.${fk.column}`,
+        ),
       );
       const column = sql.id(fk.column);
       if (fk.target.kind === 'module') {
@@ -364,20 +416,26 @@ export function planModuleDatabase(
         const onDelete =
           fk.onDelete === 'SET NULL' ? sql`set null (${column})` : FK_ACTION[fk.onDelete];
         statements.push(
-          raw(
-            'add_foreign_key',
-            t.qualified,
-            `${table.name}.${fk.column} -> ${fk.target.table}.${fk.target.column} within the same site`,
-            sql`alter table ${ref} add constraint ${sql.id(name)} foreign key (${sql.id('site_id')}, ${column}) references ${target.ref} (${sql.id('site_id')}, ${sql.id(fk.target.column)}) on delete ${onDelete} on update ${FK_ACTION[fk.onUpdate]}`,
+          keyed(
+            raw(
+              'add_foreign_key',
+              t.qualified,
+              `${table.name}.${fk.column} -> ${fk.target.table}.${fk.target.column} within the same site`,
+              sql`alter table ${ref} add constraint ${sql.id(name)} foreign key (${sql.id('site_id')}, ${column}) references ${target.ref} (${sql.id('site_id')}, ${sql.id(fk.target.column)}) on delete ${onDelete} on update ${FK_ACTION[fk.onUpdate]}`,
+            ),
+            `foreign_key:${fk.column}`,
           ),
         );
       } else {
         statements.push(
-          raw(
-            'add_foreign_key',
-            t.qualified,
-            `${table.name}.${fk.column} -> ${fk.target.schema}.${fk.target.table}.${fk.target.column}`,
-            sql`alter table ${ref} add constraint ${sql.id(name)} foreign key (${column}) references ${sql.id(fk.target.schema, fk.target.table)} (${sql.id(fk.target.column)}) on delete ${FK_ACTION[fk.onDelete]} on update ${FK_ACTION[fk.onUpdate]}`,
+          keyed(
+            raw(
+              'add_foreign_key',
+              t.qualified,
+              `${table.name}.${fk.column} -> ${fk.target.schema}.${fk.target.table}.${fk.target.column}`,
+              sql`alter table ${ref} add constraint ${sql.id(name)} foreign key (${column}) references ${sql.id(fk.target.schema, fk.target.table)} (${sql.id(fk.target.column)}) on delete ${FK_ACTION[fk.onDelete]} on update ${FK_ACTION[fk.onUpdate]}`,
+            ),
+            `foreign_key:${fk.column}`,
           ),
         );
       }
@@ -391,6 +449,7 @@ export function planModuleDatabase(
     role,
     tables.map((t) => t.qualified),
     statements,
+    objects,
   );
 }
 
@@ -408,6 +467,7 @@ function freezePlan(
   role: string,
   tables: readonly string[],
   statements: readonly PlannedStatement[],
+  objects: readonly ModuleObject[],
 ): ModulePlan {
   return Object.freeze({
     moduleId: definition.moduleId,
@@ -419,6 +479,7 @@ function freezePlan(
     adminRole: definition.strategy === 'shared' ? null : getModuleAdminRoleName(definition.shortId),
     tables: Object.freeze([...tables]),
     statements: Object.freeze([...statements]),
+    objects: Object.freeze([...objects]),
   });
 }
 

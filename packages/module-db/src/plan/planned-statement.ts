@@ -9,7 +9,18 @@ export type PlanStepKind =
   | 'create_policy'
   | 'create_trigger'
   | 'create_index'
-  | 'add_foreign_key';
+  | 'add_foreign_key'
+  | 'add_column'
+  | 'alter_column'
+  | 'drop_column'
+  | 'rename'
+  | 'drop_table'
+  | 'add_constraint'
+  | 'drop_constraint'
+  | 'drop_index'
+  | 'drop_policy'
+  | 'drop_trigger'
+  | 'backfill';
 
 /** One compiled statement of a plan. DDL takes no bind parameters, so `parameters` is empty. */
 export interface PlannedStatement {
@@ -20,4 +31,6 @@ export interface PlannedStatement {
   readonly description: string;
   readonly sql: string;
   readonly parameters: readonly unknown[];
+  /** The key of the object it creates (see `ModuleObject.key`), for indexes, policies, triggers, foreign keys. */
+  readonly objectKey?: string;
 }

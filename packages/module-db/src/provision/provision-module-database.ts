@@ -5,9 +5,16 @@ import { isValidatedDefinition } from '../definition/validated-marker';
 import { planModuleDatabase } from '../plan/plan-module-database';
 import type { PlanOptions } from '../plan/plan-options';
 import { type ApplyOptions, applyModulePlan } from './apply-module-plan';
+import { syncPostgrestSchemas } from './postgrest-exposure';
 
 /** Options of {@link provisionModuleDatabase}. */
-export interface ProvisionOptions extends ApplyOptions, PlanOptions {}
+export interface ProvisionOptions extends ApplyOptions, PlanOptions {
+  /**
+   * Also expose the module's schema to PostgREST (schema strategy), in the same transaction:
+   * see {@link syncPostgrestSchemas} for what it does and what it costs. Default false.
+   */
+  readonly exposeToPostgrest?: boolean;
+}
 
 /**
  * The seed's `ProvisionResult`, plus what changed. Failures throw typed errors instead of
@@ -51,7 +58,13 @@ export async function provisionModuleDatabase(
     ? definition
     : await validateModuleDefinition(definition);
   const plan = planModuleDatabase(validated, options);
-  const result = await applyModulePlan(db, plan, validated, options);
+  const result = options.exposeToPostgrest
+    ? await db.transaction().execute(async (trx) => {
+        const applied = await applyModulePlan(trx, plan, validated, options);
+        await syncPostgrestSchemas(trx);
+        return applied;
+      })
+    : await applyModulePlan(db, plan, validated, options);
   return Object.freeze({
     success: true,
     status: result.status,
