@@ -3,7 +3,7 @@
 // `createDatabaseSDK` also receives the module's definition and a transport, and the seed's
 // placeholder ids ('crm-module-uuid', 'site-uuid', ...) are real UUIDs held in variables.
 import { randomUUID } from 'node:crypto';
-import { migratePlatform, provisionModuleDatabase } from '@dramac/module-db';
+import { installModuleForSite, migratePlatform, provisionModuleDatabase } from '@dramac/module-db';
 import { createPostgresTransport } from '@dramac/module-db/postgres';
 import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
 import { type Kysely, sql } from 'kysely';
@@ -54,8 +54,7 @@ beforeAll(async () => {
   const site = await tdb.factory.site(agency);
   const user = await tdb.factory.user();
   await tdb.factory.member(agency, user);
-  await sql`insert into public.module_site_installations (module_short_id, site_id, module_id)
-    values (${provisioned.shortId}, ${site}, ${crm.moduleId})`.execute(db0);
+  await installModuleForSite(db0, crm.moduleId, site);
   // What the site already holds: a company and one of its contacts.
   const setup = createDatabaseSDK({
     definition: crm,

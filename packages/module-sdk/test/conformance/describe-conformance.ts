@@ -9,7 +9,7 @@
  * never see each other's rows.
  */
 import { randomUUID } from 'node:crypto';
-import { migratePlatform, provisionModuleDatabase } from '@dramac/module-db';
+import { installModuleForSite, migratePlatform, provisionModuleDatabase } from '@dramac/module-db';
 import type { DataTransport } from '@dramac/module-db/client';
 import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
 import { type Kysely, sql } from 'kysely';
@@ -124,10 +124,7 @@ export function describeConformance(
     /** A new site of the agency, with the module installed unless `install: false`. */
     async function newSite(install = true): Promise<string> {
       const site = await tdb.factory.site(agency);
-      if (install) {
-        await sql`insert into public.module_site_installations (module_short_id, site_id, module_id)
-          values (${schema.slice('mod_'.length)}, ${site}, ${module.moduleId})`.execute(db);
-      }
+      if (install) await installModuleForSite(db, module.moduleId, site);
       return site;
     }
 
