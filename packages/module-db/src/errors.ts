@@ -13,7 +13,8 @@ export type ModuleDbErrorCode =
   | 'INVALID_QUERY'
   | 'CONSTRAINT_VIOLATION'
   | 'NOT_SUPPORTED'
-  | 'DATABASE_ERROR';
+  | 'DATABASE_ERROR'
+  | 'UPGRADE_REFUSED';
 
 const BRAND = Symbol.for('dramac.module-db.error');
 
@@ -193,6 +194,39 @@ export class DatabaseError extends ModuleDbError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), sqlstate: this.sqlstate };
+  }
+}
+
+/** One change of an upgrade, as listed by an {@link UpgradeRefusedError}. */
+export interface RefusedChange {
+  readonly kind: string;
+  readonly table: string;
+  readonly object?: string;
+  readonly description: string;
+}
+
+/**
+ * An upgrade has destructive or rewriting changes that the new definition does not declare as
+ * migration steps. Lists every one; nothing ran.
+ */
+export class UpgradeRefusedError extends ModuleDbError {
+  readonly changes: readonly RefusedChange[];
+  constructor(
+    moduleId: string,
+    changes: readonly RefusedChange[],
+    options: ModuleDbErrorOptions = {},
+  ) {
+    super(
+      'UPGRADE_REFUSED',
+      `Upgrade of module ${moduleId} refused: ${changes.map((c) => c.description).join('; ')}`,
+      options,
+    );
+    this.name = 'UpgradeRefusedError';
+    this.changes = Object.freeze([...changes]);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), changes: this.changes };
   }
 }
 

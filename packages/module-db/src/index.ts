@@ -35,6 +35,9 @@ export type { IndexDefinition } from './definition/index-definition';
 export { INDEX_METHODS, IndexDefinitionSchema } from './definition/index-definition';
 export { defaultStrategyFor, resolveStrategy } from './definition/isolation-strategy';
 export type { JsonValue } from './definition/json-value';
+export type { MigrationStep } from './definition/migration-step';
+// Upgrades
+export { MigrationStepSchema } from './definition/migration-step';
 export type { ModuleDatabaseConfig } from './definition/module-database-config';
 export {
   ISOLATION_STRATEGIES,
@@ -75,11 +78,16 @@ export type {
   ValidatedPolicy,
   ValidatedTable,
 } from './definition/validated-definition';
+// Drift
+export { checkModuleDatabase } from './drift/check-module-database';
+export type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift/drift-difference';
+export { DRIFT_DIFFERENCE_KINDS } from './drift/drift-difference';
 export type {
   DefinitionIssue,
   ModuleDbErrorCode,
   ModuleDbErrorOptions,
   PostgresErrorDetails,
+  RefusedChange,
 } from './errors';
 // Errors
 export {
@@ -95,6 +103,7 @@ export {
   NotSupportedError,
   ProvisioningError,
   QueryValidationError,
+  UpgradeRefusedError,
 } from './errors';
 // Lifecycle
 export type {
@@ -140,8 +149,10 @@ export type {
 } from './lifecycle/uninstall-module-from-site';
 export { uninstallModuleFromSite } from './lifecycle/uninstall-module-from-site';
 // Plan
-export type { ModulePlan } from './plan/module-plan';
+export type { ModuleObject, ModulePlan } from './plan/module-plan';
 export { planModuleDatabase, SITE_POLICY_NAME } from './plan/plan-module-database';
+export type { ChangeClass, ModuleChange, ModuleUpgradePlan } from './plan/plan-module-upgrade';
+export { planModuleUpgrade, renderUpgradePlan } from './plan/plan-module-upgrade';
 export type { PlanOptions } from './plan/plan-options';
 export { DEFAULT_REVOKE_FROM } from './plan/plan-options';
 export type { PlannedStatement, PlanStepKind } from './plan/planned-statement';
@@ -152,7 +163,11 @@ export { migratePlatform, PLATFORM_MIGRATIONS } from './platform/platform-migrat
 export type { ApplyOptions, ApplyResult } from './provision/apply-module-plan';
 // Provisioning
 export { applyModulePlan } from './provision/apply-module-plan';
+export type { UpgradeOptions, UpgradeResult } from './provision/apply-module-upgrade';
+export { applyModuleUpgrade } from './provision/apply-module-upgrade';
 export { definitionChecksum } from './provision/definition-checksum';
+export type { InstalledDefinition } from './provision/installed-definition';
+export { readInstalledDefinition } from './provision/installed-definition';
 export type {
   PostgrestExposureOptions,
   PostgrestExposureResult,

@@ -130,10 +130,10 @@ describe('provisionModuleDatabase', () => {
     expect(await moduleCatalogSnapshot(db)).toEqual(before);
   });
 
-  it('a different definition of an installed module is refused (upgrades are planned, not re-applied)', async () => {
+  it('a different definition under the same version is refused (a change needs a new version)', async () => {
     const module = withFreshModuleId(bookingModule);
     await provisionModuleDatabase(db, module);
-    const changed = { ...module, version: '9.9.9' };
+    const changed = { ...module, name: 'renamed' };
     const error = await catchError(provisionModuleDatabase(db, changed));
     expect(isModuleDbError(error)).toBe(true);
     expect(error.code).toBe('CONFLICT');

@@ -48,7 +48,12 @@ function where(filters: readonly Filter[]) {
       filters.map((f) =>
         f.op === 'is'
           ? eb(eb.ref(f.column), 'is', f.value as null)
-          : eb(eb.ref(f.column), COMPARISON[f.op], f.value),
+          : // An array compared with = is one array value (a parameter), not a list: eb.val.
+            eb(
+              eb.ref(f.column),
+              COMPARISON[f.op],
+              Array.isArray(f.value) && f.op !== 'in' ? eb.val(f.value) : f.value,
+            ),
       ),
     );
 }

@@ -3,6 +3,7 @@ import { MIGRATION_0001_POLICY_HELPERS } from './migration-0001-policy-helpers';
 import { MIGRATION_0002_REGISTRY } from './migration-0002-registry';
 import { MIGRATION_0003_APPLY_PLAN } from './migration-0003-apply-plan';
 import { MIGRATION_0004_LIFECYCLE } from './migration-0004-lifecycle';
+import { MIGRATION_0005_APPLY_UPGRADE } from './migration-0005-apply-upgrade';
 
 /** One versioned platform migration. */
 export interface PlatformMigration {
@@ -21,6 +22,7 @@ export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
   { version: 2, name: 'registry_events_versions_provisioner', sql: MIGRATION_0002_REGISTRY },
   { version: 3, name: 'apply_module_plan', sql: MIGRATION_0003_APPLY_PLAN },
   { version: 4, name: 'lifecycle_helpers_deprovision', sql: MIGRATION_0004_LIFECYCLE },
+  { version: 5, name: 'apply_module_upgrade', sql: MIGRATION_0005_APPLY_UPGRADE },
 ]);
 
 /** What {@link migratePlatform} did. */

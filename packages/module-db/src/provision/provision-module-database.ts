@@ -3,12 +3,16 @@ import { validateModuleDefinition } from '../definition/validate-module-definiti
 import type { IsolationStrategy } from '../definition/validated-definition';
 import { isValidatedDefinition } from '../definition/validated-marker';
 import { planModuleDatabase } from '../plan/plan-module-database';
+import { planModuleUpgrade } from '../plan/plan-module-upgrade';
 import type { PlanOptions } from '../plan/plan-options';
 import { type ApplyOptions, applyModulePlan } from './apply-module-plan';
+import { applyModuleUpgrade, type UpgradeOptions } from './apply-module-upgrade';
+import { definitionChecksum } from './definition-checksum';
+import { readInstalledDefinition } from './installed-definition';
 import { syncPostgrestSchemas } from './postgrest-exposure';
 
 /** Options of {@link provisionModuleDatabase}. */
-export interface ProvisionOptions extends ApplyOptions, PlanOptions {
+export interface ProvisionOptions extends ApplyOptions, UpgradeOptions, PlanOptions {
   /**
    * Also expose the module's schema to PostgREST (schema strategy), in the same transaction:
    * see {@link syncPostgrestSchemas} for what it does and what it costs. Default false.
@@ -22,8 +26,11 @@ export interface ProvisionOptions extends ApplyOptions, PlanOptions {
  */
 export interface ProvisionResult {
   readonly success: true;
-  /** `created`: the plan ran; `unchanged`: this exact definition was already installed, no DDL ran. */
-  readonly status: 'created' | 'unchanged';
+  /**
+   * `created`: the plan ran; `upgraded`: a newer version's differences ran; `unchanged`: this exact
+   * definition was already installed, no DDL ran.
+   */
+  readonly status: 'created' | 'upgraded' | 'unchanged';
   readonly moduleId: string;
   readonly shortId: string;
   /** The module schema (`schema` strategy) or `public`. */
@@ -57,6 +64,24 @@ export async function provisionModuleDatabase(
   const validated = isValidatedDefinition(definition)
     ? definition
     : await validateModuleDefinition(definition);
+  const installed = await readInstalledDefinition(db, validated.moduleId);
+  if (installed && installed.checksum !== definitionChecksum(validated)) {
+    // A newer version: plan only the difference (throws on a downgrade or a changed same version).
+    const upgrade = planModuleUpgrade(installed.definition, validated, options);
+    const result = await applyModuleUpgrade(db, upgrade, validated, installed.checksum, options);
+    return Object.freeze({
+      success: true,
+      status: result.status,
+      moduleId: upgrade.moduleId,
+      shortId: upgrade.shortId,
+      schemaName: upgrade.schema,
+      strategy: upgrade.strategy,
+      role: upgrade.role,
+      tables: upgrade.tables,
+      version: result.version,
+      statementsApplied: result.statementsApplied,
+    });
+  }
   const plan = planModuleDatabase(validated, options);
   const result = options.exposeToPostgrest
     ? await db.transaction().execute(async (trx) => {
