@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*'],
+    projects: ['packages/*', 'apps/*', 'examples/*'],
     globalSetup: ['./packages/test-db/src/global-setup.ts'],
   },
 });
