@@ -15,6 +15,8 @@ export type {
   FindOptions,
   ModuleDataClient,
   ModuleDataClientOptions,
+  Page,
+  PageOptions,
 } from './access/module-data-client';
 export { createModuleDataClient, MAX_LIMIT } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';

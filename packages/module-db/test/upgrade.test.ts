@@ -97,7 +97,10 @@ describe('upgrades', () => {
       ];
     });
     const installed = await readInstalledDefinition(db, v1.moduleId);
-    const upgrade = planModuleUpgrade((installed as NonNullable<typeof installed>).definition, await validateModuleDefinition(v2));
+    const upgrade = planModuleUpgrade(
+      (installed as NonNullable<typeof installed>).definition,
+      await validateModuleDefinition(v2),
+    );
     expect(upgrade.refused).toEqual([]);
     expect(new Set(upgrade.changes.map((c) => c.class))).toEqual(new Set(['additive']));
     console.log(

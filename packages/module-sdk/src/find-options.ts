@@ -60,3 +60,26 @@ export type Selected<
   N extends TableNames<M>,
   S extends readonly ColumnName<M, N>[],
 > = readonly ColumnName<M, N>[] extends S ? Row<M, N> : Pick<Row<M, N>, S[number]>;
+
+/**
+ * Options of {@link ModuleDatabaseSDK.findPage}: keyset pagination. Sort columns must be NOT NULL;
+ * the primary key is appended so the order is total.
+ *
+ * @example
+ * const first = await db.findPage('contacts', { orderBy: { column: 'created_at' }, limit: 50 });
+ * const second = await db.findPage('contacts', { orderBy: { column: 'created_at' }, limit: 50, cursor: first.nextCursor });
+ */
+export interface FindPageOptions<M extends AnyModuleDefinition, N extends TableNames<M>> {
+  readonly where?: Where<M, N>;
+  readonly orderBy?: OrderByInput<M, N> | readonly OrderByInput<M, N>[];
+  /** Rows per page (1 to 10,000). */
+  readonly limit: number;
+  /** The previous page's `nextCursor`; absent or null for the first page. */
+  readonly cursor?: string | null;
+}
+
+/** One page and the cursor of the next one (null on the last page). */
+export interface FoundPage<M extends AnyModuleDefinition, N extends TableNames<M>> {
+  readonly rows: Row<M, N>[];
+  readonly nextCursor: string | null;
+}

@@ -26,7 +26,13 @@ export {
   QueryValidationError,
 } from '@dramac/module-db/client';
 export type { AnyRow, BatchOperation, BatchOptions } from './batch-operation';
-export type { FindOptions, OrderByInput, Selected } from './find-options';
+export type {
+  FindOptions,
+  FindPageOptions,
+  FoundPage,
+  OrderByInput,
+  Selected,
+} from './find-options';
 export type { DatabaseSDKClientOptions, DatabaseSDKOptions } from './module-database-sdk';
 export { createDatabaseSDK, ModuleDatabaseSDK } from './module-database-sdk';
 export type {

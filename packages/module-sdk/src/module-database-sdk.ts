@@ -16,7 +16,7 @@ import {
 } from '@dramac/module-db/client';
 import { isModuleId, normalizeModuleId } from '@dramac/module-naming';
 import type { AnyRow, BatchOperation, BatchOptions } from './batch-operation';
-import type { FindOptions, Selected } from './find-options';
+import type { FindOptions, FindPageOptions, FoundPage, Selected } from './find-options';
 import type { ColumnName, PrimaryKeyValue, Where } from './where';
 
 /**
@@ -159,6 +159,27 @@ export class ModuleDatabaseSDK<M extends ModuleDefinitionLike> {
   >(table: N, options?: FindOptions<M, N, S>): Promise<Selected<M, N, S>[]> {
     const rows = await this.#client.select(table, options as ClientFindOptions | undefined);
     return rows as Selected<M, N, S>[];
+  }
+
+  /**
+   * One page of rows by keyset (constant cost however deep the page), and the cursor of the next
+   * page. Sort columns must be NOT NULL; the primary key is appended to make the order total.
+   *
+   * @example
+   * ```ts
+   * let page = await db.findPage('contacts', { orderBy: { column: 'created_at', ascending: false }, limit: 50 });
+   * while (page.nextCursor) page = await db.findPage('contacts', { orderBy: { column: 'created_at', ascending: false }, limit: 50, cursor: page.nextCursor });
+   * ```
+   *
+   * @throws QueryValidationError for a nullable sort column, a bad limit or a cursor that is not
+   * one of ours; the database errors listed on the class.
+   */
+  async findPage<N extends TableNames<M>>(
+    table: N,
+    options: FindPageOptions<M, N>,
+  ): Promise<FoundPage<M, N>> {
+    const page = await this.#client.page(table, options as never);
+    return page as unknown as FoundPage<M, N>;
   }
 
   /**

@@ -121,6 +121,15 @@ export type ColumnCondition<
   N extends TableNames<M>,
   K extends ColumnName<M, N>,
 > =
+  | PlainCondition<M, N, K>
+  /** Negation: `{ status: { not: 'lead' } }`, `{ email: { not: null } }`. */
+  | { readonly not: PlainCondition<M, N, K> };
+
+type PlainCondition<
+  M extends AnyModuleDefinition,
+  N extends TableNames<M>,
+  K extends ColumnName<M, N>,
+> =
   ScalarFor<SqlTypeOf<M, N, K>> extends infer S
     ? [S] extends [never]
       ? Norm<SqlTypeOf<M, N, K>> extends `${string}[]`
@@ -162,6 +171,9 @@ type NullCondition<Nullable extends boolean> = Nullable extends true
  */
 export type Where<M extends AnyModuleDefinition, N extends TableNames<M>> = {
   readonly [K in ColumnName<M, N>]?: ColumnCondition<M, N, K>;
+} & {
+  /** Alternatives: rows matching any of these (each one's conditions ANDed). */
+  readonly or?: readonly Where<M, N>[];
 };
 
 /**

@@ -18,12 +18,27 @@ export type FilterOperator =
   | 'in'
   | 'is';
 
-/** One validated filter: `column op value`, ANDed with the others. */
-export interface Filter {
+/** One validated condition on a column: `column op value` (negated with `negate`). */
+export interface ColumnFilter {
   readonly column: string;
   readonly op: FilterOperator;
   /** For `in`: a non-empty array. For `is`: `null`, `true` or `false`. */
   readonly value: unknown;
+  /** NOT (column op value). */
+  readonly negate?: boolean;
+}
+
+/** Alternatives: any group matches; the filters inside a group are ANDed. */
+export interface OrFilter {
+  readonly or: readonly (readonly Filter[])[];
+}
+
+/** One validated filter; a list of filters is ANDed. */
+export type Filter = ColumnFilter | OrFilter;
+
+/** True for a column condition, false for an `or` group. */
+export function isColumnFilter(filter: Filter): filter is ColumnFilter {
+  return 'column' in filter;
 }
 
 /** One validated sort key. */

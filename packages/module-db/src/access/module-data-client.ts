@@ -1,7 +1,15 @@
 import { isModuleId } from '@dramac/module-naming';
 import { AccessDeniedError, QueryValidationError } from '../errors';
 import { checkColumnValue } from './column-kind';
-import type { DataRow, DataTransport, Filter, OrderBy, RequestContext } from './data-transport';
+import {
+  type DataRow,
+  type DataTransport,
+  type Filter,
+  isColumnFilter,
+  type OrderBy,
+  type RequestContext,
+} from './data-transport';
+import { decodeCursor, encodeCursor } from './keyset-cursor';
 import { mapDatabaseError } from './map-database-error';
 import {
   buildModuleMetadata,
@@ -20,6 +28,26 @@ export interface FindOptions {
     | readonly { readonly column: string; readonly ascending?: boolean }[];
   readonly limit?: number;
   readonly offset?: number;
+}
+
+/** Options of a keyset page. */
+export interface PageOptions {
+  readonly where?: WhereInput;
+  readonly select?: readonly string[];
+  readonly orderBy?:
+    | { readonly column: string; readonly ascending?: boolean }
+    | readonly { readonly column: string; readonly ascending?: boolean }[];
+  /** Rows per page, 1 to MAX_LIMIT. */
+  readonly limit: number;
+  /** The `nextCursor` of the previous page; absent or null for the first page. */
+  readonly cursor?: string | null;
+}
+
+/** One page of rows and where the next one starts. */
+export interface Page {
+  readonly rows: DataRow[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
 }
 
 /** The largest page one call may ask for. */
@@ -44,6 +72,12 @@ export interface ModuleDataClient {
   delete(table: string, where: WhereInput): Promise<number>;
   /** Runs `fn` in one database transaction (transports that have them). */
   transaction<T>(fn: (client: ModuleDataClient) => Promise<T>): Promise<T>;
+  /**
+   * One page of `table` by keyset: rows after `cursor` in the sort order (NOT NULL columns; the
+   * primary key is appended so the order is total), and the cursor of the next page, or null.
+   * Unlike `offset`, each page costs the same however deep it is.
+   */
+  page(table: string, options: PageOptions): Promise<Page>;
   /** The module's schema (`mod_<id>`), or `public` for prefixed tables. */
   getSchemaName(): string;
   /** The physical, schema-qualified name of a declared table. */
@@ -125,22 +159,32 @@ export function makeClient(
     return found;
   };
 
-  // The site filter comes from the context; a filter that names another site is an error.
+  // The site filter comes from the context; a filter that names another site is an error,
+  // wherever it stands (inside `or` and `not` too).
+  const checkSites = (filters: readonly Filter[], path: string): void => {
+    for (const f of filters) {
+      if (!isColumnFilter(f)) {
+        for (const group of f.or) checkSites(group, path);
+        continue;
+      }
+      if (f.column !== 'site_id') continue;
+      const same =
+        !f.negate &&
+        ((f.op === 'eq' && String(f.value).toLowerCase() === context.siteId) ||
+          (f.op === 'in' &&
+            Array.isArray(f.value) &&
+            f.value.every((v) => String(v).toLowerCase() === context.siteId)));
+      if (!same) {
+        throw new AccessDeniedError(`${path}.site_id names another site than the request's`);
+      }
+    }
+  };
   const scoped = (meta: TableMetadata, where: unknown, path: string): Filter[] => {
     const filters = parseWhere(meta, where, path);
     if (!siteScoped) return filters;
-    for (const f of filters) {
-      if (f.column !== 'site_id') continue;
-      const same =
-        (f.op === 'eq' && String(f.value).toLowerCase() === context.siteId) ||
-        (f.op === 'in' &&
-          Array.isArray(f.value) &&
-          f.value.every((v) => String(v).toLowerCase() === context.siteId));
-      if (!same)
-        throw new AccessDeniedError(`${path}.site_id names another site than the request's`);
-    }
+    checkSites(filters, path);
     return [
-      ...filters.filter((f) => f.column !== 'site_id'),
+      ...filters.filter((f) => !isColumnFilter(f) || f.column !== 'site_id'),
       { column: 'site_id', op: 'eq', value: context.siteId },
     ];
   };
@@ -311,6 +355,81 @@ export function makeClient(
       return `${t.schema}.${t.table}`;
     },
     getPrimaryKey: (name) => table(name).primaryKey,
+    async page(name, options) {
+      const meta = table(name);
+      if (!isPlainObject(options))
+        throw new QueryValidationError('options must be a plain object', 'options');
+      const { limit } = options;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+        throw new QueryValidationError(`limit must be an integer from 1 to ${MAX_LIMIT}`, 'limit');
+      }
+      const given =
+        options.orderBy === undefined
+          ? []
+          : Array.isArray(options.orderBy)
+            ? options.orderBy
+            : [options.orderBy];
+      const order: OrderBy[] = given.map((o: unknown, i) => {
+        if (!isPlainObject(o))
+          throw new QueryValidationError(
+            'orderBy entries are { column, ascending? }',
+            `orderBy[${i}]`,
+          );
+        const col = requireColumn(meta, o.column, `orderBy[${i}].column`);
+        if (col.nullable) {
+          throw new QueryValidationError(
+            `keyset pages sort on NOT NULL columns; ${col.name} is nullable`,
+            `orderBy[${i}].column`,
+          );
+        }
+        return { column: col.name, ascending: o.ascending !== false };
+      });
+      if (!order.some((o) => o.column === meta.primaryKey))
+        order.push({ column: meta.primaryKey, ascending: true });
+      if (options.select && !order.every((o) => options.select?.includes(o.column))) {
+        throw new QueryValidationError('select must include the sort columns', 'select');
+      }
+      const keyset: Filter[] = [];
+      if (options.cursor !== undefined && options.cursor !== null) {
+        const values = decodeCursor(options.cursor, order.length);
+        values.forEach((v, i) => {
+          const col = meta.columns.get((order[i] as OrderBy).column);
+          const reason = col ? checkColumnValue(col.kind, v) : 'unknown column';
+          if (reason) throw new QueryValidationError(`invalid cursor: ${reason}`, 'cursor');
+        });
+        // (c1 > v1) OR (c1 = v1 AND c2 > v2) OR ...: rows strictly after the cursor.
+        keyset.push({
+          or: order.map((o, i) => [
+            ...order
+              .slice(0, i)
+              .map((p, j) => ({ column: p.column, op: 'eq' as const, value: values[j] })),
+            {
+              column: o.column,
+              op: o.ascending ? ('gt' as const) : ('lt' as const),
+              value: values[i],
+            },
+          ]),
+        });
+      }
+      const filters = [...scoped(meta, options.where, 'where'), ...keyset];
+      const rows = await run(`page of ${name}`, () =>
+        transport.select(context, meta.target, {
+          filters,
+          ...(options.select
+            ? { columns: options.select.map((c, i) => requireColumn(meta, c, `select[${i}]`).name) }
+            : {}),
+          orderBy: order,
+          limit: limit + 1,
+        }),
+      );
+      const more = rows.length > limit;
+      const pageRows = more ? rows.slice(0, limit) : rows;
+      const last = pageRows[pageRows.length - 1];
+      return {
+        rows: pageRows,
+        nextCursor: more && last ? encodeCursor(order.map((o) => last[o.column])) : null,
+      };
+    },
   };
   return Object.freeze(client);
 }

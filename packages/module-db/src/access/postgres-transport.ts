@@ -1,18 +1,21 @@
 import {
+  type Expression,
   type ExpressionBuilder,
   type Kysely,
   type RawBuilder,
+  type SqlBool,
   sql,
   type Transaction,
 } from 'kysely';
 import { NotSupportedError } from '../errors';
-import type {
-  DataRow,
-  DataTransport,
-  Filter,
-  RequestContext,
-  SelectQuery,
-  TableTarget,
+import {
+  type DataRow,
+  type DataTransport,
+  type Filter,
+  isColumnFilter,
+  type RequestContext,
+  type SelectQuery,
+  type TableTarget,
 } from './data-transport';
 
 const COMPARISON = {
@@ -42,20 +45,24 @@ function encodeRow(target: TableTarget, row: DataRow): DataRow {
   return out;
 }
 
+function condition(eb: ExpressionBuilder<any, any>, f: Filter): Expression<SqlBool> {
+  if (!isColumnFilter(f)) {
+    return eb.or(f.or.map((group) => eb.and(group.map((g) => condition(eb, g)))));
+  }
+  const compared =
+    f.op === 'is'
+      ? eb(eb.ref(f.column), 'is', f.value as null)
+      : // An array compared with = is one array value (a parameter), not a list: eb.val.
+        eb(
+          eb.ref(f.column),
+          COMPARISON[f.op],
+          Array.isArray(f.value) && f.op !== 'in' ? eb.val(f.value) : f.value,
+        );
+  return f.negate ? eb.not(compared) : compared;
+}
+
 function where(filters: readonly Filter[]) {
-  return (eb: ExpressionBuilder<any, any>) =>
-    eb.and(
-      filters.map((f) =>
-        f.op === 'is'
-          ? eb(eb.ref(f.column), 'is', f.value as null)
-          : // An array compared with = is one array value (a parameter), not a list: eb.val.
-            eb(
-              eb.ref(f.column),
-              COMPARISON[f.op],
-              Array.isArray(f.value) && f.op !== 'in' ? eb.val(f.value) : f.value,
-            ),
-      ),
-    );
+  return (eb: ExpressionBuilder<any, any>) => eb.and(filters.map((f) => condition(eb, f)));
 }
 
 // Rows come back through to_jsonb, as PostgREST returns them: timestamps as ISO strings, numeric as

@@ -140,6 +140,40 @@ describe('createSupabaseTransport: select', () => {
     );
   });
 
+  it('sends not and or as PostgREST negations and logic trees, quoting reserved characters', async () => {
+    next.push({ body: [] });
+    await transport.select(context, contacts, {
+      filters: [
+        { column: 'status', op: 'eq', value: 'lead', negate: true },
+        { column: 'status', op: 'in', value: ['a', 'b c'], negate: true },
+        { column: 'email', op: 'is', value: null, negate: true },
+        {
+          or: [
+            [{ column: 'status', op: 'eq', value: 'qualified' }],
+            [
+              { column: 'last_name', op: 'eq', value: 'O,(Brien) "x"' },
+              { column: 'lead_score', op: 'gt', value: 3, negate: true },
+            ],
+            [
+              {
+                or: [
+                  [{ column: 'tags', op: 'eq', value: ['a', 'b'] }],
+                  [{ column: 'phone', op: 'is', value: null }],
+                ],
+              },
+            ],
+          ],
+        },
+      ],
+    });
+    expect(decodeURIComponent(only().path)).toBe(
+      '/rest/v1/contacts?select=*' +
+        '&status=not.eq.lead&status=not.in.(a,"b c")&email=not.is.null' +
+        '&or=(status.eq.qualified,and(last_name.eq."O,(Brien) \\"x\\"",lead_score.not.gt.3),' +
+        'or(tags.eq."{\\"a\\",\\"b\\"}",phone.is.null))',
+    );
+  });
+
   it('selects listed columns, several sort keys, and a page past the first', async () => {
     next.push({ body: [] });
     await transport.select(context, contacts, {

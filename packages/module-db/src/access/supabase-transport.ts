@@ -1,12 +1,14 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { NotSupportedError } from '../errors';
-import type {
-  DataRow,
-  DataTransport,
-  Filter,
-  RequestContext,
-  SelectQuery,
-  TableTarget,
+import {
+  type ColumnFilter,
+  type DataRow,
+  type DataTransport,
+  type Filter,
+  isColumnFilter,
+  type RequestContext,
+  type SelectQuery,
+  type TableTarget,
 } from './data-transport';
 
 /** How PostgREST counts rows: `exact` is `count(*)`; the others read the planner's estimate. */
@@ -51,6 +53,8 @@ interface FilterableBuilder {
   ilike(column: string, pattern: string): FilterableBuilder;
   in(column: string, values: readonly unknown[]): FilterableBuilder;
   is(column: string, value: null | boolean): FilterableBuilder;
+  not(column: string, operator: string, value: unknown): FilterableBuilder;
+  or(filters: string): FilterableBuilder;
   order(column: string, options: { ascending: boolean }): FilterableBuilder;
   range(from: number, to: number): FilterableBuilder;
   setHeader(name: string, value: string): FilterableBuilder;
@@ -134,9 +138,50 @@ function wireRow(row: DataRow): DataRow {
   return out;
 }
 
+// PostgREST reserves , . : ( ) " \ and spaces inside logic trees (or=...): such values are
+// double-quoted there, with " and \ escaped.
+function quoted(value: unknown): string {
+  const text = String(wire(value));
+  return /^[^,.:()"\\\s]+$/.test(text) ? text : `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** An array value as a PostgreSQL array literal (for = on array columns). */
+function arrayLiteral(values: readonly unknown[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(wire(v)).replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
+}
+
+/** The value part of a PostgREST filter (`eq.<value>`), in a logic tree or on its own. */
+function filterValue(f: ColumnFilter, inTree: boolean): string {
+  if (f.op === 'is') return String(f.value);
+  if (f.op === 'in') return `(${(f.value as readonly unknown[]).map(quoted).join(',')})`;
+  if (Array.isArray(f.value)) return inTree ? quoted(arrayLiteral(f.value)) : arrayLiteral(f.value);
+  return inTree ? quoted(f.value) : String(wire(f.value));
+}
+
+/** A filter as a PostgREST logic-tree term: `col.eq.1`, `col.not.in.(a,b)`, `and(...)`, `or(...)`. */
+function treeTerm(f: Filter): string {
+  if (!isColumnFilter(f)) return `or(${f.or.map(groupTerm).join(',')})`;
+  return `${f.column}.${f.negate ? 'not.' : ''}${f.op}.${filterValue(f, true)}`;
+}
+
+function groupTerm(group: readonly Filter[]): string {
+  return group.length === 1
+    ? treeTerm(group[0] as Filter)
+    : `and(${group.map(treeTerm).join(',')})`;
+}
+
 function applyFilters<B extends FilterableBuilder>(builder: B, filters: readonly Filter[]): B {
   let q: FilterableBuilder = builder;
-  for (const { column, op, value } of filters) {
+  for (const f of filters) {
+    if (!isColumnFilter(f)) {
+      q = q.or(f.or.map(groupTerm).join(','));
+      continue;
+    }
+    const { column, op, value } = f;
+    if (f.negate) {
+      q = q.not(column, op, filterValue(f, false));
+      continue;
+    }
     switch (op) {
       case 'in':
         q = q.in(column, (value as readonly unknown[]).map(wire));
@@ -149,7 +194,7 @@ function applyFilters<B extends FilterableBuilder>(builder: B, filters: readonly
         q = q[op](column, String(value));
         break;
       default:
-        q = q[op](column, wire(value));
+        q = q[op](column, Array.isArray(value) ? arrayLiteral(value) : wire(value));
     }
   }
   return q as B;

@@ -1,6 +1,11 @@
 import { QueryValidationError } from '../errors';
 import { checkColumnValue, checkScalar } from './column-kind';
-import type { Filter, FilterOperator } from './data-transport';
+import {
+  type ColumnFilter,
+  type Filter,
+  type FilterOperator,
+  isColumnFilter,
+} from './data-transport';
 import type { TableMetadata } from './module-metadata';
 
 /** A scalar a filter can compare with. */
@@ -18,6 +23,8 @@ export interface WhereOperators {
   readonly ilike?: string;
   readonly in?: readonly WhereScalar[];
   readonly is?: null | boolean;
+  /** Negates a condition: `{ status: { not: 'lead' } }`, `{ email: { not: null } }`. */
+  readonly not?: WhereValue;
 }
 
 /**
@@ -25,8 +32,13 @@ export interface WhereOperators {
  */
 export type WhereValue = WhereScalar | null | readonly WhereScalar[] | WhereOperators;
 
-/** Conditions ANDed together, keyed by column. */
-export type WhereInput = Readonly<Record<string, WhereValue>>;
+/**
+ * Conditions ANDed together, keyed by column; `or` takes several such objects, any of which may
+ * match.
+ */
+export type WhereInput = { readonly or?: readonly WhereInput[] } & Readonly<
+  Record<string, WhereValue | readonly WhereInput[] | undefined>
+>;
 
 const OPERATORS: ReadonlySet<string> = new Set<FilterOperator>([
   'eq',
@@ -98,42 +110,102 @@ function checkComparable(
   }
 }
 
+/** The most `or` groups and `not` levels one where may nest. */
+const MAX_DEPTH = 8;
+
+function columnConditions(
+  table: TableMetadata,
+  column: string,
+  condition: unknown,
+  at: string,
+  depth: number,
+): ColumnFilter[] | Filter[] {
+  if (condition === null) return [{ column, op: 'is', value: null }];
+  if (Array.isArray(condition)) {
+    checkComparable(table, column, 'in', condition, at);
+    return [{ column, op: 'in', value: [...condition] }];
+  }
+  if (!isPlainObject(condition)) {
+    checkComparable(table, column, 'eq', condition, at);
+    return [{ column, op: 'eq', value: condition }];
+  }
+  const entries = Object.entries(condition).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) {
+    throw new QueryValidationError('an operator object needs at least one operator', at);
+  }
+  const out: Filter[] = [];
+  for (const [op, value] of entries) {
+    if (op === 'not') {
+      if (depth >= MAX_DEPTH) throw new QueryValidationError('not/or nest too deeply', `${at}.not`);
+      const inner = columnConditions(table, column, value, `${at}.not`, depth + 1);
+      // NOT (a AND b) = (NOT a) OR (NOT b): one negated leaf, or an or-group of them.
+      const negated = inner.map((f) => negate(f));
+      out.push(negated.length === 1 ? (negated[0] as Filter) : { or: negated.map((f) => [f]) });
+      continue;
+    }
+    if (!OPERATORS.has(op)) {
+      throw new QueryValidationError(`unknown operator ${JSON.stringify(op)}`, `${at}.${op}`);
+    }
+    checkComparable(table, column, op as FilterOperator, value, `${at}.${op}`);
+    out.push({
+      column,
+      op: op as FilterOperator,
+      value: Array.isArray(value) ? [...value] : value,
+    });
+  }
+  return out;
+}
+
+function negate(filter: Filter): Filter {
+  if (isColumnFilter(filter)) return { ...filter, negate: !filter.negate };
+  // NOT (g1 OR g2) = (NOT g1) AND (NOT g2); NOT g = OR of its negated members.
+  return {
+    or: [
+      filter.or.map((group) =>
+        group.length === 1 ? negate(group[0] as Filter) : { or: group.map((f) => [negate(f)]) },
+      ),
+    ],
+  };
+}
+
 /**
  * Turns a seed-style `where` object into validated filters. Unknown columns, unknown operators and
- * values of the wrong kind are refused with a QueryValidationError naming the path.
+ * values of the wrong kind are refused with a QueryValidationError naming the path. Besides the
+ * seed's forms: `{ column: { not: <condition> } }` negates, and `{ or: [where, where, ...] }`
+ * matches any of several groups (each group ANDs its conditions).
  */
-export function parseWhere(table: TableMetadata, where: unknown, path = 'where'): Filter[] {
+export function parseWhere(
+  table: TableMetadata,
+  where: unknown,
+  path = 'where',
+  depth = 0,
+): Filter[] {
   if (where === undefined) return [];
   if (!isPlainObject(where)) throw new QueryValidationError('where must be a plain object', path);
   const filters: Filter[] = [];
-  for (const [column, condition] of Object.entries(where)) {
-    const at = `${path}.${column}`;
-    requireColumn(table, column, at);
+  for (const [key, condition] of Object.entries(where)) {
+    const at = `${path}.${key}`;
     if (condition === undefined) continue;
-    if (condition === null) {
-      filters.push({ column, op: 'is', value: null });
-    } else if (Array.isArray(condition)) {
-      checkComparable(table, column, 'in', condition, at);
-      filters.push({ column, op: 'in', value: [...condition] });
-    } else if (isPlainObject(condition)) {
-      const entries = Object.entries(condition).filter(([, v]) => v !== undefined);
-      if (entries.length === 0)
-        throw new QueryValidationError('an operator object needs at least one operator', at);
-      for (const [op, value] of entries) {
-        if (!OPERATORS.has(op)) {
-          throw new QueryValidationError(`unknown operator ${JSON.stringify(op)}`, `${at}.${op}`);
-        }
-        checkComparable(table, column, op as FilterOperator, value, `${at}.${op}`);
-        filters.push({
-          column,
-          op: op as FilterOperator,
-          value: Array.isArray(value) ? [...value] : value,
-        });
+    if (key === 'or') {
+      // `or` is a reserved word, so it can never be a column name.
+      if (depth >= MAX_DEPTH) throw new QueryValidationError('not/or nest too deeply', at);
+      if (!Array.isArray(condition) || condition.length === 0 || condition.length > 100) {
+        throw new QueryValidationError(
+          'or takes a non-empty array of at most 100 where objects',
+          at,
+        );
       }
-    } else {
-      checkComparable(table, column, 'eq', condition, at);
-      filters.push({ column, op: 'eq', value: condition });
+      const groups = condition.map((group, i) => {
+        const parsed = parseWhere(table, group, `${at}[${i}]`, depth + 1);
+        if (parsed.length === 0)
+          throw new QueryValidationError('an or group needs a condition', `${at}[${i}]`);
+        return parsed;
+      });
+      filters.push({ or: groups });
+      continue;
     }
+    requireColumn(table, key, at);
+    filters.push(...columnConditions(table, key, condition, at, depth));
   }
   return filters;
 }

@@ -277,6 +277,32 @@ export function describeConformance(
         ['is null (null)', { email: null }, ['Barbara', 'Grace']],
         ['is null (operator)', { phone: { is: null } }, ['Ada', 'Alan', 'Barbara', 'Edsger']],
         ['several columns ANDed', { status: 'customer', lead_score: { gt: 40 } }, ['Barbara']],
+        ['not (value)', { status: { not: 'customer' } }, ['Ada', 'Alan', 'Grace']],
+        ['not null', { email: { not: null } }, ['Ada', 'Alan', 'Edsger']],
+        [
+          'not in',
+          { last_name: { not: { in: ['Hopper', 'Turing'] } } },
+          ['Ada', 'Barbara', 'Edsger'],
+        ],
+        [
+          'not (a range)',
+          { lead_score: { not: { gte: 20, lt: 40 } } },
+          ['Ada', 'Barbara', 'Edsger'],
+        ],
+        ['or', { or: [{ status: 'qualified' }, { lead_score: { gte: 50 } }] }, ['Alan', 'Barbara']],
+        [
+          'or of AND groups, ANDed with a column',
+          {
+            status: { neq: 'lead' },
+            or: [{ lead_score: { lt: 30 } }, { last_name: 'Dijkstra', lead_score: { gt: 30 } }],
+          },
+          ['Alan', 'Edsger'],
+        ],
+        [
+          'or with a value needing quotes',
+          { or: [{ email: 'ada@example.com' }, { last_name: 'O,(Brien)' }] },
+          ['Ada'],
+        ],
       ] as const)('operator %s', async (_label, where, expected) => {
         expect(names(await db.find('contacts', { where: where as never }))).toEqual(expected);
         expect(await db.count('contacts', where as never)).toBe(expected.length);
@@ -291,6 +317,42 @@ export function describeConformance(
           expect(await db.count('contacts', { tags: { neq: ['math'] } })).toBe(4);
         },
       );
+
+      it('pages by keyset: every row exactly once, in order, with a cursor per page', async () => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page: Awaited<ReturnType<typeof db.findPage<'contacts'>>> = await db.findPage(
+            'contacts',
+            {
+              orderBy: [{ column: 'last_name' }, { column: 'first_name', ascending: false }],
+              limit: 2,
+              cursor,
+            },
+          );
+          seen.push(...page.rows.map((r) => `${r.last_name}/${r.first_name}`));
+          cursor = page.nextCursor;
+          pages++;
+        } while (cursor && pages < 10);
+        const all = (
+          await db.find('contacts', {
+            orderBy: [
+              { column: 'last_name' },
+              { column: 'first_name', ascending: false },
+              { column: 'id' },
+            ],
+          })
+        ).map((r) => `${r.last_name}/${r.first_name}`);
+        expect(seen).toEqual(all);
+        expect(pages).toBe(3);
+        await expect(
+          db.findPage('contacts', { orderBy: { column: 'email' }, limit: 2 }),
+        ).rejects.toMatchObject({ code: 'INVALID_QUERY' });
+        await expect(
+          db.findPage('contacts', { limit: 2, cursor: 'not-a-cursor!' }),
+        ).rejects.toMatchObject({ code: 'INVALID_QUERY' });
+      });
 
       it('compares date/time columns with Dates and ISO strings', async () => {
         const later = new Date(Date.now() + 3_600_000);
