@@ -393,6 +393,37 @@ export function planModuleDatabase(
       expect(t, 'index', indexKey, name);
       statements.push(keyed(step('create_index', t.qualified, `index ${name}`, create), indexKey));
     }
+    // Foreign keys get an index unless a declared one already leads with their columns: deletes
+    // of the referenced row and joins would otherwise scan the table.
+    for (const fk of table.foreignKeys) {
+      const columns = fk.target.kind === 'module' ? ['site_id', fk.column] : [fk.column];
+      const covered =
+        table.uniqueColumns.includes(fk.column) ||
+        table.primaryKey[0] === fk.column ||
+        table.indexes.some((i) => {
+          if (i.method !== 'btree' || i.where) return false;
+          const led = i.columns[0] === 'site_id' ? i.columns : ['site_id', ...i.columns];
+          return (
+            columns.every((c, k) => led[k] === c) ||
+            (fk.target.kind !== 'module' && i.columns[0] === fk.column)
+          );
+        });
+      if (covered) continue;
+      const key = `fk_index:${fk.column}`;
+      const name = names.relation(
+        indexName(physical, columns),
+        `index for the foreign key ${table.name}.${fk.column}`,
+      );
+      const create = ddlCompiler.schema
+        .withSchema(t.schema)
+        .createIndex(name)
+        .on(physical)
+        .columns(columns);
+      expect(t, 'index', key, name);
+      statements.push(
+        keyed(step('create_index', t.qualified, `index ${name} for the foreign key`, create), key),
+      );
+    }
   }
 
   for (const t of tables) {

@@ -1,6 +1,6 @@
 -- Module c7a1e0b2-5d3f-4e8a-9b61-0f2d4c6e8a10 (short id c7a1e0b2), version 1.0.0
 -- Strategy: schema; schema: mod_c7a1e0b2; role: modrole_c7a1e0b2
--- 49 statements, applied in one transaction
+-- 54 statements, applied in one transaction
 begin;
 
 -- 1. create the module role modrole_c7a1e0b2
@@ -54,100 +54,115 @@ create index "idx_contacts_site_id_last_name_first_name" on "mod_c7a1e0b2"."cont
 -- 17. index idx_contacts_tags
 create index "idx_contacts_tags" on "mod_c7a1e0b2"."contacts" using gin ("tags");
 
--- 18. create table mod_c7a1e0b2.companies
+-- 18. index idx_contacts_site_id_company_id for the foreign key
+create index "idx_contacts_site_id_company_id" on "mod_c7a1e0b2"."contacts" ("site_id", "company_id");
+
+-- 19. create table mod_c7a1e0b2.companies
 create table "mod_c7a1e0b2"."companies" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "name" text not null, "domain" text, "industry" text, "employee_count" integer, "created_at" timestamptz default now() not null, "updated_at" timestamptz default now() not null, constraint "pk_companies" primary key ("id"), constraint "uq_companies_site_id_id" unique ("site_id", "id"), constraint "uq_companies_site_id_domain" unique ("site_id", "domain"), constraint "ck_companies_employee_count" check (("employee_count" >= 0)), constraint "fk_companies_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 19. no direct access for PUBLIC, anon, authenticated, service_role
+-- 20. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "mod_c7a1e0b2"."companies" from public, "anon", "authenticated", "service_role";
 
--- 20. modrole_c7a1e0b2 may read and write mod_c7a1e0b2.companies (rows still filtered by policy)
+-- 21. modrole_c7a1e0b2 may read and write mod_c7a1e0b2.companies (rows still filtered by policy)
 grant select, insert, update, delete on table "mod_c7a1e0b2"."companies" to "modrole_c7a1e0b2";
 
--- 21. modadmin_c7a1e0b2 may read and write mod_c7a1e0b2.companies on every site (server-only admin client)
+-- 22. modadmin_c7a1e0b2 may read and write mod_c7a1e0b2.companies on every site (server-only admin client)
 grant select, insert, update, delete on table "mod_c7a1e0b2"."companies" to "modadmin_c7a1e0b2";
 
--- 22. enable row-level security
+-- 23. enable row-level security
 alter table "mod_c7a1e0b2"."companies" enable row level security;
 
--- 23. force row-level security, on the owner too
+-- 24. force row-level security, on the owner too
 alter table "mod_c7a1e0b2"."companies" force row level security;
 
--- 24. rows of the request site only, for members of its agency, where the module is installed
+-- 25. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "mod_c7a1e0b2"."companies" as permissive for all to "modrole_c7a1e0b2" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('c7a1e0b2'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('c7a1e0b2')));
 
--- 25. keep updated_at current with the shared platform trigger function
+-- 26. keep updated_at current with the shared platform trigger function
 create trigger "trg_companies_updated_at" before update on "mod_c7a1e0b2"."companies" for each row execute function "public"."dramac_set_updated_at"();
 
--- 26. create table mod_c7a1e0b2.deals
+-- 27. create table mod_c7a1e0b2.deals
 create table "mod_c7a1e0b2"."deals" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "title" text not null, "amount" numeric(12,2) default 0 not null, "stage" text default 'new' not null, "contact_id" uuid, "company_id" uuid, "expected_close" date, "created_at" timestamptz default now() not null, "updated_at" timestamptz default now() not null, constraint "pk_deals" primary key ("id"), constraint "uq_deals_site_id_id" unique ("site_id", "id"), constraint "ck_deals_amount" check (("amount" >= 0)), constraint "ck_deals_stage" check (("stage" in ('new', 'qualified', 'proposal', 'won', 'lost', 'deleted'))), constraint "fk_deals_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 27. no direct access for PUBLIC, anon, authenticated, service_role
+-- 28. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "mod_c7a1e0b2"."deals" from public, "anon", "authenticated", "service_role";
 
--- 28. modrole_c7a1e0b2 may read and write mod_c7a1e0b2.deals (rows still filtered by policy)
+-- 29. modrole_c7a1e0b2 may read and write mod_c7a1e0b2.deals (rows still filtered by policy)
 grant select, insert, update, delete on table "mod_c7a1e0b2"."deals" to "modrole_c7a1e0b2";
 
--- 29. modadmin_c7a1e0b2 may read and write mod_c7a1e0b2.deals on every site (server-only admin client)
+-- 30. modadmin_c7a1e0b2 may read and write mod_c7a1e0b2.deals on every site (server-only admin client)
 grant select, insert, update, delete on table "mod_c7a1e0b2"."deals" to "modadmin_c7a1e0b2";
 
--- 30. enable row-level security
+-- 31. enable row-level security
 alter table "mod_c7a1e0b2"."deals" enable row level security;
 
--- 31. force row-level security, on the owner too
+-- 32. force row-level security, on the owner too
 alter table "mod_c7a1e0b2"."deals" force row level security;
 
--- 32. rows of the request site only, for members of its agency, where the module is installed
+-- 33. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "mod_c7a1e0b2"."deals" as permissive for all to "modrole_c7a1e0b2" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('c7a1e0b2'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('c7a1e0b2')));
 
--- 33. module policy hide_deleted_deals (restrictive: narrows, never widens)
+-- 34. module policy hide_deleted_deals (restrictive: narrows, never widens)
 create policy "hide_deleted_deals" on "mod_c7a1e0b2"."deals" as restrictive for select to "modrole_c7a1e0b2" using (("stage" <> 'deleted'));
 
--- 34. keep updated_at current with the shared platform trigger function
+-- 35. keep updated_at current with the shared platform trigger function
 create trigger "trg_deals_updated_at" before update on "mod_c7a1e0b2"."deals" for each row execute function "public"."dramac_set_updated_at"();
 
--- 35. index idx_deals_site_id_stage
+-- 36. index idx_deals_site_id_stage
 create index "idx_deals_site_id_stage" on "mod_c7a1e0b2"."deals" ("site_id", "stage");
 
--- 36. create table mod_c7a1e0b2.activities
+-- 37. index idx_deals_site_id_contact_id for the foreign key
+create index "idx_deals_site_id_contact_id" on "mod_c7a1e0b2"."deals" ("site_id", "contact_id");
+
+-- 38. index idx_deals_site_id_company_id for the foreign key
+create index "idx_deals_site_id_company_id" on "mod_c7a1e0b2"."deals" ("site_id", "company_id");
+
+-- 39. create table mod_c7a1e0b2.activities
 create table "mod_c7a1e0b2"."activities" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "contact_id" uuid not null, "deal_id" uuid, "kind" text not null, "payload" jsonb default '{}'::jsonb not null, "completed" boolean default false not null, "occurred_at" timestamptz default now() not null, constraint "pk_activities" primary key ("id"), constraint "uq_activities_site_id_id" unique ("site_id", "id"), constraint "ck_activities_kind" check (("kind" in ('call', 'email', 'meeting', 'note'))), constraint "fk_activities_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 37. no direct access for PUBLIC, anon, authenticated, service_role
+-- 40. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "mod_c7a1e0b2"."activities" from public, "anon", "authenticated", "service_role";
 
--- 38. modrole_c7a1e0b2 may read and write mod_c7a1e0b2.activities (rows still filtered by policy)
+-- 41. modrole_c7a1e0b2 may read and write mod_c7a1e0b2.activities (rows still filtered by policy)
 grant select, insert, update, delete on table "mod_c7a1e0b2"."activities" to "modrole_c7a1e0b2";
 
--- 39. modadmin_c7a1e0b2 may read and write mod_c7a1e0b2.activities on every site (server-only admin client)
+-- 42. modadmin_c7a1e0b2 may read and write mod_c7a1e0b2.activities on every site (server-only admin client)
 grant select, insert, update, delete on table "mod_c7a1e0b2"."activities" to "modadmin_c7a1e0b2";
 
--- 40. enable row-level security
+-- 43. enable row-level security
 alter table "mod_c7a1e0b2"."activities" enable row level security;
 
--- 41. force row-level security, on the owner too
+-- 44. force row-level security, on the owner too
 alter table "mod_c7a1e0b2"."activities" force row level security;
 
--- 42. rows of the request site only, for members of its agency, where the module is installed
+-- 45. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "mod_c7a1e0b2"."activities" as permissive for all to "modrole_c7a1e0b2" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('c7a1e0b2'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('c7a1e0b2')));
 
--- 43. index idx_activities_payload
+-- 46. index idx_activities_payload
 create index "idx_activities_payload" on "mod_c7a1e0b2"."activities" using gin ("payload");
 
--- 44. index open_activities_idx
+-- 47. index open_activities_idx
 create index "open_activities_idx" on "mod_c7a1e0b2"."activities" ("site_id", "contact_id", "occurred_at") where (not "completed");
 
--- 45. contacts.company_id -> companies.id within the same site
+-- 48. index idx_activities_site_id_contact_id for the foreign key
+create index "idx_activities_site_id_contact_id" on "mod_c7a1e0b2"."activities" ("site_id", "contact_id");
+
+-- 49. index idx_activities_site_id_deal_id for the foreign key
+create index "idx_activities_site_id_deal_id" on "mod_c7a1e0b2"."activities" ("site_id", "deal_id");
+
+-- 50. contacts.company_id -> companies.id within the same site
 alter table "mod_c7a1e0b2"."contacts" add constraint "fk_contacts_company_id" foreign key ("site_id", "company_id") references "mod_c7a1e0b2"."companies" ("site_id", "id") on delete set null ("company_id") on update no action;
 
--- 46. deals.contact_id -> contacts.id within the same site
+-- 51. deals.contact_id -> contacts.id within the same site
 alter table "mod_c7a1e0b2"."deals" add constraint "fk_deals_contact_id" foreign key ("site_id", "contact_id") references "mod_c7a1e0b2"."contacts" ("site_id", "id") on delete set null ("contact_id") on update no action;
 
--- 47. deals.company_id -> companies.id within the same site
+-- 52. deals.company_id -> companies.id within the same site
 alter table "mod_c7a1e0b2"."deals" add constraint "fk_deals_company_id" foreign key ("site_id", "company_id") references "mod_c7a1e0b2"."companies" ("site_id", "id") on delete set null ("company_id") on update no action;
 
--- 48. activities.contact_id -> contacts.id within the same site
+-- 53. activities.contact_id -> contacts.id within the same site
 alter table "mod_c7a1e0b2"."activities" add constraint "fk_activities_contact_id" foreign key ("site_id", "contact_id") references "mod_c7a1e0b2"."contacts" ("site_id", "id") on delete cascade on update no action;
 
--- 49. activities.deal_id -> deals.id within the same site
+-- 54. activities.deal_id -> deals.id within the same site
 alter table "mod_c7a1e0b2"."activities" add constraint "fk_activities_deal_id" foreign key ("site_id", "deal_id") references "mod_c7a1e0b2"."deals" ("site_id", "id") on delete set null ("deal_id") on update no action;
 
 commit;

@@ -1,6 +1,6 @@
 -- Module 5e0b7a11-2c4d-4e6f-8a1b-3c5d7e9f1a30 (short id 5e0b7a11), version 0.3.12
 -- Strategy: prefix; schema: public; role: modrole_5e0b7a11
--- 38 statements, applied in one transaction
+-- 40 statements, applied in one transaction
 begin;
 
 -- 1. create the module role modrole_5e0b7a11
@@ -84,37 +84,43 @@ create policy "dramac_site_isolation" on "public"."mod_5e0b7a11_orders" as permi
 -- 27. keep updated_at current with the shared platform trigger function
 create trigger "trg_mod_5e0b7a11_orders_updated_at" before update on "public"."mod_5e0b7a11_orders" for each row execute function "public"."dramac_set_updated_at"();
 
--- 28. create table public.mod_5e0b7a11_cart_items
+-- 28. index idx_mod_5e0b7a11_orders_site_id_customer_id for the foreign key
+create index "idx_mod_5e0b7a11_orders_site_id_customer_id" on "public"."mod_5e0b7a11_orders" ("site_id", "customer_id");
+
+-- 29. create table public.mod_5e0b7a11_cart_items
 create table "public"."mod_5e0b7a11_cart_items" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "customer_id" uuid not null, "product_id" uuid not null, "quantity" integer default 1 not null, "added_at" timestamptz default now() not null, constraint "pk_mod_5e0b7a11_cart_items" primary key ("id"), constraint "uq_mod_5e0b7a11_cart_items_site_id_id" unique ("site_id", "id"), constraint "ck_mod_5e0b7a11_cart_items_quantity" check (("quantity" > 0)), constraint "fk_mod_5e0b7a11_cart_items_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade);
 
--- 29. no direct access for PUBLIC, anon, authenticated, service_role
+-- 30. no direct access for PUBLIC, anon, authenticated, service_role
 revoke all on table "public"."mod_5e0b7a11_cart_items" from public, "anon", "authenticated", "service_role";
 
--- 30. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_cart_items (rows still filtered by policy)
+-- 31. modrole_5e0b7a11 may read and write public.mod_5e0b7a11_cart_items (rows still filtered by policy)
 grant select, insert, update, delete on table "public"."mod_5e0b7a11_cart_items" to "modrole_5e0b7a11";
 
--- 31. modadmin_5e0b7a11 may read and write public.mod_5e0b7a11_cart_items on every site (server-only admin client)
+-- 32. modadmin_5e0b7a11 may read and write public.mod_5e0b7a11_cart_items on every site (server-only admin client)
 grant select, insert, update, delete on table "public"."mod_5e0b7a11_cart_items" to "modadmin_5e0b7a11";
 
--- 32. enable row-level security
+-- 33. enable row-level security
 alter table "public"."mod_5e0b7a11_cart_items" enable row level security;
 
--- 33. force row-level security, on the owner too
+-- 34. force row-level security, on the owner too
 alter table "public"."mod_5e0b7a11_cart_items" force row level security;
 
--- 34. rows of the request site only, for members of its agency, where the module is installed
+-- 35. rows of the request site only, for members of its agency, where the module is installed
 create policy "dramac_site_isolation" on "public"."mod_5e0b7a11_cart_items" as permissive for all to "modrole_5e0b7a11" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('5e0b7a11')));
 
--- 35. index uq_mod_5e0b7a11_cart_items_site_id_customer_id_product_id
+-- 36. index uq_mod_5e0b7a11_cart_items_site_id_customer_id_product_id
 create unique index "uq_mod_5e0b7a11_cart_items_site_id_customer_id_product_id" on "public"."mod_5e0b7a11_cart_items" ("site_id", "customer_id", "product_id");
 
--- 36. orders.customer_id -> customers.id within the same site
+-- 37. index idx_mod_5e0b7a11_cart_items_site_id_product_id for the foreign key
+create index "idx_mod_5e0b7a11_cart_items_site_id_product_id" on "public"."mod_5e0b7a11_cart_items" ("site_id", "product_id");
+
+-- 38. orders.customer_id -> customers.id within the same site
 alter table "public"."mod_5e0b7a11_orders" add constraint "fk_mod_5e0b7a11_orders_customer_id" foreign key ("site_id", "customer_id") references "public"."mod_5e0b7a11_customers" ("site_id", "id") on delete set null ("customer_id") on update no action;
 
--- 37. cart_items.customer_id -> customers.id within the same site
+-- 39. cart_items.customer_id -> customers.id within the same site
 alter table "public"."mod_5e0b7a11_cart_items" add constraint "fk_mod_5e0b7a11_cart_items_customer_id" foreign key ("site_id", "customer_id") references "public"."mod_5e0b7a11_customers" ("site_id", "id") on delete cascade on update no action;
 
--- 38. cart_items.product_id -> products.id within the same site
+-- 40. cart_items.product_id -> products.id within the same site
 alter table "public"."mod_5e0b7a11_cart_items" add constraint "fk_mod_5e0b7a11_cart_items_product_id" foreign key ("site_id", "product_id") references "public"."mod_5e0b7a11_products" ("site_id", "id") on delete cascade on update no action;
 
 commit;
