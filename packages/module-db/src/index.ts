@@ -150,6 +150,10 @@ export type {
   UninstallModuleResult,
 } from './lifecycle/uninstall-module-from-site';
 export { uninstallModuleFromSite } from './lifecycle/uninstall-module-from-site';
+// Lint
+export type { LintCode, LintFinding, LintLevel, LintReport } from './lint/lint-finding';
+export { LINT_CODES, LINT_LEVELS } from './lint/lint-finding';
+export { lintModuleDatabase } from './lint/lint-module-database';
 // Plan
 export type { ModuleObject, ModulePlan } from './plan/module-plan';
 export { planModuleDatabase, SITE_POLICY_NAME } from './plan/plan-module-database';
