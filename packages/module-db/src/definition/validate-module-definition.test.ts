@@ -328,6 +328,9 @@ describe('identifiers', () => {
     ['Email', 'invalid_identifier'],
     ['select', 'reserved_word'],
     ['pg_x', 'reserved_prefix'],
+    ['ctid', 'system_column'],
+    ['xmin', 'system_column'],
+    ['tableoid', 'system_column'],
   ])('column name %j is refused with %s', async (name, code) => {
     await expectIssue(tableWith([{ name, type: 'text' }]), 'tables[0].columns[0].name', code);
   });

@@ -78,6 +78,16 @@ export interface TableCheckContext {
 }
 
 const NO_COLUMNS: ReadonlySet<string> = new Set();
+// PostgreSQL's system columns: a table cannot declare them (CREATE TABLE fails with 42701), so
+// they are refused here rather than when the plan is applied.
+const SYSTEM_COLUMNS: ReadonlySet<string> = new Set([
+  'tableoid',
+  'xmin',
+  'cmin',
+  'xmax',
+  'cmax',
+  'ctid',
+]);
 const TIMESTAMP_BASES: ReadonlySet<string> = new Set([
   'timestamptz',
   'timestamp',
@@ -184,6 +194,13 @@ export function checkTable(
   declared.forEach((column, ci) => {
     const cpath = `${path}.columns[${ci}]`;
     issues.identifier(column.name, 'column', `${cpath}.name`);
+    if (SYSTEM_COLUMNS.has(column.name)) {
+      issues.add(
+        `${cpath}.name`,
+        'system_column',
+        `Column "${column.name}" is a PostgreSQL system column name; choose another name.`,
+      );
+    }
     const first = firstSeen.get(column.name);
     if (first !== undefined) {
       issues.add(
