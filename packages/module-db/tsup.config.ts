@@ -1,9 +1,17 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/client.ts', 'src/postgres.ts', 'src/admin.ts'],
+  entry: {
+    index: 'src/index.ts',
+    client: 'src/client.ts',
+    postgres: 'src/postgres.ts',
+    admin: 'src/admin.ts',
+    // The `dramac-modules` binary (package.json `bin`); its shebang is kept by esbuild.
+    cli: 'src/cli/main.ts',
+  },
   format: ['esm', 'cjs'],
-  dts: true,
+  // Types for the library entry points only: the binary has no importable API.
+  dts: { entry: ['src/index.ts', 'src/client.ts', 'src/postgres.ts', 'src/admin.ts'] },
   sourcemap: true,
   clean: true,
   target: 'es2022',
