@@ -264,8 +264,7 @@ describe('pg_terminate_backend in the middle of an operation', () => {
     const error = await running;
     await lock.release();
     await conn.destroy();
-    // The error is not typed yet: see the known bug below.
-    expect(error).toBeInstanceOf(Error);
+    expect(isModuleDbError(error)).toBe(true);
     expect(await state(shortId)).toEqual(before);
     const again = createDatabaseSDK({
       definition: def,
@@ -280,13 +279,9 @@ describe('pg_terminate_backend in the middle of an operation', () => {
   });
 });
 
-describe('known bugs', () => {
-  // ModuleDataClient.transaction (src/access/module-data-client.ts) calls the transport without
-  // mapDatabaseError, unlike every other method: an error of BEGIN, of setting the context, of
-  // COMMIT or ROLLBACK (a killed connection, a deprovisioned module's role) reaches the caller as
-  // a raw node-postgres error. The batch above gets "Connection terminated unexpectedly".
-  // Turns red once fixed: then make it a plain test.
-  it.fails('a transaction on a deprovisioned module is refused with a typed error, as select is', async () => {
+describe('transactions', () => {
+  // Errors of BEGIN, of setting the context and of COMMIT are typed like every other call's.
+  it('a transaction on a deprovisioned module is refused with a typed error, as select is', async () => {
     const def = crmV(randomUUID());
     await provisionModuleDatabase(db, def);
     await deprovisionModuleDatabase(db, def.moduleId);
@@ -301,7 +296,7 @@ describe('known bugs', () => {
       client.transaction(async (tx) => tx.count('companies')),
     );
     console.log(
-      `[faults] known bug: select -> ${viaSelect?.name} ${viaSelect?.code}; transaction -> ${viaTransaction?.name} ${viaTransaction?.code ?? ''} (${viaTransaction?.message})`,
+      `[faults] select -> ${viaSelect?.name} ${viaSelect?.code}; transaction -> ${viaTransaction?.name} ${viaTransaction?.code ?? ''} (${viaTransaction?.message})`,
     );
     expect(isModuleDbError(viaSelect)).toBe(true);
     expect(isModuleDbError(viaTransaction)).toBe(true);

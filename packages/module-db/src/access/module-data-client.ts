@@ -345,9 +345,22 @@ export function makeClient(
       return run(`delete from ${name}`, () => transport.delete(context, meta.target, filters));
     },
     async transaction(fn) {
-      return transport.transaction(context, (tx) =>
-        fn(makeClient(metadata, context, tx, siteScoped)),
-      );
+      // Errors of the caller's own code pass through unchanged; errors of BEGIN, of setting the
+      // context, of COMMIT, or of a dropped connection are database errors and get typed.
+      const own = new WeakSet<object>();
+      try {
+        return await transport.transaction(context, async (tx) => {
+          try {
+            return await fn(makeClient(metadata, context, tx, siteScoped));
+          } catch (error) {
+            if (typeof error === 'object' && error !== null) own.add(error);
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (typeof error === 'object' && error !== null && own.has(error)) throw error;
+        throw mapDatabaseError(error, 'transaction');
+      }
     },
     getSchemaName: () => metadata.schema,
     getTableName: (name) => {
