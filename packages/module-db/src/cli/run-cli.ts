@@ -68,8 +68,9 @@ function describeError(error: unknown): string {
     if (typeof e.sqlstate === 'string') lines.push(`  sqlstate: ${e.sqlstate}`);
     if (typeof e.detail === 'string') lines.push(`  detail: ${e.detail}`);
     if (typeof e.hint === 'string') lines.push(`  hint: ${e.hint}`);
-    if (Array.isArray(e.refused)) {
-      for (const r of e.refused as { description?: string }[]) {
+    // UpgradeRefusedError: each refused change on its own line.
+    if (Array.isArray(e.changes)) {
+      for (const r of e.changes as { description?: string }[]) {
         lines.push(`  - refused: ${r.description}`);
       }
     }
