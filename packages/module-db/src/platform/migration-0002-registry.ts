@@ -161,12 +161,20 @@ AS $$
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
     UNION ALL
+    -- Roles are cluster-wide: other modules' roles come and go with provisioning in other
+    -- databases, so they are left out (a plan can only create its own two roles anyway).
     SELECT format('role %s %s %s %s %s %s', r.rolname, r.rolsuper, r.rolcanlogin, r.rolcreaterole, r.rolbypassrls, r.rolinherit)
-    FROM pg_catalog.pg_roles r, modns WHERE r.rolname NOT IN (modns.role_name, modns.admin_name)
+    FROM pg_catalog.pg_roles r, modns
+    WHERE r.rolname NOT IN (modns.role_name, modns.admin_name) AND r.rolname !~ '^mod(role|admin)_[a-f0-9]{8}$'
     UNION ALL
-    SELECT format('member %s %s %s', m.roleid, m.member, m.admin_option)
-    FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid = m.roleid, modns
-    WHERE r.rolname NOT IN (modns.role_name, modns.admin_name)
+    -- Memberships, except the ones provisioning itself makes: the provisioner's own membership in
+    -- the roles it creates, and module roles granted to the data and admin API roles.
+    SELECT format('member %s %s %s', g.rolname, u.rolname, m.admin_option)
+    FROM pg_catalog.pg_auth_members m
+    JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+    JOIN pg_catalog.pg_roles u ON u.oid = m.member, modns
+    WHERE NOT (g.rolname ~ '^mod(role|admin)_[a-f0-9]{8}$'
+               AND u.rolname IN ('dramac_provisioner', 'dramac_data_api', 'dramac_admin_api'))
   )
   SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM items
 $$;

@@ -198,6 +198,9 @@ BEGIN
 
   -- The same lock as provisioning: a module is never provisioned and removed at once.
   PERFORM set_config('lock_timeout', p_lock_wait_ms::text || 'ms', true);
+  -- One DDL change of module objects at a time, database-wide: each call proves afterwards that
+  -- nothing outside its module changed, which another module's concurrent DDL would upset.
+  PERFORM pg_advisory_xact_lock(hashtext('dramac.provisioning'));
   PERFORM pg_advisory_xact_lock(hashtext('dramac.module'), hashtext(v_short));
   PERFORM set_config('lock_timeout', p_lock_timeout_ms::text || 'ms', true);
 
@@ -321,6 +324,7 @@ BEGIN
     SELECT r.module_id, r.module_short_id FROM public.module_database_registry r
     WHERE r.status = 'deprecated' AND r.drop_after <= now() ORDER BY r.drop_after, r.module_id
   LOOP
+    PERFORM pg_advisory_xact_lock(hashtext('dramac.provisioning'));
     PERFORM pg_advisory_xact_lock(hashtext('dramac.module'), hashtext(v_candidate.module_short_id));
     -- Re-checked under the lock: another caller may have dropped it meanwhile.
     CONTINUE WHEN NOT EXISTS (

@@ -106,6 +106,9 @@ BEGIN
   END LOOP;
 
   PERFORM set_config('lock_timeout', p_lock_wait_ms::text || 'ms', true);
+  -- One DDL change of module objects at a time, database-wide: each call proves afterwards that
+  -- nothing outside its module changed, which another module's concurrent DDL would upset.
+  PERFORM pg_advisory_xact_lock(hashtext('dramac.provisioning'));
   PERFORM pg_advisory_xact_lock(hashtext('dramac.module'), hashtext(v_short));
   PERFORM set_config('lock_timeout', p_lock_timeout_ms::text || 'ms', true);
   PERFORM set_config('standard_conforming_strings', 'on', true);
