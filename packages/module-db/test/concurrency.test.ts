@@ -10,7 +10,6 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkOrphans,
-  isModuleDbError,
   lintModuleDatabase,
   migratePlatform,
   provisionModuleDatabase,
