@@ -1,0 +1,68 @@
+/** Timing helpers: monotonic clock, medians and nearest-rank percentiles. */
+
+/** Milliseconds since an arbitrary origin, from the monotonic high-resolution clock. */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** Runs `fn` and returns how long it took, in milliseconds. */
+export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const start = nowMs();
+  await fn();
+  return nowMs() - start;
+}
+
+/** The `p`-th percentile (0-100) by nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1] as number;
+}
+
+export const median = (values: readonly number[]): number => percentile(values, 50);
+export const p95 = (values: readonly number[]): number => percentile(values, 95);
+
+/** Least-squares slope of y over x. */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+    den += ((xs[i] as number) - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/** One way of doing the same operation (the SDK, raw Kysely, raw pg...). */
+export interface Variant {
+  readonly name: string;
+  readonly run: (i: number) => Promise<unknown>;
+}
+
+/**
+ * Runs every variant `warmup` times, then `samples` rounds in which each variant runs once, the
+ * order rotating each round, so drift on a noisy machine (other tenants, autovacuum, JIT warm-up)
+ * falls on every variant alike instead of on whichever ran last.
+ */
+export async function interleaved(
+  variants: readonly Variant[],
+  warmup: number,
+  samples: number,
+): Promise<Map<string, number[]>> {
+  const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  for (let i = 0; i < warmup; i++) for (const v of variants) await v.run(i);
+  for (let round = 0; round < samples; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(round + k) % variants.length] as Variant;
+      const start = nowMs();
+      await v.run(warmup + round);
+      (times.get(v.name) as number[]).push(nowMs() - start);
+    }
+  }
+  return times;
+}
