@@ -251,9 +251,23 @@ describe('dramac-modules', () => {
   });
 
   it('check finds no drift, then the drift a manual change made (exit 3)', async () => {
-    const clean = await cli(['check', '--json']);
+    // Roles are cluster-wide: other test files' module roles are orphans in this database, so the
+    // all-modules run skips the orphan check, and a separate run only looks for ours there.
+    const clean = await cli(['check', '--no-orphans', '--json']);
     expect(clean.code).toBe(0);
     expect(clean.json.ok).toBe(true);
+    expect(clean.json.modules.map((m: { moduleId: string }) => m.moduleId).sort()).toEqual(
+      [notesId, shopId].sort(),
+    );
+    const withOrphans = await cli(['check', '--json']);
+    expect([0, 3]).toContain(withOrphans.code);
+    const orphanNames = withOrphans.json.orphans.orphanedObjects.map(
+      (o: { name: string }) => o.name,
+    );
+    for (const id of [notesId, shopId]) {
+      expect(orphanNames.filter((n: string) => n.includes(id.slice(0, 8)))).toEqual([]);
+    }
+    expect(withOrphans.json.orphans.missingObjects).toEqual([]);
     const entry = await api.getModuleRegistryEntry(db, notesId);
     await sql`alter table ${sql.id(entry?.schemaName as string, 'notes')} no force row level security`.execute(
       db,
