@@ -73,26 +73,35 @@ const tarballs: Record<string, string> = {};
 let ids: { site: string; other: string; user: string };
 
 beforeAll(async () => {
-  // turbo: the build is cached between runs (inputs: src, package.json, tsconfig, tsup config).
-  await pnpm(['exec', 'turbo', 'run', 'build', '--filter=@dramac/module-sdk...'], root);
   work = await mkdtemp(join(tmpdir(), 'dramac-pack-'));
-  for (const name of PACKAGES) {
-    const { stdout } = await pnpm(
-      ['pack', '--pack-destination', work],
-      join(root, 'packages', name),
+  const packed = (async () => {
+    // turbo: the build is cached between runs (inputs: src, package.json, tsconfig, tsup config).
+    // --only runs the three builds side by side: each one's type build reads its workspace
+    // dependencies from source (the @dramac/source condition), not from their dist.
+    await pnpm(['exec', 'turbo', 'run', 'build', '--filter=@dramac/module-sdk...', '--only'], root);
+    await Promise.all(
+      PACKAGES.map(async (name) => {
+        const { stdout } = await pnpm(
+          ['pack', '--pack-destination', work],
+          join(root, 'packages', name),
+        );
+        const tarball = stdout.trim().split('\n').at(-1)?.trim() as string;
+        expect(tarball).toMatch(/\.tgz$/);
+        tarballs[name] = tarball;
+      }),
     );
-    const tarball = stdout.trim().split('\n').at(-1)?.trim() as string;
-    expect(tarball).toMatch(/\.tgz$/);
-    tarballs[name] = tarball;
-  }
-  tdb = await startTestDatabase();
-  const agency = await tdb.factory.agency();
-  ids = {
-    site: await tdb.factory.site(agency),
-    other: await tdb.factory.site(agency),
-    user: await tdb.factory.user(),
-  };
-  await tdb.factory.member(agency, ids.user);
+  })();
+  const database = (async () => {
+    tdb = await startTestDatabase();
+    const agency = await tdb.factory.agency();
+    ids = {
+      site: await tdb.factory.site(agency),
+      other: await tdb.factory.site(agency),
+      user: await tdb.factory.user(),
+    };
+    await tdb.factory.member(agency, ids.user);
+  })();
+  await Promise.all([packed, database]);
 }, PACK_TIMEOUT);
 
 afterAll(async () => {
@@ -100,7 +109,8 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe('packed packages', () => {
+// Concurrent: attw's analysis and npm's install are independent and each takes a while.
+describe.concurrent('packed packages', () => {
   it('have no @dramac/source condition, no src/, and the CLI binary', async () => {
     for (const name of PACKAGES) {
       const { stdout } = await run('tar', ['-tzf', tarballs[name] as string], { cwd: work });
@@ -143,17 +153,24 @@ describe('packed packages', () => {
     }
   });
 
-  it('pass @arethetypeswrong/cli (node16 from CJS and ESM, bundler)', async () => {
+  it('pass @arethetypeswrong/cli (node16 from CJS and ESM, bundler)', {
+    timeout: PACK_TIMEOUT,
+  }, async () => {
     // Profile node16: TypeScript's legacy node10 resolution cannot see subpath exports at all
     // (@dramac/module-db/client), and Node >= 22.12 is required anyway.
     const attwManifest = require.resolve('@arethetypeswrong/cli/package.json');
     const attw = join(dirname(attwManifest), require(attwManifest).bin.attw);
-    for (const name of PACKAGES) {
-      const result = await run(
-        process.execPath,
-        [attw, '--profile', 'node16', '--format', 'json', tarballs[name] as string],
-        { cwd: work, check: false },
-      );
+    const results = await Promise.all(
+      PACKAGES.map((name) =>
+        run(
+          process.execPath,
+          [attw, '--profile', 'node16', '--format', 'json', tarballs[name] as string],
+          { cwd: work, check: false },
+        ),
+      ),
+    );
+    for (const [i, name] of PACKAGES.entries()) {
+      const result = results[i] as Output;
       const report = JSON.parse(result.stdout);
       // The JSON lists problems of ignored resolutions too; the exit code already ignores them.
       const problems = (report.analysis?.problems ?? [report]).filter(
