@@ -1,0 +1,45 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+import { databaseInfo } from '../lib/database';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'DRAMAC module databases: playground',
+  description: 'Module and site isolation enforced by PostgreSQL, end to end.',
+};
+
+const NAV = [
+  ['/', 'Overview'],
+  ['/modules', 'Modules'],
+  ['/registry', 'Registry'],
+  ['/data', 'Data'],
+  ['/isolation', 'Isolation'],
+  ['/lint', 'Lint'],
+] as const;
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  const info = databaseInfo();
+  return (
+    <html lang="en">
+      <body>
+        <header className="top">
+          <span className="brand">DRAMAC module databases</span>
+          <nav>
+            {NAV.map(([href, label]) => (
+              <a key={href} href={href}>
+                {label}
+              </a>
+            ))}
+          </nav>
+        </header>
+        <main>{children}</main>
+        <footer className="db" data-testid="db-info">
+          Database:{' '}
+          {info.kind === 'embedded'
+            ? `embedded PostgreSQL 17 at ${info.where}${info.dataDir ? `, data in ${info.dataDir}` : ''}`
+            : `DATABASE_URL ${info.where}`}
+        </footer>
+      </body>
+    </html>
+  );
+}

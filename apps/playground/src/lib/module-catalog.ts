@@ -1,0 +1,85 @@
+import { crmModule, crmModuleV2 } from '@dramac/example-crm-module';
+import type { ModuleDefinitionLike } from '@dramac/module-sdk';
+import { bookingModule, shopModule, widgetModule } from './sample-modules';
+
+/** A module definition with the version every `defineModule` result carries. */
+export type CatalogDefinition = ModuleDefinitionLike & { readonly version: string };
+
+/** A module the playground can install, with the newer version it can upgrade to. */
+export interface CatalogModule {
+  /** Short key used in forms and URLs. */
+  readonly key: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly definition: CatalogDefinition;
+  /** A later version of the same module (an upgrade the Modules screen offers). */
+  readonly upgrade?: CatalogDefinition;
+  /** Probe row for the isolation matrix: a table and a record valid for it. */
+  readonly probe?: {
+    readonly table: string;
+    readonly record: () => Record<string, unknown>;
+    readonly change: Record<string, unknown>;
+  };
+}
+
+const tag = () => Math.random().toString(36).slice(2, 8);
+
+export const MODULE_CATALOG: readonly CatalogModule[] = [
+  {
+    key: 'crm',
+    title: 'CRM',
+    summary: 'contacts, companies, deals, activities; a system module in its own schema',
+    definition: crmModule as CatalogDefinition,
+    upgrade: crmModuleV2 as CatalogDefinition,
+    probe: {
+      table: 'contacts',
+      record: () => ({ first_name: 'Probe', last_name: `Row ${tag()}` }),
+      change: { lead_score: 7 },
+    },
+  },
+  {
+    key: 'booking',
+    title: 'Booking',
+    summary: 'appointments, calendars, resources, availability; an app module, prefixed tables',
+    definition: bookingModule as CatalogDefinition,
+    probe: {
+      table: 'calendars',
+      record: () => ({ name: `Probe ${tag()}` }),
+      change: { timezone: 'Europe/Paris' },
+    },
+  },
+  {
+    key: 'shop',
+    title: 'Shop',
+    summary: 'products, orders, cart items, customers; an integration module, prefixed tables',
+    definition: shopModule as CatalogDefinition,
+    probe: {
+      table: 'customers',
+      record: () => ({ email: `probe-${tag()}@example.test`, full_name: 'Probe' }),
+      change: { phone: '555-0100' },
+    },
+  },
+  {
+    key: 'widget',
+    title: 'Testimonials widget',
+    summary: 'a widget: rows in the shared module_data table, no tables of its own',
+    definition: widgetModule as CatalogDefinition,
+  },
+];
+
+/** The catalog entry for `key`, or a readable error. */
+export function catalogModule(key: string): CatalogModule {
+  const found = MODULE_CATALOG.find((m) => m.key === key);
+  if (!found) throw new Error(`unknown module "${String(key).slice(0, 40)}"`);
+  return found;
+}
+
+/** The catalog entry whose module id is `moduleId`. */
+export function catalogModuleById(moduleId: string): CatalogModule | undefined {
+  return MODULE_CATALOG.find((m) => m.definition.moduleId === moduleId);
+}
+
+/** The definition matching the version the registry says is installed. */
+export function installedDefinition(entry: CatalogModule, version: string): CatalogDefinition {
+  return entry.upgrade && entry.upgrade.version === version ? entry.upgrade : entry.definition;
+}
