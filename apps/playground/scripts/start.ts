@@ -149,6 +149,9 @@ const nextBin = join(dirname(require.resolve('next/package.json')), 'dist', 'bin
 const child: ChildProcess = spawn(process.execPath, [nextBin, mode, '--port', String(port)], {
   cwd: appDir,
   stdio: ['ignore', 'pipe', 'inherit'],
+  // Its own process group: `next` runs the server in a child of its own, and stopping the group
+  // stops both (a SIGTERM to `next` alone can leave its server behind).
+  detached: true,
   env: {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -160,7 +163,7 @@ const child: ChildProcess = spawn(process.execPath, [nextBin, mode, '--port', St
 let announced = false;
 child.stdout?.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk);
-  if (!announced && /ready|started server|Local:/i.test(String(chunk))) {
+  if (!announced && /Ready in/.test(String(chunk))) {
     announced = true;
     const where =
       kind === 'embedded'
@@ -171,14 +174,25 @@ child.stdout?.on('data', (chunk: Buffer) => {
   }
 });
 
+function stopGroup(signal: NodeJS.Signals) {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+process.on('exit', () => stopGroup('SIGKILL'));
+
 let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   if (child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((done) => child.once('exit', done));
+    const exited = new Promise((done) => child.once('exit', done));
+    stopGroup('SIGTERM');
+    await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
   }
+  stopGroup('SIGKILL');
   await server?.stop();
   process.exit(code);
 }
