@@ -213,7 +213,9 @@ export async function sdkOverhead(
             : op.name === 'updateById'
               ? sdkCapture.updateById('contacts', idAt(0), { lead_score: 0 })
               : sdkCapture.count('contacts', { status: 'customer' }));
-      const sdkSql = captured.find((q) => !/set_config/.test(q.sql))?.sql ?? '(not captured)';
+      const sdkSql =
+        captured.find((q) => !/set_config|^(begin|commit|rollback)$/i.test(q.sql.trim()))?.sql ??
+        '(not captured)';
       const compiled = op.kysely(db, 0).compile();
       const params = op.params(0);
       if (JSON.stringify(compiled.parameters) !== JSON.stringify(params)) {
