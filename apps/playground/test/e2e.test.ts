@@ -330,7 +330,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await download.saveAs(file);
     const exported = JSON.parse(readFileSync(file, 'utf8'));
     expect(JSON.stringify(exported.tables.contacts)).toContain('Lovelace');
-    await waitText(crm, /rows exported and purged/);
+    await waitText(crm, /exported and purged/);
     await shot('13-modules-site-uninstalled');
 
     await crm.getByRole('button', { name: 'Uninstall everywhere' }).click();

@@ -150,8 +150,8 @@ export async function uninstallFromSiteAction(
     });
     const total = Object.values(r.deleted).reduce((a, b) => a + b, 0);
     return {
-      message: `${module.title} uninstalled from the site: ${total} rows exported and purged`,
-      fileName: `${module.key}-${site.slice(0, 8)}-export.json`,
+      message: `${module.title} uninstalled from the site: ${total} ${total === 1 ? 'row' : 'rows'} exported and purged`,
+      fileName: `${module.key}-site-${site}-export.json`,
       exported: {
         module: module.definition.moduleId,
         site,
