@@ -48,9 +48,12 @@ REVOKE ALL ON public.module_site_installations FROM PUBLIC;
 -- roles need no privileges on platform tables; called as (select ...) so it runs once per
 -- statement, not once per row.
 CREATE OR REPLACE FUNCTION public.dramac_can_access_current_site(p_module_short_id text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
-  SELECT EXISTS (
+BEGIN
+  -- PL/pgSQL, not SQL: a SQL function that cannot be inlined (SECURITY DEFINER, SET) is planned
+  -- again on every call; PL/pgSQL keeps the plan for the session (measured: 0.56 ms -> 0.14 ms).
+  RETURN EXISTS (
     SELECT 1
     FROM public.sites s
     JOIN public.clients c ON c.id = s.client_id
@@ -59,7 +62,8 @@ AS $$
       ON i.site_id = s.id AND i.module_short_id = p_module_short_id AND i.status = 'active'
     WHERE s.id = public.dramac_current_site_id()
       AND m.user_id = public.dramac_current_user_id()
-  )
+  );
+END
 $$;
 
 -- Executable only by the roles that need them: module roles are granted them by their plans.
