@@ -109,74 +109,96 @@ CREATE POLICY dramac_provisioner_all ON public.module_database_versions FOR ALL 
 CREATE POLICY dramac_provisioner_all ON public.module_database_events FOR ALL TO dramac_provisioner USING (true) WITH CHECK (true);
 CREATE POLICY dramac_provisioner_all ON public.module_site_installations FOR ALL TO dramac_provisioner USING (true) WITH CHECK (true);
 
--- A fingerprint of every catalog object a module plan must not touch: everything outside the
--- module's own namespace (other modules included), role attributes and memberships, ACLs minus
--- the module role's own entries. Compared before and after a plan runs.
+-- A fingerprint of what a module's DDL must not touch: everything outside the module's own
+-- namespace. Compared before and after the DDL runs. Three parts, none of them a full dump of the
+-- catalog (which made provisioning slower with every module installed):
+-- 1. catalog rows outside the namespace written by this transaction: a visible row whose creator
+--    is still in progress can only be ours (cheap pre-filter on the xid, then pg_xact_status);
+-- 2. how many rows each catalog holds outside the namespace, so a drop shows too;
+-- 3. the ACLs of the shared objects a plan legitimately grants on (the policy helpers,
+--    module_data, schema auth), minus the module's own role's entries.
 CREATE OR REPLACE FUNCTION public.dramac_catalog_fingerprint(p_short_id text) RETURNS text
 LANGUAGE sql STABLE SET search_path = ''
 AS $$
   WITH modns AS (
     SELECT 'mod_' || p_short_id AS schema_name, 'mod_' || p_short_id || '_' AS prefix,
-      'modrole_' || p_short_id AS role_name, 'modadmin_' || p_short_id AS admin_name
+      'modrole_' || p_short_id AS role_name, 'modadmin_' || p_short_id AS admin_name,
+      (pg_catalog.pg_current_xact_id()::text::bigint >> 32) AS epoch,
+      (pg_catalog.pg_current_xact_id()::text::bigint & 4294967295) AS top_xid
   ),
-  outside AS (
-    SELECT c.oid, c.relname, n.nspname, c.relkind, c.relnatts, c.relrowsecurity, c.relforcerowsecurity, c.relacl, c.relowner
+  own AS (
+    SELECT c.oid
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, modns
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-      AND n.nspname <> modns.schema_name
-      AND NOT (n.nspname = 'public' AND left(c.relname, length(modns.prefix)) = modns.prefix)
-      -- Indexes (and the constraints behind them) of the module's own prefixed tables.
-      AND NOT EXISTS (
-        SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
-        WHERE i.indexrelid = c.oid AND t.relnamespace = 'public'::regnamespace
-          AND left(t.relname, length(modns.prefix)) = modns.prefix
-      )
+    WHERE n.nspname = modns.schema_name
+       OR (n.nspname = 'public' AND left(c.relname, length(modns.prefix)) = modns.prefix)
+    UNION
+    SELECT i.indexrelid FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace, modns
+    WHERE n.nspname = modns.schema_name
+       OR (n.nspname = 'public' AND left(t.relname, length(modns.prefix)) = modns.prefix)
   ),
-  items AS (
-    SELECT format('rel %s %s.%s %s %s %s%s %s %s', o.oid, o.nspname, o.relname, o.relkind, o.relnatts,
-      o.relrowsecurity, o.relforcerowsecurity, o.relowner,
-      (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(o.relacl) a, modns
-        -- The module role's own grant on module_data is the plan's to make; any other is not.
-        WHERE NOT (o.nspname = 'public' AND o.relname = 'module_data' AND a::text LIKE modns.role_name || '=%'))) AS item
-    FROM outside o
+  -- Platform tables whose catalog row a foreign key may touch (relhastriggers), and module_data.
+  shared_rel AS (
+    SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE (n.nspname = 'public' AND c.relname IN ('sites', 'agencies', 'clients', 'profiles', 'module_data'))
+       OR (n.nspname = 'auth' AND c.relname = 'users')
+  ),
+  shared_fn AS (
+    SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public'
+      AND p.proname IN ('dramac_current_site_id', 'dramac_current_user_id', 'dramac_can_access_current_site')
+  ),
+  rows AS (
+    SELECT 'class' AS cat, c.oid AS id, c.xmin AS x FROM pg_catalog.pg_class c
+    WHERE c.relnamespace <> 'pg_toast'::regnamespace AND c.oid NOT IN (SELECT oid FROM own)
+      AND c.oid NOT IN (SELECT oid FROM shared_rel)
     UNION ALL
-    SELECT format('pol %s %s %s %s', p.polrelid, p.polname, p.polpermissive, pg_catalog.pg_get_expr(p.polqual, p.polrelid))
-    FROM pg_catalog.pg_policy p JOIN outside o ON o.oid = p.polrelid
+    SELECT 'namespace', n.oid, n.xmin FROM pg_catalog.pg_namespace n, modns
+    WHERE n.nspname NOT IN (modns.schema_name, 'auth')
     UNION ALL
-    SELECT format('trg %s %s %s', t.tgrelid, t.tgname, t.tgfoid) FROM pg_catalog.pg_trigger t JOIN outside o ON o.oid = t.tgrelid
-    -- Internal triggers come with foreign keys that reference platform tables (public.sites).
-    WHERE NOT t.tgisinternal
+    SELECT 'proc', p.oid, p.xmin FROM pg_catalog.pg_proc p WHERE p.oid NOT IN (SELECT oid FROM shared_fn)
     UNION ALL
-    SELECT format('con %s %s %s', k.conrelid, k.conname, k.contype) FROM pg_catalog.pg_constraint k JOIN outside o ON o.oid = k.conrelid
+    SELECT 'policy', p.oid, p.xmin FROM pg_catalog.pg_policy p WHERE p.polrelid NOT IN (SELECT oid FROM own)
     UNION ALL
-    SELECT format('ns %s %s %s', n.nspname, n.nspowner,
-      (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(n.nspacl) a, modns
-        WHERE NOT (n.nspname = 'auth' AND a::text LIKE modns.role_name || '=%')))
-    FROM pg_catalog.pg_namespace n, modns WHERE n.nspname <> modns.schema_name
+    SELECT 'trigger', t.oid, t.xmin FROM pg_catalog.pg_trigger t
+    WHERE NOT t.tgisinternal AND t.tgrelid NOT IN (SELECT oid FROM own)
     UNION ALL
-    SELECT format('fn %s %s %s', p.oid, p.proname,
-      (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(p.proacl) a, modns
-        WHERE NOT (n.nspname = 'public' AND p.proname IN ('dramac_current_site_id', 'dramac_current_user_id', 'dramac_can_access_current_site')
-                   AND a::text LIKE modns.role_name || '=%')))
-    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+    SELECT 'constraint', k.oid, k.xmin FROM pg_catalog.pg_constraint k
+    WHERE k.conrelid <> 0 AND k.conrelid NOT IN (SELECT oid FROM own)
     UNION ALL
-    -- Roles are cluster-wide: other modules' roles come and go with provisioning in other
-    -- databases, so they are left out (a plan can only create its own two roles anyway).
-    SELECT format('role %s %s %s %s %s %s', r.rolname, r.rolsuper, r.rolcanlogin, r.rolcreaterole, r.rolbypassrls, r.rolinherit)
-    FROM pg_catalog.pg_roles r, modns
-    WHERE r.rolname NOT IN (modns.role_name, modns.admin_name) AND r.rolname !~ '^mod(role|admin)_[a-f0-9]{8}$'
+    SELECT 'attribute', a.attrelid, a.xmin FROM pg_catalog.pg_attribute a
+    WHERE a.attnum > 0 AND a.attrelid NOT IN (SELECT oid FROM own) AND a.attrelid NOT IN (SELECT oid FROM shared_rel)
+      AND a.attrelid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace <> 'pg_toast'::regnamespace)
     UNION ALL
-    -- Memberships, except the ones provisioning itself makes: the provisioner's own membership in
-    -- the roles it creates, and module roles granted to the data and admin API roles.
-    SELECT format('member %s %s %s', g.rolname, u.rolname, m.admin_option)
-    FROM pg_catalog.pg_auth_members m
-    JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
-    JOIN pg_catalog.pg_roles u ON u.oid = m.member, modns
-    WHERE NOT (g.rolname ~ '^mod(role|admin)_[a-f0-9]{8}$'
-               AND u.rolname IN ('dramac_provisioner', 'dramac_data_api', 'dramac_admin_api'))
+    -- Memberships of other roles than the module's own two (roles are cluster-wide).
+    SELECT 'member', m.oid, m.xmin FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid, modns
+    WHERE g.rolname NOT IN (modns.role_name, modns.admin_name)
+  ),
+  written AS (
+    SELECT format('written %s %s', r.cat, r.id) AS item
+    FROM rows r, modns
+    WHERE r.x::text::bigint >= modns.top_xid
+      AND pg_catalog.pg_xact_status(((modns.epoch << 32) + r.x::text::bigint)::text::xid8) = 'in progress'
+  ),
+  counts AS (
+    -- Memberships are left out: other databases add and remove module roles at any time.
+    SELECT format('count %s %s', r.cat, count(*)) AS item FROM rows r WHERE r.cat <> 'member' GROUP BY r.cat
+  ),
+  acls AS (
+    SELECT format('acl fn %s %s', p.oid, (SELECT string_agg(a::text, ',' ORDER BY a::text)
+      FROM unnest(p.proacl) a, modns WHERE a::text NOT LIKE modns.role_name || '=%')) AS item
+    FROM pg_catalog.pg_proc p WHERE p.oid IN (SELECT oid FROM shared_fn)
+    UNION ALL
+    SELECT format('acl rel %s %s %s %s', c.oid, c.relrowsecurity, c.relforcerowsecurity, (SELECT string_agg(a::text, ',' ORDER BY a::text)
+      FROM unnest(c.relacl) a, modns WHERE a::text NOT LIKE modns.role_name || '=%'))
+    FROM pg_catalog.pg_class c WHERE c.oid IN (SELECT oid FROM shared_rel)
+    UNION ALL
+    SELECT format('acl ns %s %s', n.oid, (SELECT string_agg(a::text, ',' ORDER BY a::text)
+      FROM unnest(n.nspacl) a, modns WHERE a::text NOT LIKE modns.role_name || '=%'))
+    FROM pg_catalog.pg_namespace n WHERE n.nspname = 'auth'
   )
-  SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM items
+  SELECT md5(coalesce(string_agg(item, E'\n' ORDER BY item), ''))
+  FROM (SELECT item FROM written UNION ALL SELECT item FROM counts UNION ALL SELECT item FROM acls) s
 $$;
 REVOKE ALL ON FUNCTION public.dramac_catalog_fingerprint(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.dramac_catalog_fingerprint(text) TO dramac_provisioner;
