@@ -59,6 +59,58 @@ BEGIN
 END
 $fn$;
 
+-- The invariants every module table keeps after any DDL (provisioning, upgrades): it exists,
+-- forces row-level security, carries the permissive site policy and no other permissive policy,
+-- has no trigger but the shared updated_at one; tables in p_empty hold no row; and the namespace
+-- holds no relation p_tables does not list. Raises DM004 otherwise.
+CREATE OR REPLACE FUNCTION public.dramac_verify_module_tables(
+  p_short text, p_strategy text, p_tables text[], p_empty text[]
+) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog
+AS $fn$
+DECLARE
+  v_table text;
+  v_oid oid;
+  v_count integer;
+  v_schema text := CASE WHEN p_strategy = 'schema' THEN 'mod_' || p_short ELSE 'public' END;
+BEGIN
+  FOREACH v_table IN ARRAY p_tables LOOP
+    v_oid := to_regclass(format('%I.%I', split_part(v_table, '.', 1), split_part(v_table, '.', 2)));
+    IF v_oid IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s does not exist', v_table);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = v_oid AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity)
+       OR NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_oid AND polname = 'dramac_site_isolation' AND polpermissive) THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s lacks forced row-level security or the site policy', v_table);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_oid AND polpermissive AND polname <> 'dramac_site_isolation') THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s has a permissive policy besides the site policy', v_table);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = v_oid AND NOT tgisinternal
+               AND tgfoid <> 'public.dramac_set_updated_at()'::regprocedure) THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s has a trigger other than the shared updated_at trigger', v_table);
+    END IF;
+    IF v_table = ANY (p_empty) THEN
+      EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) s', v_oid::regclass) INTO v_count;
+      IF v_count > 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('new table %s is not empty', v_table);
+      END IF;
+    END IF;
+  END LOOP;
+  SELECT count(*) INTO v_count
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+    AND ((p_strategy = 'schema' AND n.nspname = v_schema)
+      OR (n.nspname = 'public' AND left(c.relname, length('mod_' || p_short || '_')) = 'mod_' || p_short || '_'))
+    AND NOT (n.nspname || '.' || c.relname = ANY (p_tables));
+  IF v_count > 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the namespace holds relations the plan does not list';
+  END IF;
+END
+$fn$;
+REVOKE ALL ON FUNCTION public.dramac_verify_module_tables(text, text, text[], text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.dramac_verify_module_tables(text, text, text[], text[]) TO dramac_provisioner;
+
 CREATE OR REPLACE FUNCTION public.dramac_apply_module_plan(
   p_plan jsonb,
   p_definition jsonb,
@@ -209,38 +261,7 @@ BEGIN
   IF v_after IS DISTINCT FROM v_before THEN
     RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the plan changed objects outside its module namespace';
   END IF;
-  FOREACH v_table IN ARRAY v_tables LOOP
-    v_oid := to_regclass(format('%I.%I', split_part(v_table, '.', 1), split_part(v_table, '.', 2)));
-    IF v_oid IS NULL THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s was not created', v_table);
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = v_oid AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity)
-       OR NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_oid AND polname = 'dramac_site_isolation' AND polpermissive) THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s lacks forced row-level security or the site policy', v_table);
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_oid AND polpermissive AND polname <> 'dramac_site_isolation') THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s has a permissive policy besides the site policy', v_table);
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = v_oid AND NOT tgisinternal
-               AND tgfoid <> 'public.dramac_set_updated_at()'::regprocedure) THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s has a trigger other than the shared updated_at trigger', v_table);
-    END IF;
-    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) s', v_oid::regclass) INTO v_count;
-    IF v_count > 0 THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s is not empty after provisioning', v_table);
-    END IF;
-  END LOOP;
-
-  -- Every table now in the namespace is one the plan lists (and so was checked above).
-  SELECT count(*) INTO v_count
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-    AND ((v_strategy = 'schema' AND n.nspname = v_schema)
-      OR (n.nspname = 'public' AND left(c.relname, length('mod_' || v_short || '_')) = 'mod_' || v_short || '_'))
-    AND NOT (n.nspname || '.' || c.relname = ANY (v_tables));
-  IF v_count > 0 THEN
-    RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the plan created relations it does not list';
-  END IF;
+  PERFORM public.dramac_verify_module_tables(v_short, v_strategy, v_tables, v_tables);
 
   -- The data API (the platform's server user, PostgREST's authenticator) may act as the module.
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
@@ -280,6 +301,7 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'anon') THEN
     REVOKE ALL ON public.module_database_registry, public.module_database_versions, public.module_database_events FROM anon, authenticated;
+    REVOKE ALL ON FUNCTION public.dramac_verify_module_tables(text, text, text[], text[]) FROM anon, authenticated;
   END IF;
 END
 $$;

@@ -155,36 +155,7 @@ BEGIN
   IF v_after IS DISTINCT FROM v_before THEN
     RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the upgrade changed objects outside its module namespace';
   END IF;
-  FOREACH v_table IN ARRAY v_tables LOOP
-    v_oid := to_regclass(format('%I.%I', split_part(v_table, '.', 1), split_part(v_table, '.', 2)));
-    IF v_oid IS NULL THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s does not exist after the upgrade', v_table);
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = v_oid AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity)
-       OR NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_oid AND polname = 'dramac_site_isolation' AND polpermissive)
-       OR EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_oid AND polpermissive AND polname <> 'dramac_site_isolation') THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s lacks forced row-level security or the site policy', v_table);
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = v_oid AND NOT tgisinternal
-               AND tgfoid <> 'public.dramac_set_updated_at()'::regprocedure) THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('table %s has a trigger other than the shared updated_at trigger', v_table);
-    END IF;
-    IF v_table = ANY (v_new_tables) THEN
-      EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) s', v_oid::regclass) INTO v_count;
-      IF v_count > 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = format('new table %s is not empty after the upgrade', v_table);
-      END IF;
-    END IF;
-  END LOOP;
-  SELECT count(*) INTO v_count
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-    AND ((v_strategy = 'schema' AND n.nspname = v_schema)
-      OR (n.nspname = 'public' AND left(c.relname, length('mod_' || v_short || '_')) = 'mod_' || v_short || '_'))
-    AND NOT (n.nspname || '.' || c.relname = ANY (v_tables));
-  IF v_count > 0 THEN
-    RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the upgrade left relations it does not list';
-  END IF;
+  PERFORM public.dramac_verify_module_tables(v_short, v_strategy, v_tables, v_new_tables);
 
   v_names := ARRAY(SELECT split_part(t, '.', 2) FROM unnest(v_tables) t);
   IF v_strategy = 'prefix' THEN
