@@ -138,14 +138,12 @@ DECLARE
   v_before text;
   v_after text;
   v_table text;
-  v_oid oid;
   v_tables text[];
   v_names text[];
   v_state text;
   v_msg text;
   v_detail text;
   v_hint text;
-  v_count integer;
   v_ok boolean;
 BEGIN
   -- 1. The plan's identity, checked against itself: nothing is taken on trust.

@@ -70,7 +70,6 @@ DECLARE
   v_before text;
   v_after text;
   v_table text;
-  v_oid oid;
   v_tables text[];
   v_new_tables text[];
   v_names text[];
@@ -78,7 +77,6 @@ DECLARE
   v_msg text;
   v_detail text;
   v_hint text;
-  v_count integer;
 BEGIN
   BEGIN
     v_module_id := (p_plan ->> 'moduleId')::uuid;
