@@ -28,6 +28,7 @@ export { ColumnDefinitionSchema } from './definition/column-definition';
 export type { DeepReadonly } from './definition/deep-freeze';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
+export { checkDefinitionSize, DEFINITION_LIMITS } from './definition/definition-limits';
 export type { ForeignKeyDefinition } from './definition/foreign-key-definition';
 export {
   FOREIGN_KEY_ACTIONS,
@@ -154,6 +155,7 @@ export { uninstallModuleFromSite } from './lifecycle/uninstall-module-from-site'
 export type { LintCode, LintFinding, LintLevel, LintReport } from './lint/lint-finding';
 export { LINT_CODES, LINT_LEVELS } from './lint/lint-finding';
 export { lintModuleDatabase } from './lint/lint-module-database';
+export { desiredModuleState } from './model/desired-module-state';
 // The one model of a module's database: desired state, catalog state, one diff
 export type {
   ColumnGrantState,
@@ -168,7 +170,6 @@ export type {
   TableState,
   TriggerState,
 } from './model/module-state';
-export { desiredModuleState } from './model/desired-module-state';
 // Plan
 export type { ModulePlan } from './plan/module-plan';
 export { planModuleDatabase, SITE_POLICY_NAME } from './plan/plan-module-database';
