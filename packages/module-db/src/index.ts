@@ -85,6 +85,12 @@ export type {
 export { checkModuleDatabase } from './drift/check-module-database';
 export type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift/drift-difference';
 export { DRIFT_DIFFERENCE_KINDS } from './drift/drift-difference';
+export type { ModuleRepairPlan, ModuleRepairResult } from './drift/repair-module-database';
+export {
+  planModuleRepair,
+  renderRepairPlan,
+  repairModuleDatabase,
+} from './drift/repair-module-database';
 export type {
   DefinitionIssue,
   ModuleDbErrorCode,
@@ -178,7 +184,11 @@ export { planModuleUpgrade, renderUpgradePlan } from './plan/plan-module-upgrade
 export type { PlanOptions } from './plan/plan-options';
 export type { PlannedStatement, PlanStepKind } from './plan/planned-statement';
 export { renderPlan } from './plan/render-plan';
-export type { MigratePlatformResult, PlatformMigration } from './platform/platform-migrations';
+export type {
+  MigratePlatformOptions,
+  MigratePlatformResult,
+  PlatformMigration,
+} from './platform/platform-migrations';
 // Platform
 export { migratePlatform, PLATFORM_MIGRATIONS } from './platform/platform-migrations';
 export type { ApplyOptions, ApplyResult } from './provision/apply-module-plan';

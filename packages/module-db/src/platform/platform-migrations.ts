@@ -27,6 +27,12 @@ export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
   { version: 6, name: 'least_privilege_provisioning', sql: MIGRATION_0006_LEAST_PRIVILEGE },
 ]);
 
+/** Options of {@link migratePlatform}. */
+export interface MigratePlatformOptions {
+  /** Stop after this version (staged rollouts, tests of the upgrade path). Default: the newest. */
+  readonly to?: number;
+}
+
 /** What {@link migratePlatform} did. */
 export interface MigratePlatformResult {
   /** Versions applied by this call (empty when the database was up to date). */
@@ -41,10 +47,14 @@ export interface MigratePlatformResult {
  * lock, and applies only the migrations the database has not recorded.
  *
  * @example
- * await migratePlatform(db); // { applied: [1], version: 1 }, then { applied: [], version: 1 }
+ * await migratePlatform(db); // { applied: [1, ..., 6], version: 6 }, then { applied: [], version: 6 }
+ * await migratePlatform(db, { to: 5 }); // stops after migration 5
  * @throws the PostgreSQL error of a failed migration; nothing of it stays applied.
  */
-export async function migratePlatform(db: Kysely<any>): Promise<MigratePlatformResult> {
+export async function migratePlatform(
+  db: Kysely<any>,
+  options: MigratePlatformOptions = {},
+): Promise<MigratePlatformResult> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('dramac.platform_migrations'))`.execute(trx);
     await sql`create table if not exists public.dramac_platform_migrations (
@@ -60,6 +70,7 @@ export async function migratePlatform(db: Kysely<any>): Promise<MigratePlatformR
     const applied: number[] = [];
     for (const migration of PLATFORM_MIGRATIONS) {
       if (done.has(migration.version)) continue;
+      if (options.to !== undefined && migration.version > options.to) break;
       // Checked-in SQL (never input); multi-statement scripts run through the simple protocol.
       await sql.raw(migration.sql).execute(trx);
       await sql`insert into public.dramac_platform_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(
