@@ -134,7 +134,7 @@ describe('createSupabaseTransport: select', () => {
         '&status=eq.lead&status=neq.churned' +
         '&lead_score=gt.1&lead_score=gte.2&lead_score=lt.99&lead_score=lte.98' +
         '&last_name=like.Do%&email=ilike.%@example.com' +
-        '&status=in.(lead,"qualified, maybe")' +
+        '&status=in.("lead","qualified, maybe")' +
         '&phone=is.null&email=is.true' +
         '&created_at=lt.2026-01-02T03:04:05.000Z',
     );
@@ -168,8 +168,8 @@ describe('createSupabaseTransport: select', () => {
     });
     expect(decodeURIComponent(only().path)).toBe(
       '/rest/v1/contacts?select=*' +
-        '&status=not.eq.lead&status=not.in.(a,"b c")&email=not.is.null' +
-        '&or=(status.eq.qualified,and(last_name.eq."O,(Brien) \\"x\\"",lead_score.not.gt.3),' +
+        '&status=not.eq.lead&status=not.in.("a","b c")&email=not.is.null' +
+        '&or=(status.eq."qualified",and(last_name.eq."O,(Brien) \\"x\\"",lead_score.not.gt."3"),' +
         'or(tags.eq."{\\"a\\",\\"b\\"}",phone.is.null))',
     );
   });
@@ -293,7 +293,7 @@ describe('createSupabaseTransport: writes', () => {
     expect(n).toBe(3);
     const r = only();
     expect(r.method).toBe('DELETE');
-    expect(r.path).toBe(`/rest/v1/contacts?site_id=eq.${SITE}&status=in.(lead,churned)`);
+    expect(r.path).toBe(`/rest/v1/contacts?site_id=eq.${SITE}&status=in.("lead","churned")`);
     expect(r.headers.prefer).toBe('count=exact');
   });
 });
