@@ -408,7 +408,10 @@ export class ConflictError extends ModuleDbError {
   constructor(
     message: string,
     options: ModuleDbErrorOptions &
-      ColumnLocation & { readonly sqlstate?: string; readonly constraint?: string | undefined } = {},
+      ColumnLocation & {
+        readonly sqlstate?: string;
+        readonly constraint?: string | undefined;
+      } = {},
   ) {
     super('CONFLICT', message, options);
     this.name = 'ConflictError';

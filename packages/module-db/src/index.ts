@@ -6,6 +6,7 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  ModuleStatus,
   OrderBy,
   RequestContext,
   SelectQuery,
@@ -18,10 +19,17 @@ export type {
   Page,
   PageOptions,
 } from './access/module-data-client';
-export { createModuleDataClient, MAX_LIMIT } from './access/module-data-client';
+export { createModuleDataClient, MAX_LIMIT, MAX_SORT_KEYS } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';
 export { createPostgresTransport } from './access/postgres-transport';
-export type { WhereInput, WhereOperators, WhereScalar, WhereValue } from './access/where-input';
+export type {
+  WhereInput,
+  WhereLimit,
+  WhereOperators,
+  WhereScalar,
+  WhereValue,
+} from './access/where-input';
+export { WHERE_LIMITS } from './access/where-input';
 export type { ColumnDefinition } from './definition/column-definition';
 // Definitions
 export { ColumnDefinitionSchema } from './definition/column-definition';
@@ -52,6 +60,7 @@ export { POLICY_ACTIONS, RlsPolicyDefinitionSchema } from './definition/rls-poli
 export type {
   AnyModuleDefinition,
   ColumnTypeToTs,
+  ColumnTypeToWriteTs,
   Insert,
   Row,
   TableNames,
@@ -85,6 +94,7 @@ export { checkModuleDatabase } from './drift/check-module-database';
 export type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift/drift-difference';
 export { DRIFT_DIFFERENCE_KINDS } from './drift/drift-difference';
 export type {
+  ColumnLocation,
   DefinitionIssue,
   ModuleDbErrorCode,
   ModuleDbErrorOptions,
@@ -101,9 +111,11 @@ export {
   isDefinitionValidationError,
   isModuleDbError,
   ModuleDbError,
+  ModuleVersionMismatchError,
   NotFoundError,
   NotSupportedError,
   ProvisioningError,
+  QueryLimitError,
   QueryValidationError,
   UpgradeRefusedError,
 } from './errors';

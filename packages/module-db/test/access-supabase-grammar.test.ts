@@ -9,7 +9,12 @@ import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
 import { createClient } from '@supabase/supabase-js';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ColumnFilter, Filter, RequestContext, TableTarget } from '../src/access/data-transport';
+import type {
+  ColumnFilter,
+  Filter,
+  RequestContext,
+  TableTarget,
+} from '../src/access/data-transport';
 import { createSupabaseTransport } from '../src/access/supabase-transport';
 import { escapeLikePattern } from '../src/access/where-input';
 import { parsePostgrestFilters, postgrestCondition } from './postgrest-grammar';
@@ -212,14 +217,26 @@ describe('Supabase transport requests under PostgREST grammar', () => {
   });
 
   it('wildcards still work: %, _ and escapes mean the same on both transports', async () => {
-    for (const pattern of ['a%', '%e', '_', '__', 'under_score', 'under\\_score', '100\\%', '%\\\\%']) {
+    for (const pattern of [
+      'a%',
+      '%e',
+      '_',
+      '__',
+      'under_score',
+      'under\\_score',
+      '100\\%',
+      '%\\\\%',
+    ]) {
       await expectSameRows([{ column: 'name', op: 'like', value: pattern }]);
       await expectSameRows([tree({ column: 'name', op: 'ilike', value: pattern })]);
     }
   });
 
   it('compares numbers and null checks in trees and at the top level', async () => {
-    await expectSameRows([{ column: 'n', op: 'gte', value: 5 }, { column: 'n', op: 'lt', value: 9 }]);
+    await expectSameRows([
+      { column: 'n', op: 'gte', value: 5 },
+      { column: 'n', op: 'lt', value: 9 },
+    ]);
     await expectSameRows([tree({ column: 'n', op: 'in', value: [1, 3, 5] })]);
     await expectSameRows([{ column: 'n', op: 'is', value: null, negate: true }]);
   });

@@ -262,10 +262,7 @@ const SQL_OP: Readonly<Record<string, string>> = {
 export function postgrestCondition(filters: readonly ParsedFilter[]): RawBuilder<boolean> {
   const one = (f: ParsedFilter): RawBuilder<boolean> => {
     if (f.kind === 'logic') {
-      const inner = sql.join(
-        f.children.map(one),
-        f.op === 'and' ? sql` and ` : sql` or `,
-      );
+      const inner = sql.join(f.children.map(one), f.op === 'and' ? sql` and ` : sql` or `);
       return f.negate ? sql<boolean>`not (${inner})` : sql<boolean>`(${inner})`;
     }
     const column = sql.ref(f.field);

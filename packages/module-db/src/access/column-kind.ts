@@ -261,7 +261,20 @@ const TIMESTAMP =
 
 function validDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
-  const days = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  const days = [
+    31,
+    year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28,
+    31,
+    30,
+    31,
+    30,
+    31,
+    31,
+    30,
+    31,
+    30,
+    31,
+  ];
   return day <= (days[month - 1] as number);
 }
 
@@ -277,7 +290,10 @@ function checkDateTime(column: ColumnKind | undefined, value: unknown): string |
   const kind = column?.dateTime;
   if (!kind) return undefined;
   const text = value.trim();
-  if ((kind === 'date' || kind === 'timestamp' || kind === 'timestamptz') && /^-?infinity$/i.test(text)) {
+  if (
+    (kind === 'date' || kind === 'timestamp' || kind === 'timestamptz') &&
+    /^-?infinity$/i.test(text)
+  ) {
     return undefined;
   }
   const n = (s: string | undefined) => (s === undefined ? 0 : Number.parseInt(s, 10));
@@ -305,13 +321,19 @@ function checkDateTime(column: ColumnKind | undefined, value: unknown): string |
  * dates and times for an ISO 8601 form with a valid calendar date. Strings with NUL characters
  * are refused: PostgreSQL text cannot hold them.
  */
-export function checkScalar(kindOrColumn: ValueKind | ColumnKind, value: unknown): string | undefined {
+export function checkScalar(
+  kindOrColumn: ValueKind | ColumnKind,
+  value: unknown,
+): string | undefined {
   const column = typeof kindOrColumn === 'string' ? undefined : kindOrColumn;
   const kind = typeof kindOrColumn === 'string' ? kindOrColumn : kindOrColumn.kind;
   switch (kind) {
     case 'integer':
     case 'bigint':
-      return checkInteger(column ?? { kind, array: false, type: kind, base: kind, text: false }, value);
+      return checkInteger(
+        column ?? { kind, array: false, type: kind, base: kind, text: false },
+        value,
+      );
     case 'decimal':
       return checkDecimal(column, value);
     case 'float':

@@ -102,7 +102,8 @@ function locateConstraint(scope: ErrorScope, e: DatabaseErrorLike, message: stri
   return locate(table, column);
 }
 
-const OUT_OF_RANGE = /(smallint|integer|bigint) out of range|numeric field overflow|out of range for type (\w+)/;
+const OUT_OF_RANGE =
+  /(smallint|integer|bigint) out of range|numeric field overflow|out of range for type (\w+)/;
 
 /**
  * For a value PostgreSQL refused (22003, 22007, 22008, 22P02): the column whose written value is
@@ -122,12 +123,15 @@ function locateValue(scope: ErrorScope, message: string): Located {
   }
   if (quoted !== undefined) {
     for (const [column, values] of written) {
-      if (values.some((v) => v !== null && String(v instanceof Date ? v.toISOString() : v) === quoted)) {
+      if (
+        values.some((v) => v !== null && String(v instanceof Date ? v.toISOString() : v) === quoted)
+      ) {
         return locate(table, column);
       }
     }
   }
-  const typeName = /for type ([\w ]+?)(?::|$)/.exec(message)?.[1] ?? OUT_OF_RANGE.exec(message)?.[1];
+  const typeName =
+    /for type ([\w ]+?)(?::|$)/.exec(message)?.[1] ?? OUT_OF_RANGE.exec(message)?.[1];
   const wanted = (kind: string, base: string): boolean => {
     if (/numeric field overflow/.test(message)) return kind === 'decimal';
     if (!typeName) return false;
@@ -135,7 +139,8 @@ function locateValue(scope: ErrorScope, message: string): Located {
     if (t === 'integer') return base === 'int4' || base === 'integer' || base === 'int';
     if (t === 'smallint') return base === 'int2' || base === 'smallint';
     if (t === 'bigint') return kind === 'bigint';
-    if (t.startsWith('timestamp') || t === 'date' || t.startsWith('time')) return kind === 'datetime';
+    if (t.startsWith('timestamp') || t === 'date' || t.startsWith('time'))
+      return kind === 'datetime';
     if (t === 'uuid') return kind === 'uuid';
     if (t === 'numeric') return kind === 'decimal';
     if (t === 'boolean') return kind === 'boolean';

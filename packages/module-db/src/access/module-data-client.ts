@@ -361,14 +361,16 @@ export function makeClient(
         }
       }
       const filters = scoped(meta, options.where, 'where');
-      return run(`select from ${name}`, () =>
-        transport.select(context, meta.target, {
-          filters,
-          ...(columns ? { columns } : {}),
-          ...(orderBy.length ? { orderBy } : {}),
-          ...(options.limit !== undefined ? { limit: options.limit } : {}),
-          ...(options.offset !== undefined ? { offset: options.offset } : {}),
-        }),
+      return run(
+        `select from ${name}`,
+        () =>
+          transport.select(context, meta.target, {
+            filters,
+            ...(columns ? { columns } : {}),
+            ...(orderBy.length ? { orderBy } : {}),
+            ...(options.limit !== undefined ? { limit: options.limit } : {}),
+            ...(options.offset !== undefined ? { offset: options.offset } : {}),
+          }),
         { table: meta },
       );
     },
@@ -398,11 +400,10 @@ export function makeClient(
       requireWhere(where, 'where');
       const patch = record(meta, data, 'data', false);
       const filters = scoped(meta, where, 'where');
-      return run(
-        `update ${name}`,
-        () => transport.update(context, meta.target, filters, patch),
-        { table: meta, rows: [patch] },
-      );
+      return run(`update ${name}`, () => transport.update(context, meta.target, filters, patch), {
+        table: meta,
+        rows: [patch],
+      });
     },
     async delete(name, where) {
       const meta = table(name);
@@ -477,15 +478,21 @@ export function makeClient(
         });
       }
       const filters = [...scoped(meta, options.where, 'where'), ...keyset];
-      const rows = await run(`page of ${name}`, () =>
-        transport.select(context, meta.target, {
-          filters,
-          ...(options.select
-            ? { columns: options.select.map((c, i) => requireColumn(meta, c, `select[${i}]`).name) }
-            : {}),
-          orderBy: order,
-          limit: limit + 1,
-        }),
+      const rows = await run(
+        `page of ${name}`,
+        () =>
+          transport.select(context, meta.target, {
+            filters,
+            ...(options.select
+              ? {
+                  columns: options.select.map(
+                    (c, i) => requireColumn(meta, c, `select[${i}]`).name,
+                  ),
+                }
+              : {}),
+            orderBy: order,
+            limit: limit + 1,
+          }),
         { table: meta },
       );
       const more = rows.length > limit;

@@ -154,7 +154,9 @@ function checkLikePattern(pattern: string): string | undefined {
   // PostgreSQL refuses a pattern that ends in a lone escape character (22025).
   let escapes = 0;
   for (let i = pattern.length - 1; i >= 0 && pattern[i] === '\\'; i--) escapes++;
-  return escapes % 2 === 1 ? 'a LIKE pattern cannot end with a lone \\ (escape character)' : undefined;
+  return escapes % 2 === 1
+    ? 'a LIKE pattern cannot end with a lone \\ (escape character)'
+    : undefined;
 }
 
 function operatorFits(column: ColumnMetadata, op: string): string | undefined {
