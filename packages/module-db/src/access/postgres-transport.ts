@@ -139,16 +139,19 @@ async function inContext<T>(
 
 /**
  * Sets the request's claims and role for this transaction only. Besides `request.jwt.claims`,
- * the legacy per-claim settings (`request.jwt.claim.sub`, `.role`, `.site_id`) that Supabase's
- * `auth.uid()` and `auth.role()` read first are set to the same values, an empty string when
- * absent: a stale session-level value on a pooled connection can then never win.
+ * the legacy settings Supabase's `auth.uid()`, `auth.role()` and `auth.jwt()` read first
+ * (`request.jwt.claim.sub`, `.role`, `.site_id`, and `request.jwt.claim` for the whole claims)
+ * are set to the same values, an empty string when a claim is absent: a stale session-level value
+ * on a pooled connection can then never win.
  */
 async function setContext(trx: Kysely<any>, context: RequestContext): Promise<void> {
   const claim = (name: string) => {
     const value = context.claims[name];
     return typeof value === 'string' ? value : '';
   };
-  await sql`select set_config('request.jwt.claims', ${JSON.stringify(context.claims)}, true),
+  const claims = JSON.stringify(context.claims);
+  await sql`select set_config('request.jwt.claims', ${claims}, true),
+    set_config('request.jwt.claim', ${claims}, true),
     set_config('request.jwt.claim.sub', ${claim('sub')}, true),
     set_config('request.jwt.claim.role', ${claim('role')}, true),
     set_config('request.jwt.claim.site_id', ${claim('site_id')}, true),
