@@ -109,7 +109,7 @@ const OUT_OF_RANGE =
  * For a value PostgreSQL refused (22003, 22007, 22008, 22P02): the column whose written value is
  * the one the message quotes, else the only written column of the type the message names.
  */
-function locateValue(scope: ErrorScope, message: string): Located {
+function locateValue(scope: ErrorScope, message: string, detail: string | undefined): Located {
   const table = scope.table;
   if (!table || !scope.rows) return locate(table, undefined);
   const quoted = /"((?:[^"\\]|\\.)*)"\s*$/.exec(message)?.[1];
@@ -132,8 +132,15 @@ function locateValue(scope: ErrorScope, message: string): Located {
   }
   const typeName =
     /for type ([\w ]+?)(?::|$)/.exec(message)?.[1] ?? OUT_OF_RANGE.exec(message)?.[1];
-  const wanted = (kind: string, base: string): boolean => {
-    if (/numeric field overflow/.test(message)) return kind === 'decimal';
+  // `A field with precision 6, scale 2 must round to ...`: the numeric(6,2) column.
+  const field = /precision (\d+), scale (\d+)/.exec(detail ?? '');
+  const wanted = (kind: string, base: string, precision?: number, scale?: number): boolean => {
+    if (/numeric field overflow/.test(message)) {
+      return (
+        kind === 'decimal' &&
+        (!field || (precision === Number(field[1]) && (scale ?? 0) === Number(field[2])))
+      );
+    }
     if (!typeName) return false;
     const t = typeName.toLowerCase();
     if (t === 'integer') return base === 'int4' || base === 'integer' || base === 'int';
@@ -148,7 +155,9 @@ function locateValue(scope: ErrorScope, message: string): Located {
   };
   const candidates = [...written.keys()].filter((column) => {
     const meta = table.columns.get(column);
-    return meta ? wanted(meta.kind.kind, meta.kind.base) : false;
+    return meta
+      ? wanted(meta.kind.kind, meta.kind.base, meta.kind.precision, meta.kind.scale)
+      : false;
   });
   return locate(table, candidates.length === 1 ? candidates[0] : undefined);
 }
@@ -223,7 +232,7 @@ export function mapDatabaseError(
     case '22007':
     case '22008':
     case '22P02': {
-      const at = locateValue(scope, raw);
+      const at = locateValue(scope, raw, text(e.detail) ?? text(e.details));
       return new QueryValidationError(message, at.path ?? 'data', { cause: error, sqlstate: code });
     }
     case '22023':
