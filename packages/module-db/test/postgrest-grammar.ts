@@ -194,7 +194,11 @@ function logicTree(p: Input): ParsedFilter {
   });
   if (stmt) return stmt;
   const negate = p.tryString('not.');
-  const op = p.tryString('and') ? 'and' : (p.string('or'), 'or');
+  let op: 'and' | 'or' = 'and';
+  if (!p.tryString('and')) {
+    p.string('or');
+    op = 'or';
+  }
   p.ws();
   p.char('(');
   p.ws();

@@ -9,7 +9,6 @@ import {
 } from 'kysely';
 import { NotSupportedError } from '../errors';
 import { columnKindOf, isExactNumeric } from './column-kind';
-import { parseNumericArray } from './numeric-array';
 import {
   type DataRow,
   type DataTransport,
@@ -20,6 +19,7 @@ import {
   type SelectQuery,
   type TableTarget,
 } from './data-transport';
+import { parseNumericArray } from './numeric-array';
 
 const COMPARISON = {
   eq: '=',

@@ -713,7 +713,7 @@ export function describeConformance(
         const db = await ledgerFor(await newSite());
         const before = counter.calls;
         expect(
-          await rejection(db.createOne('entries', { seq: 9007199254740993 as number })),
+          await rejection(db.createOne('entries', { seq: Number('9007199254740993') })),
         ).toMatchObject({ code: 'INVALID_QUERY', path: 'data.seq' });
         expect(
           await rejection(db.createOne('entries', { seq: '9223372036854775808' })),
