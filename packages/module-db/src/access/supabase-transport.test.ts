@@ -561,3 +561,15 @@ describe('createSupabaseTransport: errors through the data client', () => {
     });
   });
 });
+
+describe('createSupabaseTransport: array values in lists', () => {
+  it('sends each array of an in list as one quoted array literal', async () => {
+    next.push({ body: [] });
+    await transport.select(context, contacts, {
+      filters: [{ column: 'tags', op: 'in', value: [['a', 'b c'], ['x"y']] }],
+    });
+    expect(only().path).toBe(
+      '/rest/v1/contacts?select=*&tags=in.("{\\"a\\",\\"b c\\"}","{\\"x\\\\\\"y\\"}")',
+    );
+  });
+});

@@ -199,7 +199,10 @@ function escapeRegexChar(c: string): string {
 function operatorAndValue(f: ColumnFilter, inTree: boolean): [string, string] {
   if (f.op === 'is') return ['is', String(f.value)];
   if (f.op === 'in') {
-    return ['in', `(${(f.value as readonly unknown[]).map(quotePostgrestValue).join(',')})`];
+    const items = (f.value as readonly unknown[]).map((v) =>
+      quotePostgrestValue(Array.isArray(v) ? arrayLiteral(v) : v),
+    );
+    return ['in', `(${items.join(',')})`];
   }
   if ((f.op === 'like' || f.op === 'ilike') && String(f.value).includes('*')) {
     const regex = likeToRegex(String(f.value));
