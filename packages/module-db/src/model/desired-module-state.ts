@@ -102,7 +102,7 @@ export function desiredModuleState(definition: ValidatedModuleDefinition): Modul
     version: definition.version,
     strategy,
     schema,
-    tables: Object.freeze([...tables].sort(byName)),
+    tables: Object.freeze(tables),
   });
 }
 

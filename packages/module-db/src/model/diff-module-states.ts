@@ -374,6 +374,9 @@ function diffTable(
         addConstraintStatement(table, newPk, `primary key ${newPk.name} (${newPk.columns.join(', ')})`),
       ], newPk.name, LOCKS.rewrite),
     );
+  } else if (oldPk && newPk && oldPk.columns.map(rename).join() === newPk.columns.join()) {
+    // Derived names follow a renamed table: the primary key (and its index) is renamed with it.
+    if (oldPk.name !== newPk.name) out.push(renameChange(table, 'constraint', oldPk.name, newPk));
   } else if (oldPk && newPk && oldPk.columns.map(rename).join() !== newPk.columns.join()) {
     out.push(
       change(
@@ -677,7 +680,7 @@ function diffObjects(
   }
   for (const [before, after] of pairs) {
     if (sameDefinition(context, kind, before, after)) {
-      if (before.name !== after.name) context.out.push(renameChange(context, kind, before.name, after));
+      if (before.name !== after.name) context.out.push(renameChange(context.table, kind, before.name, after));
       continue;
     }
     context.out.push(...dropChanges(context, kind, before, `changed ${kind} ${after.name}`));
@@ -766,8 +769,7 @@ function objectLabel(kind: Kind, o: AnyObject): string {
   }
 }
 
-function renameChange(context: ObjectContext, kind: Kind, from: string, to: AnyObject): PlannedChange {
-  const { table } = context;
+function renameChange(table: TableState, kind: Kind, from: string, to: AnyObject): PlannedChange {
   const target = qualified(table);
   const label = objectLabel(kind, to);
   const description = `rename ${label.replace('_', ' ')} ${from} to ${to.name}`;

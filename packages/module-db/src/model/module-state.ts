@@ -22,7 +22,7 @@ export interface ModuleState {
   readonly strategy: IsolationStrategy;
   /** The module's schema (`schema` strategy) or `public`. */
   readonly schema: string;
-  /** Tables sorted by physical name. Empty for widgets (strategy `shared`). */
+  /** Tables in declared order (catalog states: by physical name). Empty for widgets (`shared`). */
   readonly tables: readonly TableState[];
 }
 

@@ -62,6 +62,9 @@ GRANT REFERENCES ON public.sites, public.agencies, public.clients, public.profil
 GRANT EXECUTE ON FUNCTION public.dramac_set_updated_at() TO dramac_module_owners;
 GRANT EXECUTE ON FUNCTION public.dramac_current_site_id(), public.dramac_current_user_id(),
   public.dramac_can_access_current_site(text) TO dramac_module_roles;
+-- Which module a request runs as: module_data's policy and default call it as the module role.
+REVOKE ALL ON FUNCTION public.dramac_current_module_short_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.dramac_current_module_short_id() TO dramac_module_roles, dramac_platform;
 -- Widgets' rows: the table's policy picks each module's own rows (module_short_id from the role).
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.module_data TO dramac_module_roles;
 DO $$
@@ -436,12 +439,30 @@ ALTER FUNCTION public.dramac_drop_due_modules(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.get_module_tables(text, boolean) OWNER TO dramac_platform;
 ALTER FUNCTION public.get_module_storage_size(text) OWNER TO dramac_platform;
 
+-- Every platform function searches pg_catalog, then pg_temp last: left out, pg_temp would be
+-- searched first for relation and type names (migrations 1-5 used an empty path).
+DO $$
+DECLARE
+  v_fn regprocedure;
+BEGIN
+  FOR v_fn IN
+    SELECT p.oid::pg_catalog.regprocedure FROM pg_catalog.pg_proc p
+    WHERE p.pronamespace = 'public'::pg_catalog.regnamespace
+      AND (p.proname ~ '^dramac_' OR p.proname IN ('get_module_tables', 'module_schema_exists', 'get_module_storage_size'))
+  LOOP
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', v_fn);
+  END LOOP;
+END
+$$;
+
 DO $$
 DECLARE
   v_fn text;
   v_api text;
 BEGIN
   FOREACH v_fn IN ARRAY ARRAY[
+    'public.dramac_current_module_short_id()',
+    'public.dramac_set_updated_at()',
     'public.dramac_apply_module_change(text, jsonb, jsonb, text, text, text, text, integer, integer)',
     'public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer)',
     'public.dramac_apply_module_upgrade(jsonb, jsonb, text, text, text, integer, integer)',

@@ -93,6 +93,7 @@ DECLARE
   v_table jsonb;
   v_tables text[];
   v_new_tables text[] := '{}';
+  v_before oid[];
   v_names text[];
   v_exec text;
   v_session text;
@@ -212,11 +213,12 @@ BEGIN
         MESSAGE = pg_catalog.format('module %s is at version %s now: the repair was planned for version %s', v_module_id, v_existing.version, v_version);
     END IF;
   END IF;
-  FOREACH v_sql IN ARRAY coalesce(v_tables, '{}') LOOP
-    IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', pg_catalog.split_part(v_sql, '.', 1), pg_catalog.split_part(v_sql, '.', 2))) IS NULL THEN
-      v_new_tables := v_new_tables || v_sql;
-    END IF;
-  END LOOP;
+  -- The module's tables before the change, by oid: a renamed table keeps its rows and its oid,
+  -- a new one must start empty.
+  v_before := ARRAY(
+    SELECT d.objid FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_roles r ON r.oid = d.refobjid
+    WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND r.rolname = v_owner
+      AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'o');
 
   -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL.
   PERFORM public.dramac_ensure_module_role(v_role, true, false);
@@ -292,6 +294,12 @@ BEGIN
   END IF;
 
   -- 5. Prove the end state, then record it.
+  FOREACH v_sql IN ARRAY coalesce(v_tables, '{}') LOOP
+    IF coalesce(pg_catalog.to_regclass(pg_catalog.format('%I.%I', pg_catalog.split_part(v_sql, '.', 1),
+         pg_catalog.split_part(v_sql, '.', 2)))::oid <> ALL (v_before), true) THEN
+      v_new_tables := v_new_tables || v_sql;
+    END IF;
+  END LOOP;
   v_actual := public.dramac_verify_module_state(v_short, v_strategy, v_desired, v_new_tables);
 
   v_names := ARRAY(SELECT pg_catalog.split_part(t, '.', 2) FROM pg_catalog.unnest(coalesce(v_tables, '{}')) t);

@@ -291,7 +291,11 @@ BEGIN
     'dependents', (
       SELECT coalesce(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object('type', o.type, 'identity', o.identity)), '[]'::jsonb)
       FROM pg_catalog.pg_depend d
-      CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classid, d.objid, 0) o
+      -- A view depends through its rewrite rule: name the view.
+      CROSS JOIN LATERAL pg_catalog.pg_identify_object(
+        CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN 'pg_catalog.pg_class'::pg_catalog.regclass ELSE d.classid END,
+        CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+          THEN (SELECT w.ev_class FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid) ELSE d.objid END, 0) o
       WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = ANY (v_rels)
         AND d.deptype IN ('n', 'a')
         AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = ANY (v_rels))
