@@ -207,7 +207,13 @@ export class QueryLimitError extends ModuleDbError {
   }
 }
 
-/** Where a database error points in the module's definition, when it could be found. */
+/**
+ * Where a database error points in the module's definition, when it could be found.
+ *
+ * @example
+ * const at: ColumnLocation = { table: 'deals', column: 'amount', path: 'deals.amount' };
+ * @throws Never; this is a type.
+ */
 export interface ColumnLocation {
   /** The declared table name (`deals`). */
   readonly table?: string | undefined;

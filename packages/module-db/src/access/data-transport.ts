@@ -91,6 +91,10 @@ export type DataRow = Record<string, unknown>;
  * What the database says about a module, read on the error path only (never on a successful
  * call): whether it is installed and which version. A caller learns this only for a module it may
  * act as; for any other module the answer is `installed: false`.
+ *
+ * @example
+ * const status = await transport.moduleStatus?.(context); // { installed: true, version: '1.0.0', status: 'active' }
+ * @throws Never; this is a type.
  */
 export interface ModuleStatus {
   readonly installed: boolean;

@@ -60,7 +60,14 @@ export interface Page {
 /** The largest page one call may ask for. */
 export const MAX_LIMIT = 10_000;
 
-/** The most sort keys one call may give (a keyset page's filter grows with their square). */
+/**
+ * The most sort keys one call may give (a keyset page's filter grows with their square); a
+ * column may not be given twice.
+ *
+ * @example
+ * if (orderBy.length > MAX_SORT_KEYS) throw new Error('too many sort keys');
+ * @throws Never; this is a constant.
+ */
 export const MAX_SORT_KEYS = 16;
 
 /**

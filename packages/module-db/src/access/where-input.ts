@@ -54,6 +54,10 @@ export type WhereInput = { readonly or?: readonly WhereInput[] } & Readonly<
  * The most a `where` may expand to, counted on the compiled filters (so an object reused in many
  * places counts every time it is used). Each limit is checked while the `where` is read, so an
  * oversized one fails after at most this much work, long before it could exhaust memory.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'QUERY_TOO_LARGE') console.log(e.limit, WHERE_LIMITS.conditions); }
+ * @throws Never; this is a constant.
  */
 export const WHERE_LIMITS = Object.freeze({
   /** `or` groups and `not` levels nested inside each other. */
@@ -68,7 +72,13 @@ export const WHERE_LIMITS = Object.freeze({
   alternatives: 100,
 });
 
-/** Which of {@link WHERE_LIMITS} a where exceeded. */
+/**
+ * Which of {@link WHERE_LIMITS} a where exceeded (`QueryLimitError.limit`).
+ *
+ * @example
+ * const limit: WhereLimit = 'conditions';
+ * @throws Never; this is a type.
+ */
 export type WhereLimit = keyof typeof WHERE_LIMITS;
 
 const OPERATORS: ReadonlySet<string> = new Set([
