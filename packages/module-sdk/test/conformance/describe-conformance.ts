@@ -182,14 +182,17 @@ export function describeConformance(
       });
     }
 
-    async function ledgerFor(siteId: string): Promise<ModuleDatabaseSDK<Ledger>> {
+    async function ledgerFor(
+      siteId: string,
+      definition: Ledger = ledger,
+    ): Promise<ModuleDatabaseSDK<Ledger>> {
       await installModuleForSite(db, ledger.moduleId, siteId);
       const transport = await makeTransport({
         db,
         scope: { moduleId: ledger.moduleId, siteId, userId: member },
       });
       return createDatabaseSDK({
-        definition: ledger,
+        definition,
         siteId,
         userId: member,
         transport: counting(transport, counter),
@@ -907,8 +910,10 @@ export function describeConformance(
 
     describe('database errors name the column', () => {
       let db: ModuleDatabaseSDK<Ledger>;
+      let site: string;
       beforeAll(async () => {
-        db = await ledgerFor(await newSite());
+        site = await newSite();
+        db = await ledgerFor(site);
       });
 
       it('check -> CONSTRAINT_VIOLATION with the path and the rule', async () => {
@@ -945,6 +950,37 @@ export function describeConformance(
           sqlstate: '23503',
           path: 'entries.category_id',
         });
+      });
+
+      it('not-null and bad text representation PostgreSQL reports -> typed errors with the path', async () => {
+        // Code whose definition disagrees with the database (seq declared nullable, qty text):
+        // the checks pass and PostgreSQL refuses, naming the column only in its own terms.
+        const drifted = {
+          ...ledger,
+          tables: ledger.tables.map((t) =>
+            t.name !== 'entries'
+              ? t
+              : {
+                  ...t,
+                  columns: t.columns.map((c) =>
+                    c.name === 'seq'
+                      ? { ...c, nullable: true }
+                      : c.name === 'qty'
+                        ? { ...c, type: 'text' }
+                        : c,
+                  ),
+                },
+          ),
+        } as unknown as Ledger;
+        const sdk = await ledgerFor(site, drifted);
+        expect(await rejection(sdk.createOne('entries', { seq: null as never }))).toMatchObject({
+          code: 'CONSTRAINT_VIOLATION',
+          sqlstate: '23502',
+          path: 'entries.seq',
+        });
+        expect(
+          await rejection(sdk.createOne('entries', { seq: 1, qty: 'twelve' as never })),
+        ).toMatchObject({ code: 'INVALID_QUERY', sqlstate: '22P02', path: 'entries.qty' });
       });
 
       it('a value PostgreSQL refuses after the checks -> INVALID_QUERY with its SQLSTATE and path', async () => {
