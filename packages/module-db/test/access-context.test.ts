@@ -22,11 +22,7 @@ let alice: string;
 let stranger: string;
 const suffix = randomUUID().slice(0, 8);
 
-/**
- * A module whose rows are visible only to the user who owns them: the policy reads auth.uid().
- * The policy is added by hand after provisioning (see beforeAll): this file tests what the
- * transport sets, not how policies are provisioned.
- */
+/** A module whose rows are visible only to the user who owns them: the policy reads auth.uid(). */
 const notes = defineModule({
   moduleId: randomUUID(),
   moduleType: 'system',
@@ -38,6 +34,14 @@ const notes = defineModule({
       columns: [
         { name: 'owner_id', type: 'uuid' },
         { name: 'body', type: 'text' },
+      ],
+      rlsPolicies: [
+        {
+          name: 'own_notes',
+          action: 'ALL',
+          using: 'owner_id = auth.uid()',
+          withCheck: 'owner_id = auth.uid()',
+        },
       ],
     },
   ],
@@ -65,12 +69,7 @@ beforeAll(async () => {
   tdb = await startTestDatabase();
   db = tdb.db as Kysely<any>;
   await migratePlatform(db);
-  const notesSchema = (await provisionModuleDatabase(db, notes)).schemaName;
-  const notesRole = `modrole_${notes.moduleId.replace(/-/g, '').slice(0, 8)}`;
-  await sql`grant usage on schema auth to ${sql.id(notesRole)}`.execute(db);
-  await sql`grant execute on function auth.uid() to ${sql.id(notesRole)}`.execute(db);
-  await sql`create policy own_notes on ${sql.id(notesSchema, 'notes')} as restrictive for all
-    using (owner_id = (select auth.uid())) with check (owner_id = (select auth.uid()))`.execute(db);
+  await provisionModuleDatabase(db, notes);
   await provisionModuleDatabase(db, crm);
   const agency = await tdb.factory.agency();
   site = await tdb.factory.site(agency);

@@ -4,7 +4,15 @@
  * its modules move to their owner roles, the provisioner loses every right but EXECUTE on the
  * entry points, the admin roles lose BYPASSRLS, and the data stays reachable exactly as before.
  */
-import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
+import {
+  connect,
+  createPlatformFactory,
+  type EmbeddedPostgresServer,
+  PLATFORM_FIXTURES_SQL,
+  runScripts,
+  SUPABASE_COMPAT_SQL,
+  startEmbeddedPostgres,
+} from '@dramac/test-db';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModuleAdminClient } from '../src/admin';
@@ -26,7 +34,10 @@ import { bookingModule, crmModule, shopModule, widgetModule } from './fixtures/s
 type Legacy = { plan: unknown; definition: unknown; checksum: string; moduleType: string };
 const released = legacy as unknown as Record<'crm' | 'booking' | 'shop' | 'widget', Legacy>;
 
-let tdb: TestDatabase;
+// A cluster of its own: roles are cluster-wide, and migration 6 takes rights away from the
+// shared dramac_provisioner role that migration 5's functions need; the other test files'
+// databases (already at 6) must not change under this one.
+let server: EmbeddedPostgresServer;
 let db: Kysely<any>;
 let agency: string;
 let siteA: string;
@@ -34,19 +45,21 @@ let siteB: string;
 let alice: string;
 
 beforeAll(async () => {
-  tdb = await startTestDatabase();
-  db = tdb.db as Kysely<any>;
+  server = await startEmbeddedPostgres();
+  await runScripts(server.url, [SUPABASE_COMPAT_SQL, PLATFORM_FIXTURES_SQL]);
+  db = connect(server.url);
+  const factory = createPlatformFactory(db);
   const before = await migratePlatform(db, { to: 5 });
   expect(before.version).toBe(5);
   for (const m of Object.values(released)) {
     await sql`select public.dramac_apply_module_plan(${JSON.stringify(m.plan)}::jsonb,
       ${JSON.stringify(m.definition)}::jsonb, ${m.checksum}, ${m.moduleType})`.execute(db);
   }
-  agency = await tdb.factory.agency();
-  siteA = await tdb.factory.site(agency);
-  siteB = await tdb.factory.site(agency);
-  alice = await tdb.factory.user();
-  await tdb.factory.member(agency, alice);
+  agency = await factory.agency();
+  siteA = await factory.site(agency);
+  siteB = await factory.site(agency);
+  alice = await factory.user();
+  await factory.member(agency, alice);
   for (const module of [crmModule, bookingModule, shopModule, widgetModule]) {
     for (const site of [siteA, siteB]) await installModuleForSite(db, module.moduleId, site);
   }
@@ -67,7 +80,10 @@ beforeAll(async () => {
   const after = await migratePlatform(db);
   expect(after.applied).toContain(6);
 });
-afterAll(() => tdb?.destroy());
+afterAll(async () => {
+  await db?.destroy();
+  await server?.stop();
+});
 
 async function owners() {
   const { rows } = await sql<{ owner: string; n: number }>`

@@ -163,7 +163,9 @@ export function renderRepairPlan(plan: ModuleRepairPlan): string {
     );
   }
   lines.push('begin;');
-  plan.statements.forEach((s, i) => lines.push('', `-- ${i + 1}. ${s.description}`, `${s.sql};`));
+  plan.statements.forEach((s, i) => {
+    lines.push('', `-- ${i + 1}. ${s.description}`, `${s.sql};`);
+  });
   lines.push('', 'commit;');
   return `${lines.join('\n')}\n`;
 }

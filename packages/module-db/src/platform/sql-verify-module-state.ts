@@ -52,7 +52,10 @@ BEGIN
     IF v_node <> ALL (ARRAY['BOOLEXPR', 'OPEXPR', 'DISTINCTEXPR', 'NULLIFEXPR', 'SCALARARRAYOPEXPR',
         'FUNCEXPR', 'CONST', 'VAR', 'NULLTEST', 'BOOLEANTEST', 'RELABELTYPE', 'COERCEVIAIO',
         'ARRAYCOERCEEXPR', 'ARRAYEXPR', 'CASEEXPR', 'CASEWHEN', 'CASETESTEXPR', 'COALESCEEXPR',
-        'MINMAXEXPR', 'SQLVALUEFUNCTION']) THEN
+        'MINMAXEXPR', 'SQLVALUEFUNCTION',
+        -- (select auth.uid()): a sub-select without FROM, once per statement. A FROM (a table,
+        -- a function, VALUES) would bring a RANGETBLENTRY, which is not on this list.
+        'SUBLINK', 'QUERY', 'TARGETENTRY', 'FROMEXPR']) THEN
       RETURN pg_catalog.format('%s nodes are not allowed in module expressions', pg_catalog.lower(v_node));
     END IF;
   END LOOP;
