@@ -22,9 +22,12 @@ function withoutUndefined(value: Record<string, unknown>): Record<string, unknow
 /** `error` in the one JSON shape (see {@link ErrorJson}). */
 export function errorJson(error: unknown): ErrorJson {
   if (error instanceof CliError || isModuleDbError(error)) {
-    const { code, name, message: _message, ...rest } = withoutUndefined(
-      (error as { toJSON(): Record<string, unknown> }).toJSON(),
-    );
+    const {
+      code,
+      name,
+      message: _message,
+      ...rest
+    } = withoutUndefined((error as { toJSON(): Record<string, unknown> }).toJSON());
     return { code: String(code), name: String(name), message: error.message, ...rest };
   }
   const e = (error ?? {}) as {
