@@ -95,7 +95,10 @@ export function expectJsonShape(run: CliRun, command: string | null, exitCode: n
   expect(run.json, `stdout is one JSON document:\n${run.stdout}\n${run.stderr}`).toBeTypeOf(
     'object',
   );
-  expect({ code: run.code, exitCode: run.json.exitCode }).toEqual({ code: exitCode, exitCode });
+  expect(
+    { code: run.code, exitCode: run.json.exitCode },
+    JSON.stringify(run.json.error ?? null),
+  ).toEqual({ code: exitCode, exitCode });
   expect(run.json.ok).toBe(exitCode === 0);
   expect(run.json.command).toBe(command);
   if (exitCode === 0) {
