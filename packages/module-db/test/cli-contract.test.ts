@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_CODE_TABLE, renderExitCodeTable } from '../src/cli/exit-codes';
 import { COMMANDS, runCli } from '../src/cli/run-cli';
 import { getModuleRegistryEntry, migratePlatform, provisionModuleDatabase } from '../src/index';
 import { type CliRun, expectJsonShape, inBatches, runCliProcess, startCli } from './cli-process';
@@ -128,8 +127,9 @@ describe('dramac-modules database URL and connection', () => {
         ],
         { cwd: dir },
       );
-      // Without a connect timeout the driver waits forever: give it 20 s, then stop it.
-      const timer = setTimeout(() => silentRun.child.kill('SIGKILL'), 20_000);
+      // Without a connect timeout the driver waits forever: give it 20 s, then stop it (SIGTERM:
+      // tsx passes it on to the node process it started).
+      const timer = setTimeout(() => silentRun.child.kill('SIGTERM'), 20_000);
       const [refused, hungUp, silentResult, noDatabase] = await Promise.all([
         cli(['status', '--json', '--database-url', 'postgres://nobody@127.0.0.1:1/none']),
         cli([
@@ -288,6 +288,7 @@ describe('dramac-modules JSON documents', () => {
 
 describe('dramac-modules exit codes', () => {
   it('one table: --help prints it, the README has it, every command help points at codes', async () => {
+    const { EXIT_CODE_TABLE, renderExitCodeTable } = await import('../src/cli/exit-codes');
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(renderExitCodeTable());
