@@ -237,11 +237,12 @@ describe('dramac-modules on an unmigrated database', () => {
 
 describe('dramac-modules JSON documents', () => {
   it('success, partial failure, refusal and unknown commands share one shape', async () => {
-    const [status, provision, refused, unknown] = await Promise.all([
+    const [status, provision, refused, unknown, noCommand] = await Promise.all([
       cli(['status', '--json']),
       cli(['provision', 'fresh.json', 'notes-changed.json', '--json']),
       cli(['plan', 'notes-drop.json', '--json']),
       cli(['frobnicate', '--json']),
+      cli(['--json']),
     ]);
     expectJsonShape(status, 'status', 0);
     expect(status.json.modules.length).toBeGreaterThanOrEqual(2);
@@ -258,6 +259,7 @@ describe('dramac-modules JSON documents', () => {
     expect(refused.json.modules[0]).toMatchObject({ action: 'upgrade', moduleId: notesId });
 
     expect(expectJsonShape(unknown, null, 2).code).toBe('UNKNOWN_COMMAND');
+    expect(expectJsonShape(noCommand, null, 2).code).toBe('USAGE');
   }, 60_000);
 
   it('status: the JSON name is the one the text shows; an unknown id is reported as such', async () => {

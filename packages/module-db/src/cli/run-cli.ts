@@ -116,8 +116,18 @@ export async function runCli(
   if (name === undefined || name === 'help') {
     const topic = name === 'help' ? argv[argv.indexOf('help') + 1] : undefined;
     const command = COMMANDS.find((c) => c.name === topic);
-    streams.stdout.write(`${command ? command.help : mainHelp()}\n`);
     const asked = argv.includes('--help') || argv.includes('-h') || name === 'help';
+    if (!asked && json) {
+      // --json promises one JSON document on stdout, not the help text.
+      return fail(
+        new CliError(
+          'USAGE',
+          EXIT_CODES.USAGE,
+          `name a command: one of ${COMMANDS.map((c) => c.name).join(', ')}`,
+        ),
+      );
+    }
+    streams.stdout.write(`${command ? command.help : mainHelp()}\n`);
     return asked ? EXIT_CODES.OK : EXIT_CODES.USAGE;
   }
   const command = COMMANDS.find((c) => c.name === name);
