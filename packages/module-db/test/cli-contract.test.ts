@@ -13,7 +13,14 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, runCli } from '../src/cli/run-cli';
 import { getModuleRegistryEntry, migratePlatform, provisionModuleDatabase } from '../src/index';
-import { type CliRun, expectJsonShape, inBatches, runCliProcess, startCli } from './cli-process';
+import {
+  type CliRun,
+  expectJsonShape,
+  inBatches,
+  removeCliBundle,
+  runCliProcess,
+  startCli,
+} from './cli-process';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -62,6 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([bare?.destroy(), tdb?.destroy()]);
   if (dir) await rm(dir, { recursive: true, force: true });
+  await removeCliBundle();
 });
 
 /** `url` naming another database on the same server. */
@@ -118,7 +126,7 @@ describe('dramac-modules database URL and connection', () => {
     const hangUp = await fakeServer((socket) => socket.destroy());
     const silent = await fakeServer(() => {});
     try {
-      const silentRun = startCli(
+      const silentRun = await startCli(
         [
           'status',
           '--json',

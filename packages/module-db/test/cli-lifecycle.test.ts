@@ -14,7 +14,14 @@ import {
   migratePlatform,
   provisionModuleDatabase,
 } from '../src/index';
-import { type CliRun, expectJsonShape, runCliProcess, startCli, waitFor } from './cli-process';
+import {
+  type CliRun,
+  expectJsonShape,
+  removeCliBundle,
+  runCliProcess,
+  startCli,
+  waitFor,
+} from './cli-process';
 
 let tdb: TestDatabase;
 let db: Kysely<any>;
@@ -125,6 +132,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await tdb?.destroy();
   if (dir) await rm(dir, { recursive: true, force: true });
+  await removeCliBundle();
 });
 
 describe('uninstall-site --export-to', () => {
@@ -167,7 +175,7 @@ describe('uninstall-site --export-to', () => {
     const blocker = await holdLock(sql`lock table ${products} in access exclusive mode`);
     let run: Promise<CliRun> | undefined;
     try {
-      const cliProcess = startCli(
+      const cliProcess = await startCli(
         [
           'uninstall-site',
           shopId,
@@ -318,7 +326,7 @@ describe('progress', () => {
     let run: Promise<CliRun> | undefined;
     let stderr = () => '';
     try {
-      const cliProcess = startCli(['upgrade', 'notes-v2.json', '--lock-timeout', '1500'], {
+      const cliProcess = await startCli(['upgrade', 'notes-v2.json', '--lock-timeout', '1500'], {
         cwd: dir,
         env: { DATABASE_URL: tdb.url },
       });

@@ -1,14 +1,55 @@
-// Runs the `dramac-modules` binary as a process, as a user runs it: through tsx, from source with
-// the @dramac/source condition. Output can be read while it runs (for progress and lock waits).
+// Runs the `dramac-modules` binary as a process, as a user runs it. The binary is this package's
+// source bundled by esbuild (as tsup bundles dist/cli.js for the published package, workspace
+// packages through their @dramac/source condition, third-party packages left to node_modules),
+// then run by plain node: about 0.4 s a run instead of 1.5 s through tsx, and these tests run it
+// dozens of times. Output can be read while it runs (for progress and lock waits).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { expect } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const MAIN = resolve(here, '../src/cli/main.ts');
-const TSX = createRequire(import.meta.url).resolve('tsx/cli');
+const packageRoot = resolve(here, '..');
+// Under the package's node_modules, so the bundle's imports of kysely, pg, ... resolve there.
+const bundleDir = join(packageRoot, 'node_modules', '.cache', `dramac-cli-${randomUUID()}`);
+let bundled: Promise<string> | undefined;
+
+/** Bundles src/cli/main.ts once per test file; returns the script's path. */
+function cliScript(): Promise<string> {
+  bundled ??= (async () => {
+    const outfile = join(bundleDir, 'cli.mjs');
+    await build({
+      entryPoints: [join(packageRoot, 'src/cli/main.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      conditions: ['@dramac/source'],
+      logLevel: 'error',
+      plugins: [
+        {
+          name: 'third-party-external',
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) =>
+              args.path.startsWith('@dramac/') ? undefined : { path: args.path, external: true },
+            );
+          },
+        },
+      ],
+    });
+    return outfile;
+  })();
+  return bundled;
+}
+
+/** Removes the bundle (call from afterAll). */
+export async function removeCliBundle(): Promise<void> {
+  await rm(bundleDir, { recursive: true, force: true });
+}
 
 /** A finished run. `json` is the parsed stdout when `--json` was given and it parsed. */
 export interface CliRun {
@@ -35,17 +76,20 @@ function parseJson(args: readonly string[], stdout: string): any {
   }
 }
 
-/** Starts the CLI with `args` in `cwd`; `env` is added to the test process's environment. */
-export function startCli(
+/**
+ * Starts the CLI with `args` in `cwd`; `env` is added to the test process's environment (an
+ * `undefined` value removes the variable).
+ */
+export async function startCli(
   args: readonly string[],
   options: { cwd: string; env?: Record<string, string | undefined> },
-): CliProcess {
+): Promise<CliProcess> {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const child = spawn(process.execPath, [TSX, '--conditions=@dramac/source', MAIN, ...args], {
+  const child = spawn(process.execPath, [await cliScript(), ...args], {
     cwd: options.cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,11 +110,11 @@ export function startCli(
 }
 
 /** Runs the CLI to the end. */
-export function runCliProcess(
+export async function runCliProcess(
   args: readonly string[],
   options: { cwd: string; env?: Record<string, string | undefined> },
 ): Promise<CliRun> {
-  return startCli(args, options).done;
+  return (await startCli(args, options)).done;
 }
 
 /** Waits until `predicate` holds (polling), or fails after `timeoutMs`. */
