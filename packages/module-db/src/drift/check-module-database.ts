@@ -98,12 +98,18 @@ export async function compareWithCatalog(
     sameExpression: (table, object, actual, wanted) =>
       recorded.sameExpression(table, object, actual, wanted),
   });
+  // Module-wide differences first, then table by table in declared order.
+  const order = new Map(desired.tables.map((t, i) => [`${t.schema}.${t.name}`, i]));
+  const rank = (d: DriftDifference) => (d.table === undefined ? -1 : (order.get(d.table) ?? order.size));
   const differences = [
     ...roleDifferences(catalog, entry, deprecated),
     ...tableFactDifferences(catalog, desired, entry),
     ...changeDifferences(changes, catalog.state, desired),
     ...dependencyDifferences(catalog),
-  ];
+  ]
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i)
+    .map(({ d }) => d);
   return { entry, definition, desired, catalog, changes, differences };
 }
 
@@ -164,7 +170,11 @@ function roleDifferences(
   const owner = `modowner_${short}`;
   const wanted = entry.strategy === 'shared' ? [role] : [role, admin, owner];
   const allowedMemberOf: Record<string, string[]> = {
-    [role]: deprecated ? [] : ['dramac_module_roles'],
+    [role]: deprecated
+      ? []
+      : entry.strategy === 'shared'
+        ? ['dramac_module_roles', 'dramac_widget_roles']
+        : ['dramac_module_roles'],
     [admin]: [],
     [owner]: ['dramac_module_owners'],
   };
@@ -321,6 +331,8 @@ const KIND_OF_CHANGE: Readonly<Record<string, DriftDifferenceKind>> = {
   drop_trigger: 'unexpected_trigger',
   add_grant: 'missing_grant',
   revoke_grant: 'unexpected_grant',
+  add_column_grant: 'missing_grant',
+  revoke_column_grant: 'unexpected_grant',
 };
 
 const CONSTRAINT_LABEL: Readonly<Record<string, string>> = {
@@ -344,6 +356,15 @@ function changeDifferences(
   const sqlOf = (c: PlannedChange) => c.statements.map((s: PlannedStatement) => s.sql);
   for (const c of changes) {
     if (used.has(c)) continue;
+    if (c.kind === 'add_table') {
+      // A missing table comes back whole: its foreign keys are part of the same difference.
+      const fks = changes.filter((o) => o.kind === 'add_foreign_key' && o.table === c.table && !used.has(o));
+      for (const fk of fks) used.add(fk);
+      const wantedTable = tableOf(desired, c.table);
+      const qualified = `${wantedTable?.schema}.${wantedTable?.name}`;
+      out.push(describe('missing_table', c, qualified, undefined, wantedTable, [...sqlOf(c), ...fks.flatMap(sqlOf)]));
+      continue;
+    }
     const wantedTable = tableOf(desired, c.table);
     const actualTable = tableOf(actual, c.table);
     const qualified = `${wantedTable?.schema ?? actualTable?.schema ?? desired.schema}.${wantedTable?.name ?? actualTable?.name ?? c.table}`;
@@ -360,7 +381,7 @@ function changeDifferences(
       : undefined;
     if (partner) {
       used.add(partner);
-      out.push(changedObject(c, partner, qualified, actualTable, wantedTable, [...sqlOf(c), ...sqlOf(partner)]));
+      out.push(...[changedObject(c, partner, qualified, actualTable, wantedTable, [...sqlOf(c), ...sqlOf(partner)])].flat());
       continue;
     }
     if (c.kind === 'rebuild_primary_key') {
@@ -456,6 +477,23 @@ function describe(
     case 'missing_grant':
     case 'unexpected_grant': {
       const missing = kind === 'missing_grant';
+      if (c.kind.endsWith('column_grant')) {
+        const grants = ((missing ? wanted : actual)?.columnGrants ?? []).filter((g) => {
+          const other = (missing ? actual : wanted)?.columnGrants ?? [];
+          return !other.some((o) => o.column === g.column && o.grantee === g.grantee && o.privilege === g.privilege && o.grantable === g.grantable)
+            && (missing || g.grantee === object);
+        });
+        const grantee = missing ? [...new Set(grants.map((g) => g.grantee))].join(', ') : (object ?? '');
+        const privileges = grants.map((g) => `${g.privilege} (${g.column})`).join(', ');
+        return {
+          ...base,
+          object: grantee,
+          ...(missing ? { expected: privileges, actual: '' } : { expected: '', actual: privileges }),
+          message: missing
+            ? `${grantee} lacks ${privileges} on ${qualified}`
+            : `${grantee} holds column privileges ${privileges} on ${qualified}, which the module does not grant`,
+        };
+      }
       const grants = (missing ? wanted : actual)?.grants ?? [];
       const other = (missing ? actual : wanted)?.grants ?? [];
       const id = (g: { grantee: string; privilege: string; grantable: boolean }) => `${g.grantee}|${g.privilege}|${g.grantable}`;
@@ -488,36 +526,41 @@ function changedObject(
   actual: TableState | undefined,
   wanted: TableState | undefined,
   repair: string[],
-): DriftDifference {
+): DriftDifference | DriftDifference[] {
   const object = add.object ?? drop.object ?? '';
   const base = { table: qualified, object, repair };
   if (add.kind === 'add_policy') {
     const a = actual?.policies.find((p) => p.name === object) as PolicyState | undefined;
     const w = wanted?.policies.find((p) => p.name === object) as PolicyState | undefined;
+    // One difference per aspect; the repair (drop and create again) goes with the first.
+    const found: DriftDifference[] = [];
+    const next = (d: Omit<DriftDifference, 'table' | 'object' | 'repair'>) =>
+      found.push({ ...d, table: qualified, object, ...(found.length === 0 ? { repair } : {}) } as DriftDifference);
     if (a && w && a.permissive !== w.permissive) {
-      return {
-        ...base,
+      next({
         kind: w.permissive ? 'policy_not_permissive' : 'policy_not_restrictive',
         expected: w.permissive ? 'permissive' : 'restrictive',
         actual: a.permissive ? 'permissive' : 'restrictive',
         message: w.permissive
           ? `policy ${object} on ${qualified} is restrictive: the site policy must be permissive`
           : `module policy ${object} on ${qualified} is permissive: it widens access`,
-      };
+      });
     }
     if (a && w && a.command !== w.command) {
-      return { ...base, kind: 'policy_command', expected: w.command, actual: a.command, message: `policy ${object} on ${qualified} applies to ${a.command}, expected ${w.command}` };
+      next({ kind: 'policy_command', expected: w.command, actual: a.command, message: `policy ${object} on ${qualified} applies to ${a.command}, expected ${w.command}` });
     }
     if (a && w && a.roles.join() !== w.roles.join()) {
-      return { ...base, kind: 'policy_roles', expected: w.roles.join(', '), actual: a.roles.join(', '), message: `policy ${object} on ${qualified} applies to ${a.roles.join(', ')}, expected ${w.roles.join(', ')}` };
+      next({ kind: 'policy_roles', expected: w.roles.join(', '), actual: a.roles.join(', '), message: `policy ${object} on ${qualified} applies to ${a.roles.join(', ')}, expected ${w.roles.join(', ')}` });
     }
-    return {
-      ...base,
-      kind: 'policy_expression',
-      expected: [w?.using, w?.withCheck].filter(Boolean).join(' / '),
-      actual: [a?.using, a?.withCheck].filter(Boolean).join(' / '),
-      message: `the expressions of policy ${object} on ${qualified} are not the module's`,
-    };
+    if (found.length === 0) {
+      next({
+        kind: 'policy_expression',
+        expected: [w?.using, w?.withCheck].filter(Boolean).join(' / '),
+        actual: [a?.using, a?.withCheck].filter(Boolean).join(' / '),
+        message: `the expressions of policy ${object} on ${qualified} are not the module's`,
+      });
+    }
+    return found;
   }
   if (add.kind === 'add_trigger') {
     const a = actual?.triggers.find((t) => t.name === object);

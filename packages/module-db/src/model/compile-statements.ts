@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { PlannedStatement, PlanStepKind } from '../plan/planned-statement';
 import { ddlCompiler } from '../sql/ddl-compiler';
 import type {
+  ColumnGrantState,
   ColumnState,
   ConstraintState,
   GrantState,
@@ -131,9 +132,13 @@ export function createTableStatement(
   const columns = [...table.columns].sort(
     (a, b) => columnOrder.indexOf(a.name) - columnOrder.indexOf(b.name),
   );
-  const inline = table.constraints.filter(
-    (c) => c.type !== 'f' || (c.references?.table === 'sites' && c.references.schema === 'public'),
-  );
+  const typeOrder = 'pucxtf';
+  const inline = table.constraints
+    .filter(
+      (c) =>
+        c.type !== 'f' || (c.references?.table === 'sites' && c.references.schema === 'public'),
+    )
+    .sort((a, b) => typeOrder.indexOf(a.type) - typeOrder.indexOf(b.type));
   const items = [...columns.map(columnClause), ...inline.map(constraintClause)];
   return statement(
     'create_table',
@@ -181,7 +186,13 @@ export function grantStatements(
   grants: readonly GrantState[],
 ): PlannedStatement[] {
   const byGrantee = new Map<string, string[]>();
-  for (const g of grants) byGrantee.set(g.grantee, [...(byGrantee.get(g.grantee) ?? []), g.privilege]);
+  // The module role first, then the admin role; privileges in the usual order.
+  const sorted = [...grants].sort(
+    (a, b) =>
+      granteeRank(a.grantee) - granteeRank(b.grantee) ||
+      privilegeRank(a.privilege) - privilegeRank(b.privilege),
+  );
+  for (const g of sorted) byGrantee.set(g.grantee, [...(byGrantee.get(g.grantee) ?? []), g.privilege]);
   return [...byGrantee].map(([grantee, privileges]) =>
     statement(
       'grant',
@@ -191,6 +202,13 @@ export function grantStatements(
     ),
   );
 }
+
+const PRIVILEGE_ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'MAINTAIN'];
+const privilegeRank = (p: string) => {
+  const i = PRIVILEGE_ORDER.indexOf(p);
+  return i < 0 ? PRIVILEGE_ORDER.length : i;
+};
+const granteeRank = (g: string) => (g.startsWith('modrole_') ? 0 : g.startsWith('modadmin_') ? 1 : 2);
 
 /** Revokes privileges a grantee holds but should not. */
 export function revokeStatement(
@@ -309,4 +327,27 @@ export function dropIndexStatement(table: TableState, name: string): PlannedStat
     `drop index ${name}`,
     sql`drop index ${sql.id(table.schema, name)}`,
   );
+}
+
+/** Grants or revokes one privilege of one role on one column. */
+export function columnGrantStatement(
+  table: TableState,
+  grant: ColumnGrantState,
+  action: 'grant' | 'revoke',
+): PlannedStatement {
+  const who = grant.grantee === 'PUBLIC' ? sql.raw('public') : sql.id(grant.grantee);
+  const privilege = sql.raw(grant.privilege.toLowerCase());
+  return action === 'grant'
+    ? statement(
+        'grant',
+        qualified(table),
+        `${grant.grantee} may ${grant.privilege.toLowerCase()} ${grant.column} of ${qualified(table)}`,
+        sql`grant ${privilege} (${sql.id(grant.column)}) on table ${tableRef(table)} to ${who}`,
+      )
+    : statement(
+        'revoke',
+        qualified(table),
+        `${grant.grantee} may not ${grant.privilege.toLowerCase()} ${grant.column} of ${qualified(table)}`,
+        sql`revoke ${privilege} (${sql.id(grant.column)}) on table ${tableRef(table)} from ${who}`,
+      );
 }

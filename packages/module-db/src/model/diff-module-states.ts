@@ -13,6 +13,7 @@ import {
   dropPolicyStatement,
   dropTriggerStatement,
   expressionSql,
+  columnGrantStatement,
   grantStatements,
   qualified,
   revokeStatement,
@@ -22,6 +23,7 @@ import {
   typeSql,
 } from './compile-statements';
 import type {
+  ColumnGrantState,
   ColumnState,
   ConstraintState,
   GrantState,
@@ -237,7 +239,10 @@ function addTable(table: TableState, options: DiffOptions): PlannedChange[] {
     createTableStatement(table, order),
     ...grantStatements(table, table.grants),
     ...rowSecurityStatements(table),
-    ...table.policies.map((p) => createPolicyStatement(table, p)),
+    // The platform's policies first (site, owner, admin), then the module's own.
+    ...[...table.policies]
+      .sort((a, b) => policyRank(a) - policyRank(b))
+      .map((p) => createPolicyStatement(table, p)),
     ...table.triggers.map((t) => createTriggerStatement(table, t)),
     ...table.indexes
       .filter((i) => i.constraint === null)
@@ -264,6 +269,12 @@ function addTable(table: TableState, options: DiffOptions): PlannedChange[] {
       ),
     ),
   ];
+}
+
+const PLATFORM_POLICY_ORDER = ['dramac_site_isolation', 'dramac_owner_access', 'dramac_admin_access'];
+function policyRank(p: PolicyState): number {
+  const i = PLATFORM_POLICY_ORDER.indexOf(p.name);
+  return i < 0 ? PLATFORM_POLICY_ORDER.length : i;
 }
 
 function foreignKeyDescription(table: TableState, fk: ConstraintState): string {
@@ -416,6 +427,7 @@ function diffTable(
   diffObjects(context, 'policy', old.policies, table.policies);
   diffObjects(context, 'trigger', old.triggers, table.triggers);
   out.push(...diffGrants(table, old.grants, table.grants));
+  out.push(...diffColumnGrants(table, old.columnGrants, table.columnGrants));
   out.push(...columnDrops);
   return out;
 }
@@ -927,6 +939,32 @@ function diffGrants(
       change('additive', 'revoke_grant', table.key, 'drop', `${grantee} loses ${privileges.join(', ')} on ${table.key}`, [
         revokeStatement(table, grantee, privileges),
       ], grantee),
+    );
+  }
+  return out;
+}
+
+function diffColumnGrants(
+  table: TableState,
+  before: readonly ColumnGrantState[],
+  after: readonly ColumnGrantState[],
+): PlannedChange[] {
+  const id = (g: ColumnGrantState) => `${g.column}|${g.grantee}|${g.privilege}|${g.grantable}`;
+  const had = new Set(before.map(id));
+  const wants = new Set(after.map(id));
+  const out: PlannedChange[] = [];
+  const missing = after.filter((g) => !had.has(id(g)));
+  if (missing.length > 0) {
+    out.push(
+      change('additive', 'add_column_grant', table.key, 'create', `column grants on ${table.key}`,
+        missing.map((g) => columnGrantStatement(table, g, 'grant'))),
+    );
+  }
+  for (const g of before.filter((x) => !wants.has(id(x)))) {
+    out.push(
+      change('additive', 'revoke_column_grant', table.key, 'drop',
+        `${g.grantee} loses ${g.privilege} (${g.column}) on ${table.key}`,
+        [columnGrantStatement(table, g, 'revoke')], g.grantee),
     );
   }
   return out;

@@ -41,15 +41,19 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dramac_module_roles') THEN
     CREATE ROLE dramac_module_roles NOLOGIN NOINHERIT;
   END IF;
+  -- Widgets (strategy shared) keep their rows in module_data; table modules have no business there.
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dramac_widget_roles') THEN
+    CREATE ROLE dramac_widget_roles NOLOGIN NOINHERIT;
+  END IF;
   EXECUTE pg_catalog.format('GRANT CREATE ON DATABASE %I TO dramac_platform', pg_catalog.current_database());
   -- dramac_platform hands out membership of the two groups to each module's roles.
   IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
-    EXECUTE 'GRANT dramac_module_owners, dramac_module_roles, dramac_data_api, dramac_admin_api TO dramac_platform WITH ADMIN TRUE, INHERIT FALSE, SET FALSE';
+    EXECUTE 'GRANT dramac_module_owners, dramac_module_roles, dramac_widget_roles, dramac_data_api, dramac_admin_api TO dramac_platform WITH ADMIN TRUE, INHERIT FALSE, SET FALSE';
     -- The migration user may act as the platform (later migrations, maintenance), without
     -- inheriting its rights in everyday queries.
     EXECUTE pg_catalog.format('GRANT dramac_platform TO %I WITH INHERIT FALSE, SET TRUE', current_user);
   ELSE
-    EXECUTE 'GRANT dramac_module_owners, dramac_module_roles, dramac_data_api, dramac_admin_api TO dramac_platform WITH ADMIN OPTION';
+    EXECUTE 'GRANT dramac_module_owners, dramac_module_roles, dramac_widget_roles, dramac_data_api, dramac_admin_api TO dramac_platform WITH ADMIN OPTION';
     EXECUTE pg_catalog.format('GRANT dramac_platform TO %I', current_user);
   END IF;
 END
@@ -65,8 +69,8 @@ GRANT EXECUTE ON FUNCTION public.dramac_current_site_id(), public.dramac_current
 -- Which module a request runs as: module_data's policy and default call it as the module role.
 REVOKE ALL ON FUNCTION public.dramac_current_module_short_id() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.dramac_current_module_short_id() TO dramac_module_roles, dramac_platform;
--- Widgets' rows: the table's policy picks each module's own rows (module_short_id from the role).
-GRANT SELECT, INSERT, UPDATE, DELETE ON public.module_data TO dramac_module_roles;
+-- Widgets' rows: the table's policy picks each widget's own rows (module_short_id from the role).
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.module_data TO dramac_widget_roles;
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'auth') THEN
@@ -228,6 +232,9 @@ BEGIN
     IF pg_catalog.pg_has_role(v_reg.role_name, 'dramac_module_roles', 'MEMBER') THEN
       EXECUTE pg_catalog.format('REVOKE dramac_module_roles FROM %I', v_reg.role_name);
     END IF;
+    IF pg_catalog.pg_has_role(v_reg.role_name, 'dramac_widget_roles', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('REVOKE dramac_widget_roles FROM %I', v_reg.role_name);
+    END IF;
     UPDATE public.module_site_installations SET status = 'uninstalling' WHERE module_short_id = v_short;
     GET DIAGNOSTICS v_installs = ROW_COUNT;
     v_drop_after := pg_catalog.now() + p_retain_interval;
@@ -335,6 +342,9 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role) THEN
       EXECUTE pg_catalog.format('ALTER ROLE %I INHERIT', v_role);
       EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_role);
+      IF v_reg.strategy = 'shared' THEN
+        EXECUTE pg_catalog.format('GRANT dramac_widget_roles TO %I', v_role);
+      END IF;
       IF v_pg16 THEN
         -- The data API's membership was granted by the provisioner, whose ADMIN OPTION goes below:
         -- grant it again by the platform first.

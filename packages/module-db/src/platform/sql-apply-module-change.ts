@@ -228,6 +228,9 @@ BEGIN
   IF NOT pg_catalog.pg_has_role(v_role, 'dramac_module_roles', 'MEMBER') THEN
     EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_role);
   END IF;
+  IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_role, 'dramac_widget_roles', 'MEMBER') THEN
+    EXECUTE pg_catalog.format('GRANT dramac_widget_roles TO %I', v_role);
+  END IF;
   IF v_strategy <> 'shared' THEN
     PERFORM public.dramac_ensure_module_role(v_admin, false, false);
     IF NOT pg_catalog.pg_has_role('dramac_admin_api', v_admin, 'MEMBER') THEN

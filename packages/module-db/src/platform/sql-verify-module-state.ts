@@ -174,6 +174,7 @@ BEGIN
   LOOP
     IF NOT (
       (r.member = v_role AND r.role = 'dramac_module_roles' AND NOT r.admin)
+      OR (r.member = v_role AND r.role = 'dramac_widget_roles' AND p_strategy = 'shared' AND NOT r.admin)
       OR (r.member = v_owner AND r.role = 'dramac_module_owners' AND NOT r.admin)
       OR (r.role = v_role AND r.member = 'dramac_data_api' AND NOT r.admin)
       OR (r.role = v_admin AND r.member = 'dramac_admin_api' AND NOT r.admin)
