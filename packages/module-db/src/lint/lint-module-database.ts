@@ -4,7 +4,11 @@ import { inTransaction } from '../lifecycle/in-transaction';
 import { toLifecycleError } from '../lifecycle/lifecycle-error';
 import { type ModuleRegistryEntry, readRegistry } from '../lifecycle/module-registry-entry';
 import { parseModuleId } from '../lifecycle/parse-lifecycle-ids';
-import { ADMIN_POLICY_NAME, OWNER_POLICY_NAME, SITE_POLICY_NAME } from '../model/desired-module-state';
+import {
+  ADMIN_POLICY_NAME,
+  OWNER_POLICY_NAME,
+  SITE_POLICY_NAME,
+} from '../model/desired-module-state';
 import { loadSqlParser } from '../sql/sql-parser';
 import { LINT_LEVELS, type LintCode, type LintFinding, type LintReport } from './lint-finding';
 import { analyzePolicyExpression, type PolicyExpressionFacts } from './policy-expression';
