@@ -446,13 +446,6 @@ BEGIN
         v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'expression', 'table', v_name, 'object', r.name, 'message', r.problem);
       END IF;
     END LOOP;
-    -- A table this change created starts empty: DDL never copies data in.
-    IF v_name = ANY (p_new_tables) OR (v_t ->> 'schema') || '.' || (v_t ->> 'name') = ANY (p_new_tables) THEN
-      EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', v_rel::pg_catalog.regclass) INTO v_has_rows;
-      IF v_has_rows THEN
-        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'new_table_not_empty', 'table', v_name);
-      END IF;
-    END IF;
   END LOOP;
 
   -- Dependencies: nothing outside the module but the allowed platform objects.
@@ -491,6 +484,22 @@ BEGIN
           AND x.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND x.deptype = 'e' AND e.extname = 'citext');
       v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'outside_dependency', 'object', r.type || ' ' || r.identity,
         'message', pg_catalog.format('a module object depends on %s %s, outside the module', r.type, r.identity));
+    END LOOP;
+  END IF;
+
+  -- A table this change created starts empty: DDL never copies data in. Read only once everything
+  -- above holds: reading a table evaluates its policies as the reader, and nothing the module
+  -- defined may run as the platform before its expressions are known to be harmless.
+  IF pg_catalog.jsonb_array_length(v_problems) = 0 THEN
+    FOREACH v_rel IN ARRAY coalesce(v_rels, '{}') LOOP
+      v_name := v_rel::pg_catalog.regclass::text;
+      CONTINUE WHEN NOT (v_name = ANY (p_new_tables) OR EXISTS (
+        SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = v_rel AND n.nspname || '.' || c.relname = ANY (p_new_tables)));
+      EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', v_rel::pg_catalog.regclass) INTO v_has_rows;
+      IF v_has_rows THEN
+        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'new_table_not_empty', 'table', v_name);
+      END IF;
     END LOOP;
   END IF;
 
