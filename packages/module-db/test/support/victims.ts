@@ -1,0 +1,437 @@
+/**
+ * The victims of the provisioning attacks: three legitimately provisioned modules (one per
+ * strategy) installed on a site of agency A, each holding a secret row, and the attacker's module
+ * shape. `victimSnapshot` captures everything about them an attack could change.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PlatformFactory } from '@dramac/test-db';
+import { type Kysely, sql } from 'kysely';
+import { expect } from 'vitest';
+import {
+  installModuleForSite,
+  type ModulePlan,
+  planModuleDatabase,
+  provisionModuleDatabase,
+  type ValidatedModuleDefinition,
+  validateModuleDefinition,
+} from '../../src/index';
+import { type Attempt, errorText } from './attack-harness';
+import {
+  forbiddenPrivileges,
+  foreignKeyTargets,
+  leftovers,
+  memberOf,
+  membersOf,
+  moduleDataContaining,
+  type PolicyFact,
+  policiesOf,
+  privilegesOn,
+  relationsOf,
+  roleAttributes,
+  triggersOf,
+} from './end-state';
+
+export type { PolicyFact } from './end-state';
+
+export interface TableVictim {
+  readonly moduleId: string;
+  readonly short: string;
+  /** `schema.table` */
+  readonly table: string;
+  /** `"schema"."table"` */
+  readonly quoted: string;
+  readonly schema: string;
+  readonly rel: string;
+  readonly secret: string;
+  readonly role: string;
+  readonly admin: string;
+}
+
+export interface Victims {
+  readonly agency: string;
+  readonly site: string;
+  readonly user: string;
+  /** Schema strategy, table `secrets(secret text)`. */
+  readonly vault: TableVictim;
+  /** Prefix strategy, table `entries(secret text)`. */
+  readonly ledger: TableVictim;
+  /** Shared strategy: a `module_data` row whose value holds the secret. */
+  readonly widget: { readonly moduleId: string; readonly short: string; readonly secret: string };
+  readonly secrets: readonly string[];
+}
+
+const secret = (label: string) => `S3CRET-${label}-${randomUUID().slice(0, 8)}`;
+
+/** Provisions and fills the victims. */
+export async function setUpVictims(db: Kysely<any>, factory: PlatformFactory): Promise<Victims> {
+  const agency = await factory.agency();
+  const site = await factory.site(agency);
+  const user = await factory.user();
+  await factory.member(agency, user);
+
+  const tableVictim = async (
+    moduleType: 'custom' | 'app',
+    name: string,
+    label: string,
+  ): Promise<TableVictim> => {
+    const moduleId = randomUUID();
+    const result = await provisionModuleDatabase(db, {
+      moduleId,
+      moduleType,
+      version: '1.0.0',
+      tables: [{ name, columns: [{ name: 'secret', type: 'text' }] }],
+    });
+    await installModuleForSite(db, moduleId, site);
+    const table = result.tables[0] as string;
+    const [schema, rel] = table.split('.') as [string, string];
+    const value = secret(label);
+    await sql`insert into ${sql.id(schema, rel)} (site_id, secret) values (${site}::uuid, ${value})`.execute(
+      db,
+    );
+    return {
+      moduleId,
+      short: result.shortId,
+      table,
+      quoted: `"${schema}"."${rel}"`,
+      schema,
+      rel,
+      secret: value,
+      role: `modrole_${result.shortId}`,
+      admin: `modadmin_${result.shortId}`,
+    };
+  };
+  const vault = await tableVictim('custom', 'secrets', 'vault');
+  const ledger = await tableVictim('app', 'entries', 'ledger');
+
+  const widgetId = randomUUID();
+  const widget = await provisionModuleDatabase(db, {
+    moduleId: widgetId,
+    moduleType: 'widget',
+    version: '1.0.0',
+    tables: [],
+  });
+  await installModuleForSite(db, widgetId, site);
+  const widgetSecret = secret('widget');
+  await sql`insert into public.module_data (module_short_id, site_id, collection, key, value)
+    values (${widget.shortId}, ${site}::uuid, 'notes', 'k1', ${JSON.stringify({ secret: widgetSecret })}::jsonb)`.execute(
+    db,
+  );
+  return {
+    agency,
+    site,
+    user,
+    vault,
+    ledger,
+    widget: { moduleId: widgetId, short: widget.shortId, secret: widgetSecret },
+    secrets: [vault.secret, ledger.secret, widgetSecret],
+  };
+}
+
+/**
+ * Everything about the victims and the shared platform objects an attack could change: registry
+ * rows, installations, policies (with expressions), ACLs, constraints, triggers, memberships and
+ * the secret rows. Entries of `ignoreRoles` (the attacker's own, legitimately granted) are left out.
+ */
+export async function victimSnapshot(
+  db: Kysely<any>,
+  v: Victims,
+  ignoreRoles: readonly string[] = [],
+): Promise<string> {
+  const shorts = [v.vault.short, v.ledger.short, v.widget.short];
+  const registry = await sql`
+    select module_short_id, version, checksum, status, drop_after, table_names, role_name, schema_name, definition
+    from public.module_database_registry where module_short_id = any(${shorts}::text[]) order by 1`.execute(
+    db,
+  );
+  const installations = await sql`
+    select module_short_id, site_id, status from public.module_site_installations
+    where module_short_id = any(${shorts}::text[]) order by 1, 2`.execute(db);
+  const versions = await sql`
+    select module_id, version, checksum from public.module_database_versions
+    where module_id = any(${[v.vault.moduleId, v.ledger.moduleId, v.widget.moduleId]}::uuid[]) order by 1, 2`.execute(
+    db,
+  );
+  const events = await sql`
+    select module_short_id, event, actor, details from public.module_database_events
+    where module_short_id = any(${shorts}::text[]) order by id`.execute(db);
+  const rows = {
+    vault: (await sql`select * from ${sql.id(v.vault.schema, v.vault.rel)} order by id`.execute(db))
+      .rows,
+    ledger: (
+      await sql`select * from ${sql.id(v.ledger.schema, v.ledger.rel)} order by id`.execute(db)
+    ).rows,
+    widget: (
+      await sql`select id, site_id, collection, key, value from public.module_data
+        where module_short_id = ${v.widget.short} order by id`.execute(db)
+    ).rows,
+  };
+  const objects: Record<string, unknown> = {};
+  for (const t of [v.vault, v.ledger]) {
+    objects[t.table] = {
+      policies: await policiesOf(db, t.table),
+      privileges: await privilegesOn(db, t.table),
+      fks: await foreignKeyTargets(db, t.short),
+      triggers: await triggersOf(db, t.short),
+      relations: await relationsOf(db, t.short),
+      constraints: (
+        await sql`select conname, pg_catalog.pg_get_constraintdef(oid) as def from pg_catalog.pg_constraint
+          where conrelid = pg_catalog.to_regclass(${t.table}) order by 1`.execute(db)
+      ).rows,
+      referencedBy: (
+        await sql`select conrelid::regclass::text as r from pg_catalog.pg_constraint
+          where confrelid = pg_catalog.to_regclass(${t.table}) order by 1`.execute(db)
+      ).rows,
+      inheritedBy: (
+        await sql`select inhrelid::regclass::text as r from pg_catalog.pg_inherits
+          where inhparent = pg_catalog.to_regclass(${t.table}) order by 1`.execute(db)
+      ).rows,
+      rules: (
+        await sql`select rulename from pg_catalog.pg_rewrite
+          where ev_class = pg_catalog.to_regclass(${t.table}) order by 1`.execute(db)
+      ).rows,
+      memberOf: [await memberOf(db, t.role), await memberOf(db, t.admin)],
+      members: [await membersOf(db, t.role), await membersOf(db, t.admin)],
+    };
+  }
+  const platform: Record<string, unknown> = {};
+  for (const table of [
+    'public.module_data',
+    'public.module_database_registry',
+    'public.module_site_installations',
+    'public.sites',
+  ]) {
+    platform[table] = {
+      policies: await policiesOf(db, table),
+      privileges: (await privilegesOn(db, table)).filter(
+        (p) => !ignoreRoles.some((r) => p.startsWith(`${r}:`)),
+      ),
+    };
+  }
+  const sites = (await sql`select id, name, subdomain from public.sites order by id`.execute(db))
+    .rows;
+  // Copies of a secret anywhere in module_data outside the widget's own rows.
+  const copies: number[] = [];
+  for (const s of v.secrets) copies.push(await moduleDataContaining(db, s, v.widget.short));
+  return JSON.stringify({
+    registry: registry.rows,
+    installations: installations.rows,
+    versions: versions.rows,
+    events: events.rows,
+    rows,
+    objects,
+    platform,
+    sites,
+    copies,
+  });
+}
+
+/** The attacker's module: a fresh module id each time, so every attempt starts clean. */
+export interface Attacker {
+  readonly def: ValidatedModuleDefinition;
+  readonly plan: ModulePlan;
+  readonly short: string;
+  readonly strategy: 'prefix' | 'schema' | 'shared';
+  readonly role: string;
+  readonly admin: string;
+  /** `"modrole_x"` */
+  readonly qrole: string;
+  /** `"modadmin_x"` */
+  readonly qadmin: string;
+  /** The module's table, `schema.table` (empty for widgets). */
+  readonly table: string;
+  /** `"schema"."table"` */
+  readonly qtable: string;
+  /** The quoted qualified name of an extra relation `name` in the module's namespace. */
+  own(name: string): string;
+  /** The same, unquoted (`schema.table`), as plans list tables. */
+  ownPlain(name: string): string;
+}
+
+/** The attacker's definition (`notes(body text null, qty integer default 0)`). */
+export function attackerSource(strategy: 'prefix' | 'schema' | 'shared', moduleId = randomUUID()) {
+  return {
+    moduleId,
+    moduleType: strategy === 'schema' ? 'custom' : strategy === 'prefix' ? 'app' : 'widget',
+    version: '1.0.0',
+    tables:
+      strategy === 'shared'
+        ? []
+        : [
+            {
+              name: 'notes',
+              columns: [
+                { name: 'body', type: 'text', nullable: true },
+                { name: 'qty', type: 'integer', default: '0' },
+              ],
+            },
+          ],
+  };
+}
+
+export async function newAttacker(
+  strategy: 'prefix' | 'schema' | 'shared',
+  source: unknown = attackerSource(strategy),
+): Promise<Attacker> {
+  const def = await validateModuleDefinition(source);
+  const plan = planModuleDatabase(def);
+  const short = plan.shortId;
+  const table = plan.tables[0] ?? '';
+  const quote = (q: string) =>
+    q
+      .split('.')
+      .map((p) => `"${p}"`)
+      .join('.');
+  return {
+    def,
+    plan,
+    short,
+    strategy,
+    role: `modrole_${short}`,
+    admin: `modadmin_${short}`,
+    qrole: `"modrole_${short}"`,
+    qadmin: `"modadmin_${short}"`,
+    table,
+    qtable: table ? quote(table) : '',
+    own: (name) =>
+      strategy === 'schema' ? `"mod_${short}"."${name}"` : `"public"."mod_${short}_${name}"`,
+    ownPlain: (name) =>
+      strategy === 'schema' ? `mod_${short}.${name}` : `public.mod_${short}_${name}`,
+  };
+}
+
+/** The site policy of the attacker-shaped module, as the platform installs it, with `<short>` for the id. */
+export async function referenceSitePolicy(db: Kysely<any>, strategy: 'prefix' | 'schema') {
+  const m = await newAttacker(strategy);
+  await provisionModuleDatabase(db, m.def);
+  const policies = await policiesOf(db, m.table);
+  expect(policies).toHaveLength(1);
+  return JSON.parse(JSON.stringify(policies).split(m.short).join('<short>')) as PolicyFact[];
+}
+
+/** Platform tables a module's foreign keys may point at. */
+const ALLOWED_FK_TARGETS = new Set([
+  'public.sites',
+  'public.agencies',
+  'public.clients',
+  'public.profiles',
+  'auth.users',
+]);
+
+/**
+ * The checks every attack ends with, whatever it aimed at:
+ * - the caller was told no secret (error message, detail, hint, causes);
+ * - no secret was copied into `module_data` or into the attacker's namespace;
+ * - the victims and the shared platform objects are exactly as before;
+ * - the calling session is as it was (settings, search_path, advisory locks);
+ * - the attacker's roles belong to no role and have no new attributes; no module or API role is a
+ *   member of its admin role;
+ * - nothing in its namespace grants TRUNCATE, REFERENCES, TRIGGER, a grant option or anything to
+ *   a role other than its own two; no foreign key leaves the namespace except to the allowed
+ *   platform tables; every relation is a table that forces row-level security with exactly the
+ *   platform's site policy; no trigger but the shared updated_at one;
+ * - when the attempt was refused, nothing of the module remains anywhere.
+ */
+export async function expectContained(
+  db: Kysely<any>,
+  v: Victims,
+  before: string,
+  m: Attacker,
+  a: Attempt,
+  reference: Record<'prefix' | 'schema', PolicyFact[]>,
+  options: { readonly install: boolean } = { install: true },
+): Promise<void> {
+  const told = `${a.text}\n${errorText(a.result)}`;
+  for (const s of v.secrets) expect(told, 'a secret reached the caller').not.toContain(s);
+  // Includes copies of the secrets in module_data (see victimSnapshot).
+  expect(await victimSnapshot(db, v, [m.role, m.admin]), 'victims or copies changed').toBe(before);
+  expect(a.sessionAfter, 'the call left state in the calling session').toEqual(a.sessionBefore);
+
+  expect(await memberOf(db, m.role), `${m.role} belongs to a role`).toEqual([]);
+  expect(await memberOf(db, m.admin), `${m.admin} belongs to a role`).toEqual([]);
+  const adminMembers = await membersOf(db, m.admin);
+  expect(
+    adminMembers.filter((r) =>
+      /^(modrole_|modadmin_|anon$|authenticated$|service_role$|authenticator$|dramac_data_api$)/.test(
+        r,
+      ),
+    ),
+    `who may act as ${m.admin}`,
+  ).toEqual([]);
+  for (const role of [m.role, m.admin]) {
+    const attrs = await roleAttributes(db, role);
+    if (!attrs) continue;
+    expect(
+      {
+        super: attrs.super,
+        login: attrs.login,
+        createrole: attrs.createrole,
+        config: attrs.config,
+      },
+      `attributes of ${role}`,
+    ).toEqual({ super: false, login: false, createrole: false, config: null });
+    if (role === m.role) expect(attrs.bypassrls, `${role} bypasses RLS`).toBe(false);
+  }
+
+  expect(await forbiddenPrivileges(db, m.short), 'privileges in the namespace').toEqual([]);
+  const fks = await foreignKeyTargets(db, m.short);
+  const own = (t: string) =>
+    t.startsWith(`mod_${m.short}.`) || t.startsWith(`public.mod_${m.short}_`);
+  expect(
+    fks.filter((t) => !own(t) && !ALLOWED_FK_TARGETS.has(t)),
+    'foreign keys out of the namespace',
+  ).toEqual([]);
+  const relations = await relationsOf(db, m.short);
+  for (const r of relations) {
+    const [name, kind, rls, forced] = r.split(':');
+    if (kind === 'i' || kind === 'S') continue;
+    expect(kind, `${name} is not a table`).toBe('r');
+    expect(`${rls}:${forced}`, `${name} row-level security`).toBe('true:true');
+    if (m.strategy !== 'shared') {
+      const policies = JSON.parse(
+        JSON.stringify(await policiesOf(db, name as string))
+          .split(m.short)
+          .join('<short>'),
+      );
+      expect(policies, `policies of ${name}`).toEqual(reference[m.strategy]);
+    }
+  }
+  const triggers = await triggersOf(db, m.short);
+  expect(
+    triggers.filter((t) => !t.endsWith(':dramac_set_updated_at()')),
+    'triggers besides the shared one',
+  ).toEqual([]);
+
+  if (options.install && !a.ok) {
+    expect(await leftovers(db, m.short), 'left behind by a refused install').toEqual([]);
+  }
+}
+
+/**
+ * Puts back what a successful attack may have written to the victims (registry status, versions,
+ * events, installations, their rows), so that one attack reaching its goal cannot hide the next
+ * one (an update to an already-forged value changes nothing). Run after every test.
+ */
+export async function restoreVictims(db: Kysely<any>, v: Victims): Promise<void> {
+  const shorts = [v.vault.short, v.ledger.short, v.widget.short];
+  await sql`update public.module_database_registry set status = 'active', drop_after = null
+    where module_short_id = any(${shorts}::text[]) and (status <> 'active' or drop_after is not null)`.execute(
+    db,
+  );
+  await sql`update public.module_database_versions ver set checksum = r.checksum
+    from public.module_database_registry r
+    where r.module_id = ver.module_id and r.version = ver.version and ver.checksum <> r.checksum
+      and r.module_short_id = any(${shorts}::text[])`.execute(db);
+  await sql`update public.module_database_events set actor = null
+    where module_short_id = any(${shorts}::text[]) and actor is not null`.execute(db);
+  await sql`update public.module_site_installations set status = 'active'
+    where module_short_id = any(${shorts}::text[]) and status <> 'active'`.execute(db);
+  await sql`update public.module_data set value = ${JSON.stringify({ secret: v.widget.secret })}::jsonb
+    where module_short_id = ${v.widget.short} and key = 'k1' and value ->> 'secret' is distinct from ${v.widget.secret}`.execute(
+    db,
+  );
+  for (const t of [v.vault, v.ledger]) {
+    await sql`update ${sql.id(t.schema, t.rel)} set secret = ${t.secret} where secret is distinct from ${t.secret}`.execute(
+      db,
+    );
+  }
+}
