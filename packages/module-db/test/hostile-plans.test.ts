@@ -316,6 +316,38 @@ const attacks: InstallAttack[] = [
     goal: (m) => expectNotMember(m.role, m.admin),
   },
   {
+    name: 'membership: the module role created with authenticated as a member (ROLE clause)',
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) => ({
+      plan: tamperPlan(m.plan, {
+        statements: (s) =>
+          replaceWhere(
+            s,
+            (x) => isRoleCreation(x) && x.sql.includes(m.qrole),
+            (x) => ({ ...x, sql: `${x.sql} role "authenticated"` }),
+          ),
+      }),
+    }),
+    goal: (m) => expectNotMember('authenticated', m.role),
+  },
+  {
+    name: 'membership: the admin role created with the module role as a member (ROLE clause)',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) => ({
+      plan: tamperPlan(m.plan, {
+        statements: (s) =>
+          replaceWhere(
+            s,
+            (x) => isRoleCreation(x) && x.sql.includes(m.qadmin),
+            (x) => ({ ...x, sql: `${x.sql} role ${m.qrole}` }),
+          ),
+      }),
+    }),
+    goal: (m) => expectNotMember(m.role, m.admin),
+  },
+  {
     name: 'role attributes: the module role created BYPASSRLS',
     strategy: 'schema',
     today: 'stopped',
@@ -375,6 +407,28 @@ const attacks: InstallAttack[] = [
       replacingPolicy(
         m,
         `create policy "dramac_site_isolation" on ${m.qtable} as permissive for all to ${m.qrole} using (true) with check (${siteExpr(m.short)})`,
+      ),
+    goal: (m) => expectSitePolicy(m),
+  },
+  {
+    name: 'policy: the platform USING with WITH CHECK (true) (writes to any site)',
+    strategy: 'prefix',
+    today: 'succeeds',
+    build: (m) =>
+      replacingPolicy(
+        m,
+        `create policy "dramac_site_isolation" on ${m.qtable} as permissive for all to ${m.qrole} using (${siteExpr(m.short)}) with check (true)`,
+      ),
+    goal: (m) => expectSitePolicy(m),
+  },
+  {
+    name: 'policy: the platform expression OR true',
+    strategy: 'schema',
+    today: 'succeeds',
+    build: (m) =>
+      replacingPolicy(
+        m,
+        `create policy "dramac_site_isolation" on ${m.qtable} as permissive for all to ${m.qrole} using ((${siteExpr(m.short)}) or true) with check ((${siteExpr(m.short)}) or true)`,
       ),
     goal: (m) => expectSitePolicy(m),
   },
@@ -622,6 +676,35 @@ const attacks: InstallAttack[] = [
       };
     },
     goal: (m) => expectNoForeignKeyOut(m),
+  },
+  {
+    name: 'foreign key: hidden in an enable_rls statement (ADD COLUMN ... REFERENCES, ENABLE RLS)',
+    strategy: 'schema',
+    today: 'succeeds',
+    build: (m) =>
+      adding(
+        m,
+        isRls,
+        stmt(
+          'enable_rls',
+          `alter table ${m.qtable} add column "loot" uuid references ${v.vault.quoted} ("id"), enable row level security`,
+        ),
+      ),
+    goal: (m) => expectNoForeignKeyOut(m),
+  },
+  {
+    name: 'ownership: the table handed to the module role inside an enable_rls statement',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        isRls,
+        stmt(
+          'enable_rls',
+          `alter table ${m.qtable} owner to ${m.qrole}, enable row level security`,
+        ),
+      ),
   },
   {
     name: 'foreign key: into module_database_registry',
@@ -1283,6 +1366,45 @@ const attacks: InstallAttack[] = [
     strategy: 'prefix',
     today: 'stopped',
     build: (m) => extraCtas(m, 'fx', sideEffect(`set_config('role', '${m.admin}', false)`)),
+  },
+
+  {
+    name: 'session: row_security turned off for the session',
+    strategy: 'schema',
+    today: 'succeeds',
+    build: (m) => extraCtas(m, 'fx', sideEffect(`set_config('row_security', 'off', false)`)),
+  },
+
+  // The plan's identity pointing elsewhere.
+  {
+    name: "identity: the plan's tables list naming another module's table",
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) => ({
+      plan: tamperPlan(m.plan, { fields: { tables: [...m.plan.tables, v.vault.table] } }),
+    }),
+  },
+  {
+    name: "identity: the plan's role set to another module's role",
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) => ({ plan: tamperPlan(m.plan, { fields: { role: v.ledger.role } }) }),
+  },
+  {
+    name: "identity: a plan re-using an installed module's id",
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) => ({
+      plan: JSON.parse(
+        JSON.stringify(m.plan)
+          .split(m.def.moduleId)
+          .join(v.vault.moduleId)
+          .split(m.short)
+          .join(v.vault.short)
+          .replaceAll('"notes"', `"${v.vault.rel}"`)
+          .replaceAll('.notes', `.${v.vault.rel}`),
+      ),
+    }),
   },
 
   // Objects outside the namespace.

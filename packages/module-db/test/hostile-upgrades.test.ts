@@ -349,6 +349,33 @@ const attacks: UpgradeAttack[] = [
     goal: (m) => expectSitePolicy(m),
   },
   {
+    name: "policy: ALTER POLICY ... WITH CHECK (true) with ' rename to ' in a literal",
+    strategy: 'schema',
+    today: 'succeeds',
+    build: (m) =>
+      adding(
+        m,
+        stmt(
+          'rename',
+          `alter policy "dramac_site_isolation" on ${m.qtable} with check (' rename to ' <> '')`,
+        ),
+      ),
+    goal: (m) => expectSitePolicy(m),
+  },
+  {
+    name: 'ownership: the table handed to the module role inside an enable_rls statement',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        stmt(
+          'enable_rls',
+          `alter table ${m.qtable} owner to ${m.qrole}, enable row level security`,
+        ),
+      ),
+  },
+  {
     name: 'policy: DROP POLICY "dramac_site_isolation" (quoted), recreated USING (true)',
     strategy: 'schema',
     today: 'stopped',
@@ -560,6 +587,66 @@ const attacks: UpgradeAttack[] = [
       ),
   },
   {
+    name: "data copy: CREATE TABLE AS of another module's rows, the table not declared new",
+    strategy: 'prefix',
+    today: 'succeeds',
+    build: (m) => {
+      const loot = `"public"."mod_${m.short}_loot"`;
+      return tamperPlan(m.upgrade, {
+        statements: (s) => [
+          ...s,
+          stmt(
+            'create_table',
+            `create table ${loot} as select s."id", s."site_id", s."secret" as "body" from ${v.vault.quoted} s`,
+          ),
+          stmt('enable_rls', `alter table ${loot} enable row level security`),
+          stmt('enable_rls', `alter table ${loot} force row level security`),
+          stmt(
+            'create_policy',
+            `create policy "dramac_site_isolation" on ${loot} as permissive for all to ${m.qrole} using (false)`,
+          ),
+        ],
+        fields: { tables: [...m.upgrade.tables, `public.mod_${m.short}_loot`], newTables: [] },
+      });
+    },
+    goal: (m) => expectNoCopy(m),
+  },
+  {
+    name: 'data copy: CREATE TABLE AS with a data-modifying CTE into module_data',
+    strategy: 'schema',
+    today: 'succeeds',
+    build: (m) => {
+      const loot = `"mod_${m.short}"."loot"`;
+      return tamperPlan(m.upgrade, {
+        statements: (s) => [
+          ...s,
+          stmt(
+            'create_table',
+            `create table ${loot} as with c as (insert into "public"."module_data" (module_short_id, site_id, collection, key, value)
+               select '${m.short}', s.site_id, 'loot', s.id::text, to_jsonb(s) from ${v.ledger.quoted} s returning 1)
+             select 1 as x from c where false`,
+          ),
+          stmt('enable_rls', `alter table ${loot} enable row level security`),
+          stmt('enable_rls', `alter table ${loot} force row level security`),
+          stmt(
+            'create_policy',
+            `create policy "dramac_site_isolation" on ${loot} as permissive for all to ${m.qrole} using (false)`,
+          ),
+        ],
+        fields: {
+          tables: [...m.upgrade.tables, `mod_${m.short}.loot`],
+          newTables: [`mod_${m.short}.loot`],
+        },
+      });
+    },
+    goal: async (m) => {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from public.module_data
+        where module_short_id = ${m.short} and value::text like '%S3CRET-%'`.execute(db);
+      expect(rows[0]?.n, 'secrets copied into module_data').toBe(0);
+    },
+  },
+  {
     name: 'index: a partial index predicate calling query_to_xml',
     strategy: 'prefix',
     today: 'stopped',
@@ -677,6 +764,21 @@ const attacks: UpgradeAttack[] = [
           `update ${v.ledger.quoted} set "secret" = 'pwned-${m.short}' where ${prefixLiteral(m)} <> ''`,
         ),
       ),
+  },
+  {
+    name: 'platform write: a schema module claiming the prefix strategy (empty tables list)',
+    strategy: 'schema',
+    today: 'succeeds',
+    build: (m) =>
+      tamperPlan(m.upgrade, {
+        statements: () => [
+          stmt(
+            'backfill',
+            `update "public"."module_database_registry" set status = 'deprecated', drop_after = now() where module_short_id = '${v.ledger.short}' and ${prefixLiteral(m)} <> ''`,
+          ),
+        ],
+        fields: { strategy: 'prefix', schema: 'public', tables: [], newTables: [] },
+      }),
   },
   {
     name: 'platform write: public.sites',

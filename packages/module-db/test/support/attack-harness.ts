@@ -34,6 +34,8 @@ export interface SessionState {
   readonly readOnly: string;
   readonly attackMarker: string | null;
   readonly standardConformingStrings: string;
+  /** Every setting whose value comes from the session (`SET`, `set_config(..., false)`). */
+  readonly sessionSettings: string | null;
 }
 
 /** The outcome of one attempt. */
@@ -106,7 +108,9 @@ const SESSION_SQL = `select current_setting('search_path') as "searchPath",
   current_setting('lock_timeout') as "lockTimeout",
   current_setting('default_transaction_read_only') as "readOnly",
   current_setting('attack.marker', true) as "attackMarker",
-  current_setting('standard_conforming_strings') as "standardConformingStrings"`;
+  current_setting('standard_conforming_strings') as "standardConformingStrings",
+  (select string_agg(name || '=' || setting, ',' order by name) from pg_catalog.pg_settings
+    where source = 'session') as "sessionSettings"`;
 
 /** Collects every text an error carries, causes included, for leak checks. */
 export function errorText(error: unknown, depth = 0): string {

@@ -273,3 +273,13 @@ export async function moduleShape(db: Kysely<any>, shortId: string): Promise<str
     .split(shortId)
     .join('<short>');
 }
+
+/** Owners of the module's relations: `schema.name:owner`. */
+export async function ownersOf(db: Kysely<any>, shortId: string): Promise<string[]> {
+  const { rows } = await sql<{ o: string }>`
+    select n.nspname || '.' || c.relname || ':' || pg_catalog.pg_get_userbyid(c.relowner) as o
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${`mod_${shortId}`} or (n.nspname = 'public' and c.relname like ${`mod\\_${shortId}\\_%`})
+    order by 1`.execute(db);
+  return rows.map((r) => r.o);
+}

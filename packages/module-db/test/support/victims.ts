@@ -23,6 +23,7 @@ import {
   memberOf,
   membersOf,
   moduleDataContaining,
+  ownersOf,
   type PolicyFact,
   policiesOf,
   privilegesOn,
@@ -395,6 +396,15 @@ export async function expectContained(
       expect(policies, `policies of ${name}`).toEqual(reference[m.strategy]);
     }
   }
+  const owners = await ownersOf(db, m.short);
+  expect(
+    owners.filter((o) =>
+      /:(modrole_|modadmin_|anon$|authenticated$|service_role$|authenticator$|dramac_data_api$)/.test(
+        o,
+      ),
+    ),
+    'module relations owned by a module or API role',
+  ).toEqual([]);
   const triggers = await triggersOf(db, m.short);
   expect(
     triggers.filter((t) => !t.endsWith(':dramac_set_updated_at()')),
