@@ -22,11 +22,9 @@ import {
   leftovers,
   memberOf,
   membersOf,
-  moduleDataContaining,
   ownersOf,
   type PolicyFact,
   policiesOf,
-  privilegesOn,
   relationsOf,
   roleAttributes,
   triggersOf,
@@ -138,92 +136,96 @@ export async function victimSnapshot(
   v: Victims,
   ignoreRoles: readonly string[] = [],
 ): Promise<string> {
+  // One query: this runs twice per attack.
   const shorts = [v.vault.short, v.ledger.short, v.widget.short];
-  const registry = await sql`
-    select module_short_id, version, checksum, status, drop_after, table_names, role_name, schema_name, definition
-    from public.module_database_registry where module_short_id = any(${shorts}::text[]) order by 1`.execute(
-    db,
-  );
-  const installations = await sql`
-    select module_short_id, site_id, status from public.module_site_installations
-    where module_short_id = any(${shorts}::text[]) order by 1, 2`.execute(db);
-  const versions = await sql`
-    select module_id, version, checksum from public.module_database_versions
-    where module_id = any(${[v.vault.moduleId, v.ledger.moduleId, v.widget.moduleId]}::uuid[]) order by 1, 2`.execute(
-    db,
-  );
-  const events = await sql`
-    select module_short_id, event, actor, details from public.module_database_events
-    where module_short_id = any(${shorts}::text[]) order by id`.execute(db);
-  const rows = {
-    vault: (await sql`select * from ${sql.id(v.vault.schema, v.vault.rel)} order by id`.execute(db))
-      .rows,
-    ledger: (
-      await sql`select * from ${sql.id(v.ledger.schema, v.ledger.rel)} order by id`.execute(db)
-    ).rows,
-    widget: (
-      await sql`select id, site_id, collection, key, value from public.module_data
-        where module_short_id = ${v.widget.short} order by id`.execute(db)
-    ).rows,
-  };
-  const objects: Record<string, unknown> = {};
-  for (const t of [v.vault, v.ledger]) {
-    objects[t.table] = {
-      policies: await policiesOf(db, t.table),
-      privileges: await privilegesOn(db, t.table),
-      fks: await foreignKeyTargets(db, t.short),
-      triggers: await triggersOf(db, t.short),
-      relations: await relationsOf(db, t.short),
-      constraints: (
-        await sql`select conname, pg_catalog.pg_get_constraintdef(oid) as def from pg_catalog.pg_constraint
-          where conrelid = pg_catalog.to_regclass(${t.table}) order by 1`.execute(db)
-      ).rows,
-      referencedBy: (
-        await sql`select conrelid::regclass::text as r from pg_catalog.pg_constraint
-          where confrelid = pg_catalog.to_regclass(${t.table}) order by 1`.execute(db)
-      ).rows,
-      inheritedBy: (
-        await sql`select inhrelid::regclass::text as r from pg_catalog.pg_inherits
-          where inhparent = pg_catalog.to_regclass(${t.table}) order by 1`.execute(db)
-      ).rows,
-      rules: (
-        await sql`select rulename from pg_catalog.pg_rewrite
-          where ev_class = pg_catalog.to_regclass(${t.table}) order by 1`.execute(db)
-      ).rows,
-      memberOf: [await memberOf(db, t.role), await memberOf(db, t.admin)],
-      members: [await membersOf(db, t.role), await membersOf(db, t.admin)],
-    };
-  }
-  const platform: Record<string, unknown> = {};
-  for (const table of [
+  const ids = [v.vault.moduleId, v.ledger.moduleId, v.widget.moduleId];
+  const tables = [v.vault.table, v.ledger.table];
+  const roles = [
+    v.vault.role,
+    v.vault.admin,
+    v.ledger.role,
+    v.ledger.admin,
+    `modrole_${v.widget.short}`,
+  ];
+  const platformTables = [
     'public.module_data',
     'public.module_database_registry',
+    'public.module_database_versions',
+    'public.module_database_events',
     'public.module_site_installations',
     'public.sites',
-  ]) {
-    platform[table] = {
-      policies: await policiesOf(db, table),
-      privileges: (await privilegesOn(db, table)).filter(
-        (p) => !ignoreRoles.some((r) => p.startsWith(`${r}:`)),
-      ),
-    };
-  }
-  const sites = (await sql`select id, name, subdomain from public.sites order by id`.execute(db))
-    .rows;
-  // Copies of a secret anywhere in module_data outside the widget's own rows.
-  const copies: number[] = [];
-  for (const s of v.secrets) copies.push(await moduleDataContaining(db, s, v.widget.short));
-  return JSON.stringify({
-    registry: registry.rows,
-    installations: installations.rows,
-    versions: versions.rows,
-    events: events.rows,
-    rows,
-    objects,
-    platform,
-    sites,
-    copies,
-  });
+  ];
+  const { rows } = await sql<{ snap: unknown }>`
+    select jsonb_build_object(
+      'registry', (select jsonb_agg(to_jsonb(r) order by r.module_short_id) from (
+        select module_short_id, version, checksum, status, drop_after, table_names, role_name, schema_name, definition
+        from public.module_database_registry where module_short_id = any(${shorts}::text[])) r),
+      'installations', (select jsonb_agg(to_jsonb(i) order by i.module_short_id, i.site_id) from (
+        select module_short_id, site_id, status from public.module_site_installations
+        where module_short_id = any(${shorts}::text[])) i),
+      'versions', (select jsonb_agg(to_jsonb(x) order by x.module_id, x.version) from (
+        select module_id, version, checksum from public.module_database_versions
+        where module_id = any(${ids}::uuid[])) x),
+      'events', (select jsonb_agg(to_jsonb(e) order by e.id) from (
+        select id, module_short_id, event, actor, details from public.module_database_events
+        where module_short_id = any(${shorts}::text[])) e),
+      'vault', (select jsonb_agg(to_jsonb(t) order by t.id) from ${sql.id(v.vault.schema, v.vault.rel)} t),
+      'ledger', (select jsonb_agg(to_jsonb(t) order by t.id) from ${sql.id(v.ledger.schema, v.ledger.rel)} t),
+      'widget', (select jsonb_agg(jsonb_build_array(d.id, d.site_id, d.collection, d.key, d.value) order by d.id)
+        from public.module_data d where d.module_short_id = ${v.widget.short}),
+      'relations', (select jsonb_agg(n.nspname || '.' || c.relname || ':' || c.relkind::text || ':' || c.relrowsecurity
+          || ':' || c.relforcerowsecurity || ':' || pg_catalog.pg_get_userbyid(c.relowner) || ':' || coalesce(c.relacl::text, '')
+          order by n.nspname, c.relname)
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${`mod_${v.vault.short}`} or c.relname like ${`mod_${v.ledger.short}_%`}),
+      'objects', (select jsonb_object_agg(t.rel::text, jsonb_build_object(
+          'policies', (select jsonb_agg(jsonb_build_array(p.polname, p.polpermissive, p.polcmd::text, p.polroles::regrole[]::text,
+              pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)) order by p.polname)
+            from pg_catalog.pg_policy p where p.polrelid = t.rel),
+          'columns', (select jsonb_agg(jsonb_build_array(a.attname, a.atttypid::regtype::text, a.attnotnull, a.attacl::text,
+              pg_catalog.pg_get_expr(d.adbin, d.adrelid)) order by a.attnum)
+            from pg_catalog.pg_attribute a left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+            where a.attrelid = t.rel and a.attnum > 0 and not a.attisdropped),
+          'constraints', (select jsonb_agg(k.conname || ':' || pg_catalog.pg_get_constraintdef(k.oid) order by k.conname)
+            from pg_catalog.pg_constraint k where k.conrelid = t.rel),
+          'referencedBy', (select jsonb_agg(k.conrelid::regclass::text || ':' || k.conname order by 1)
+            from pg_catalog.pg_constraint k where k.confrelid = t.rel),
+          'inheritedBy', (select jsonb_agg(h.inhrelid::regclass::text order by 1) from pg_catalog.pg_inherits h where h.inhparent = t.rel),
+          'rules', (select jsonb_agg(w.rulename order by 1) from pg_catalog.pg_rewrite w where w.ev_class = t.rel),
+          'triggers', (select jsonb_agg(g.tgname || ':' || g.tgfoid::regprocedure::text order by 1)
+            from pg_catalog.pg_trigger g where g.tgrelid = t.rel and not g.tgisinternal),
+          'indexes', (select jsonb_agg(pg_catalog.pg_get_indexdef(i.indexrelid) order by 1) from pg_catalog.pg_index i where i.indrelid = t.rel)
+        )) from unnest(${tables}::regclass[]) as t(rel)),
+      'roles', (select jsonb_object_agg(r.name, jsonb_build_object(
+          'attributes', (select jsonb_build_array(a.rolsuper, a.rolbypassrls, a.rolcanlogin, a.rolcreaterole, a.rolinherit, a.rolconfig)
+            from pg_catalog.pg_roles a where a.rolname = r.name),
+          'memberOf', (select jsonb_agg(g.rolname order by g.rolname) from pg_catalog.pg_auth_members m
+            join pg_catalog.pg_roles g on g.oid = m.roleid join pg_catalog.pg_roles u on u.oid = m.member where u.rolname = r.name),
+          'members', (select jsonb_agg(u.rolname order by u.rolname) from pg_catalog.pg_auth_members m
+            join pg_catalog.pg_roles g on g.oid = m.roleid join pg_catalog.pg_roles u on u.oid = m.member where g.rolname = r.name)
+        )) from unnest(${roles}::text[]) as r(name)),
+      'platform', (select jsonb_object_agg(t.rel::text, jsonb_build_object(
+          'policies', (select jsonb_agg(jsonb_build_array(p.polname, p.polpermissive, p.polcmd::text, p.polroles::regrole[]::text,
+              pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)) order by p.polname)
+            from pg_catalog.pg_policy p where p.polrelid = t.rel),
+          'privileges', (select jsonb_agg(x.g order by x.g) from (
+            select case when a.grantee = 0 then 'public' else pg_catalog.pg_get_userbyid(a.grantee)::text end as who,
+              case when a.grantee = 0 then 'public' else pg_catalog.pg_get_userbyid(a.grantee)::text end || ':' || a.privilege_type
+                || case when a.is_grantable then '*' else '' end as g
+            from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a where c.oid = t.rel) x
+            where not (x.who = any(${[...ignoreRoles, '-']}::text[]))),
+          'triggers', (select jsonb_agg(g.tgname || ':' || g.tgfoid::regprocedure::text order by 1)
+            from pg_catalog.pg_trigger g where g.tgrelid = t.rel and not g.tgisinternal),
+          'rls', (select c.relrowsecurity || ':' || c.relforcerowsecurity from pg_catalog.pg_class c where c.oid = t.rel)
+        )) from unnest(${platformTables}::regclass[]) as t(rel)),
+      'sites', (select jsonb_agg(jsonb_build_array(s.id, s.name, s.subdomain) order by s.id) from public.sites s),
+      'copies', (select jsonb_agg((select count(*) from public.module_data d
+          where d.module_short_id <> ${v.widget.short}
+            and (d.value::text like '%' || x.secret || '%' or d.key like '%' || x.secret || '%'))
+          order by x.secret)
+        from unnest(${[...v.secrets]}::text[]) as x(secret))
+    ) as snap`.execute(db);
+  return JSON.stringify(rows[0]?.snap);
 }
 
 /** The attacker's module: a fresh module id each time, so every attempt starts clean. */
