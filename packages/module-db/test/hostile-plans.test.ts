@@ -55,8 +55,8 @@ import {
   type Attacker,
   expectContained,
   newAttacker,
-  type PolicyFact,
-  referenceSitePolicy,
+  type Reference,
+  referenceShapes,
   restoreVictims,
   setUpVictims,
   type Victims,
@@ -67,7 +67,7 @@ let tdb: TestDatabase;
 let db: Kysely<any>;
 let env: AttackEnv;
 let v: Victims;
-let reference: Record<'prefix' | 'schema', PolicyFact[]>;
+let reference: Reference;
 
 beforeAll(async () => {
   tdb = await startTestDatabase();
@@ -75,10 +75,7 @@ beforeAll(async () => {
   await migratePlatform(db);
   env = await createAttackEnv(tdb);
   v = await setUpVictims(db, tdb.factory);
-  reference = {
-    prefix: await referenceSitePolicy(db, 'prefix'),
-    schema: await referenceSitePolicy(db, 'schema'),
-  };
+  reference = await referenceShapes(db);
 }, 120_000);
 
 afterEach(async () => {
@@ -188,7 +185,7 @@ const expectSitePolicy = async (m: Attacker, table = m.table) => {
   const policies = await policiesOf(db, table);
   if (policies.length === 0) return; // refused: nothing there
   const actual = JSON.parse(JSON.stringify(policies).split(m.short).join('<short>'));
-  expect(actual, `policies of ${table}`).toEqual(reference[m.strategy as 'prefix' | 'schema']);
+  expect(actual, `policies of ${table}`).toEqual(reference[m.strategy].policies);
 };
 
 const expectRlsForced = async (table: string) => {

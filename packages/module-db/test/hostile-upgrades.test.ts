@@ -68,8 +68,8 @@ import {
   attackerSource,
   expectContained,
   newAttacker,
-  type PolicyFact,
-  referenceSitePolicy,
+  type Reference,
+  referenceShapes,
   restoreVictims,
   setUpVictims,
   type Victims,
@@ -80,7 +80,7 @@ let tdb: TestDatabase;
 let db: Kysely<any>;
 let env: AttackEnv;
 let v: Victims;
-let reference: Record<'prefix' | 'schema', PolicyFact[]>;
+let reference: Reference;
 /** The catalog shape of a fresh 1.0.0 install with one row, per strategy: what a refused upgrade leaves. */
 const installedShape: Record<string, string> = {};
 
@@ -127,10 +127,7 @@ beforeAll(async () => {
   await migratePlatform(db);
   env = await createAttackEnv(tdb);
   v = await setUpVictims(db, tdb.factory);
-  reference = {
-    prefix: await referenceSitePolicy(db, 'prefix'),
-    schema: await referenceSitePolicy(db, 'schema'),
-  };
+  reference = await referenceShapes(db);
   for (const strategy of ['prefix', 'schema'] as const) {
     const m = await installAttacker(strategy);
     installedShape[strategy] = await moduleShape(db, m.short);
@@ -188,7 +185,7 @@ const expectNotMember = async (member: string, role: string) =>
 const expectSitePolicy = async (m: Installed) => {
   const policies = await policiesOf(db, m.table);
   const actual = JSON.parse(JSON.stringify(policies).split(m.short).join('<short>'));
-  expect(actual, `policies of ${m.table}`).toEqual(reference[m.strategy as Strategy]);
+  expect(actual, `policies of ${m.table}`).toEqual(reference[m.strategy].policies);
 };
 
 const expectNoForeignKeyOut = async (m: Installed) => {

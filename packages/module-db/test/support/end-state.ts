@@ -156,14 +156,14 @@ export async function relationsOf(db: Kysely<any>, shortId: string): Promise<str
 }
 
 /**
- * Everything of a module that exists anywhere: registry, versions and events rows, installations,
- * roles, schema, relations, functions and types named after it. Empty after a refused install.
+ * Everything of a module that exists anywhere: registry and version rows, installations, roles,
+ * schema, relations, functions and types named after it. Empty after a refused install. (Events
+ * are left out: a platform may log refused attempts.)
  */
 export async function leftovers(db: Kysely<any>, shortId: string): Promise<string[]> {
   const prefix = `mod\\_${shortId}\\_%`;
   const { rows } = await sql<{ x: string }>`
     select 'registry' as x from public.module_database_registry where module_short_id = ${shortId}
-    union all select 'event ' || event from public.module_database_events where module_short_id = ${shortId}
     union all select 'version ' || v.version from public.module_database_versions v
       where replace(v.module_id::text, '-', '') like ${`${shortId}%`}
     union all select 'installation' from public.module_site_installations where module_short_id = ${shortId}
