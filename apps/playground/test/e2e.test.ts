@@ -167,7 +167,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await crm.getByRole('button', { name: 'Show install plan' }).click();
     await crm.getByTestId('plan-sql').waitFor({ timeout: TIMEOUT });
     const planSql = await text(crm.getByTestId('plan-sql'));
-    expect(planSql).toMatch(/create schema "mod_c0ffee42"/i);
+    expect(planSql).toMatch(/create table "mod_c0ffee42"\."contacts"/i);
     expect(planSql).toMatch(/force row level security/i);
     await shot('02-modules-install-plan');
     await crm.getByRole('button', { name: 'Apply install plan' }).click();

@@ -23,6 +23,11 @@ export {
   isModuleAdminRoleName,
   parseModuleAdminRoleName,
 } from './module-admin-role-name';
+export {
+  getModuleOwnerRoleName,
+  isModuleOwnerRoleName,
+  parseModuleOwnerRoleName,
+} from './module-owner-role-name';
 export { isModuleId, normalizeModuleId } from './module-id';
 export { getModuleRoleName, isModuleRoleName, parseModuleRoleName } from './module-role-name';
 export {
