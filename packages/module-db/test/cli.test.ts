@@ -176,7 +176,9 @@ describe('dramac-modules', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('begin;');
     expect(text.stdout).toMatch(/create table "mod_[0-9a-f]{8}"\."notes"/);
-    expect(text.stdout).toMatch(/create policy "dramac_site_isolation" on "mod_[0-9a-f]{8}"\."notes"/);
+    expect(text.stdout).toMatch(
+      /create policy "dramac_site_isolation" on "mod_[0-9a-f]{8}"\."notes"/,
+    );
     const json = await cli(['plan', 'notes-v1.json', '--json'], { DATABASE_URL: undefined });
     expect(json.code).toBe(0);
     expect(json.json.modules[0]).toMatchObject({ moduleId: notesId, action: 'install' });

@@ -354,13 +354,17 @@ describe('checkModuleDatabase reports hand-made changes', () => {
         'unexpected_grant',
         'authenticated',
         'UPDATE (email)',
-        [`revoke update ("email") on table "public"."${qualified(plan, 'customers').split('.')[1]}" from "authenticated"`],
+        [
+          `revoke update ("email") on table "public"."${qualified(plan, 'customers').split('.')[1]}" from "authenticated"`,
+        ],
       ],
       [
         'unexpected_grant',
         'PUBLIC',
         'TRUNCATE',
-        [`revoke truncate on table "public"."${qualified(plan, 'customers').split('.')[1]}" from public`],
+        [
+          `revoke truncate on table "public"."${qualified(plan, 'customers').split('.')[1]}" from public`,
+        ],
       ],
     ]);
   });

@@ -37,7 +37,9 @@ async function runPlanAndRollBack<T>(
         await sql`create role ${sql.id(owner)} nologin inherit`.execute(trx);
         await sql`grant dramac_module_owners to ${sql.id(owner)}`.execute(trx);
         if (plan.strategy === 'schema') {
-          await sql`create schema ${sql.id(plan.schema)} authorization ${sql.id(owner)}`.execute(trx);
+          await sql`create schema ${sql.id(plan.schema)} authorization ${sql.id(owner)}`.execute(
+            trx,
+          );
         } else {
           await sql`grant create on schema public to ${sql.id(owner)}`.execute(trx);
         }

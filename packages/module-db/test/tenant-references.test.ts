@@ -401,7 +401,7 @@ describe('item 13: the site helper is no oracle of other installed modules', () 
         return rows[0]?.ok;
       }).catch((e: Error) => `error: ${(e as { code?: string }).code ?? e.message}`);
     // The request context is right: the caller's own role sees its row on site B.
-    const [schema, table] = caller.result.tables[0]?.split('.') as [string, string];
+    const [schema, table] = String(caller.result.tables[0]).split('.') as [string, string];
     await sql`insert into ${sql.id(schema, table)} (site_id, name) values (${siteB}::uuid, 'own')`.execute(
       db,
     );

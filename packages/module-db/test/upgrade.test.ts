@@ -65,7 +65,9 @@ async function namesMatchFreshInstall(def: unknown) {
   const expected = plan.desired.tables
     .flatMap((t) => [
       ...t.constraints.map((c) => `${t.schema}.${t.name}:${c.name}`),
-      ...t.indexes.filter((i) => i.constraint === null).map((i) => `${t.schema}.${t.name}:${i.name}`),
+      ...t.indexes
+        .filter((i) => i.constraint === null)
+        .map((i) => `${t.schema}.${t.name}:${i.name}`),
     ])
     .sort();
   const { rows } = await sql<{ name: string }>`

@@ -75,7 +75,9 @@ describe('EM-11 verification checklist', () => {
              has_schema_privilege('authenticated', nspname, 'usage') as auth
       from pg_namespace where nspname = ${crm.schemaName}`.execute(db);
     expect(crm.schemaName).toBe(`mod_${crm.shortId}`);
-    expect(rows).toEqual([{ owner: `modowner_${crm.shortId}`, module: true, anon: false, auth: false }]);
+    expect(rows).toEqual([
+      { owner: `modowner_${crm.shortId}`, module: true, anon: false, auth: false },
+    ]);
   });
 
   it('2. tables are created with the declared structure plus site_id, RLS forced', async () => {

@@ -89,7 +89,11 @@ export async function privilegesOn(db: Kysely<any>, table: string): Promise<stri
   return rows.map((r) => r.p);
 }
 
-/** Privileges on any relation of the module's namespace that no module table should grant to anyone. */
+/**
+ * Privileges on the module's relations that no module table may grant: TRUNCATE, REFERENCES,
+ * TRIGGER or a grant option to anyone but the owner, anything to PUBLIC, an API role or another
+ * module's role.
+ */
 export async function forbiddenPrivileges(db: Kysely<any>, shortId: string): Promise<string[]> {
   const { rows } = await sql<{ p: string }>`
     with rels as (
@@ -102,7 +106,10 @@ export async function forbiddenPrivileges(db: Kysely<any>, shortId: string): Pro
     from rels, aclexplode(rels.relacl) a
     where a.grantee <> (select c.relowner from pg_catalog.pg_class c where c.oid = rels.oid)
       and (a.privilege_type in ('TRUNCATE', 'REFERENCES', 'TRIGGER') or a.is_grantable
-        or a.grantee not in (select oid from pg_catalog.pg_roles where rolname in (${`modrole_${shortId}`}, ${`modadmin_${shortId}`})))
+        or a.grantee = 0
+        or pg_catalog.pg_get_userbyid(a.grantee) in ('anon', 'authenticated', 'service_role', 'authenticator', 'dramac_data_api')
+        or (pg_catalog.pg_get_userbyid(a.grantee) ~ '^mod[a-z]*_[a-f0-9]{8}$'
+            and pg_catalog.pg_get_userbyid(a.grantee) !~ ${`_${shortId}$`}))
     union all
     select rels.name || '.' || att.attname || ' ' || case when a.grantee = 0 then 'public' else pg_catalog.pg_get_userbyid(a.grantee)::text end
       || ':' || a.privilege_type
@@ -168,7 +175,7 @@ export async function leftovers(db: Kysely<any>, shortId: string): Promise<strin
       where replace(v.module_id::text, '-', '') like ${`${shortId}%`}
     union all select 'installation' from public.module_site_installations where module_short_id = ${shortId}
     union all select 'role ' || rolname from pg_catalog.pg_roles
-      where rolname in (${`modrole_${shortId}`}, ${`modadmin_${shortId}`})
+      where rolname in (${`modrole_${shortId}`}, ${`modadmin_${shortId}`}, ${`modowner_${shortId}`})
     union all select 'schema ' || nspname from pg_catalog.pg_namespace where nspname = ${`mod_${shortId}`}
     union all select 'relation ' || n.nspname || '.' || c.relname from pg_catalog.pg_class c
       join pg_catalog.pg_namespace n on n.oid = c.relnamespace

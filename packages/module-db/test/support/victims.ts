@@ -339,7 +339,7 @@ export async function referenceShapes(db: Kysely<any>): Promise<Reference> {
     const m = await newAttacker(strategy);
     await provisionModuleDatabase(db, m.def);
     const policies = m.table ? await policiesOf(db, m.table) : [];
-    if (m.table) expect(policies).toHaveLength(1);
+    if (m.table) expect(policies.length, `policies of ${m.table}`).toBeGreaterThan(0);
     out[strategy] = {
       policies: normalize(policies, m.short),
       roles: {
@@ -350,6 +350,20 @@ export async function referenceShapes(db: Kysely<any>): Promise<Reference> {
     };
   }
   return out as unknown as Reference;
+}
+
+/**
+ * What the call changed in the calling session, field by field. A custom setting that the call
+ * created and rolled back reads '' afterwards instead of null (PostgreSQL keeps the placeholder):
+ * both mean "not set".
+ */
+export function sessionChanges(a: Attempt): string[] {
+  const before = a.sessionBefore as unknown as Record<string, unknown>;
+  const after = a.sessionAfter as unknown as Record<string, unknown>;
+  const unset = (x: unknown) => (x === '' ? null : x);
+  return Object.keys({ ...before, ...after })
+    .filter((k) => unset(before[k]) !== unset(after[k]))
+    .map((k) => `${k}: ${JSON.stringify(before[k])} -> ${JSON.stringify(after[k])}`);
 }
 
 /** Platform tables a module's foreign keys may point at. */
@@ -388,7 +402,7 @@ export async function expectContained(
   for (const s of v.secrets) expect(told, 'a secret reached the caller').not.toContain(s);
   // Includes copies of the secrets in module_data (see victimSnapshot).
   expect(await victimSnapshot(db, v, [m.role, m.admin]), 'victims or copies changed').toBe(before);
-  expect(a.sessionAfter, 'the call left state in the calling session').toEqual(a.sessionBefore);
+  expect(sessionChanges(a), 'the call left state in the calling session').toEqual([]);
 
   // Roles: absent (refused), or exactly as a legitimate install makes them.
   const ref = reference[m.strategy];
