@@ -104,6 +104,8 @@ interface InstallAttack {
   build(m: Attacker): Built;
   /** SQL run in the calling session before the call (temporary views, ...). */
   prepare?(m: Attacker): string[];
+  /** SQL run in the calling session before anything else (the session's own settings). */
+  setup?(m: Attacker): string[];
   /** Checks of the attack's own goal, on top of `expectContained`. */
   goal?(m: Attacker, a: Attempt): Promise<void>;
 }
@@ -160,6 +162,12 @@ const extraCtas = (m: Attacker, name: string, query: string): Built => {
     }),
   };
 };
+
+/** The DDL helper through which the platform may run the module's statements (migration 6). */
+const helperOf = (m: Attacker) =>
+  m.strategy === 'schema'
+    ? `"mod_${m.short}"."dramac_ddl"`
+    : `"public"."mod_${m.short}_dramac_ddl"`;
 
 /** No foreign key of the module points at another module's table. */
 const expectNoForeignKeyOut = async (m: Attacker) => {
@@ -1372,6 +1380,195 @@ const attacks: InstallAttack[] = [
     build: (m) => extraCtas(m, 'fx', sideEffect(`set_config('row_security', 'off', false)`)),
   },
 
+  {
+    name: "session: a temporary table shadowing public.sites left in the caller's session",
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        undefined,
+        stmt('create_table', 'create temp table "sites" ("id" uuid, "name" text)'),
+      ),
+  },
+  {
+    name: "session: LISTEN left in the caller's session",
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) => adding(m, undefined, stmt('grant', `listen "loot_${m.short}"`)),
+  },
+  {
+    name: "session: a prepared statement left in the caller's session",
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) => adding(m, undefined, stmt('grant', `prepare "p_${m.short}" as select 1`)),
+  },
+  {
+    name: "session: the caller's own statement_timeout overwritten",
+    strategy: 'schema',
+    today: 'succeeds',
+    setup: () => ["set statement_timeout = '123s'"],
+    build: (m) => extraCtas(m, 'fx', sideEffect(`set_config('statement_timeout', '0', false)`)),
+  },
+
+  // Escaping the statements' least-privileged role: the DDL helper (if the platform runs the
+  // statements through one owned by the module) made SECURITY INVOKER by the statements themselves.
+  {
+    name: 'escape: the DDL helper altered to SECURITY INVOKER, then a membership grant',
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        isRoleCreation,
+        stmt('create_table', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('grant', `grant ${m.qadmin} to ${m.qrole}`),
+      ),
+    goal: (m) => expectNotMember(m.role, m.admin),
+  },
+  {
+    name: 'escape: the DDL helper replaced by a SECURITY INVOKER one, then a membership grant',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        isRoleCreation,
+        stmt(
+          'create_table',
+          `create or replace function ${helperOf(m)}(p_sql text) returns void language plpgsql security invoker as 'begin execute p_sql; end'`,
+        ),
+        stmt('grant', `grant ${m.qadmin} to ${m.qrole}`),
+      ),
+    goal: (m) => expectNotMember(m.role, m.admin),
+  },
+  {
+    name: 'escape: the DDL helper made SECURITY INVOKER, then a LOGIN role in the admin API',
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        undefined,
+        stmt('create_table', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt(
+          'create_role',
+          `create role "evil_${m.short}" login password 'x' in role "dramac_admin_api"`,
+        ),
+      ),
+    goal: async (m) => {
+      const { rows } =
+        await sql`select 1 from pg_roles where rolname = ${`evil_${m.short}`}`.execute(db);
+      expect(rows, 'a login role created by the statements').toEqual([]);
+    },
+  },
+  {
+    name: "escape: the DDL helper made SECURITY INVOKER, then another module's registry row",
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        undefined,
+        stmt('create_table', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt(
+          'backfill',
+          `update "public"."module_database_registry" set status = 'deprecated', drop_after = now() where module_short_id = '${v.ledger.short}'`,
+        ),
+      ),
+  },
+  {
+    name: "escape: the DDL helper made SECURITY INVOKER, then another module's rows read past RLS",
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        undefined,
+        stmt('create_table', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('enable_rls', `alter table ${v.vault.quoted} no force row level security`),
+        stmt(
+          'create_table',
+          `create table ${m.own('leak')} as select (select "secret" from ${v.vault.quoted} limit 1)::integer as x`,
+        ),
+      ),
+  },
+
+  // Objects a prefixed module (which may create in public while its DDL runs) leaves in public.
+  {
+    name: 'outside (prefix): a function in public shadowing lower() for varchar arguments',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        undefined,
+        stmt(
+          'create_table',
+          `create function "public"."lower"(character varying) returns text language sql as 'select ''pwned'''`,
+        ),
+      ),
+    goal: async () => {
+      const { rows } = await sql<{ f: string | null }>`
+        select to_regprocedure('public.lower(character varying)')::text as f`.execute(db);
+      expect(rows[0]?.f ?? null, 'public.lower(varchar)').toBeNull();
+    },
+  },
+  {
+    name: 'outside (prefix): a view in public',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        undefined,
+        stmt('create_table', `create view "public"."evil_${m.short}" as select 1 as x`),
+      ),
+    goal: async (m) => {
+      const { rows } =
+        await sql`select 1 from pg_class where relname = ${`evil_${m.short}`}`.execute(db);
+      expect(rows).toEqual([]);
+    },
+  },
+  {
+    name: 'outside (prefix): a type and a sequence in public',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        undefined,
+        stmt('create_table', `create type "public"."evil_${m.short}" as enum ('a')`),
+        stmt('create_table', `create sequence "public"."evils_${m.short}"`),
+      ),
+    goal: async (m) => {
+      const { rows } = await sql`
+        select 1 from pg_type where typname = ${`evil_${m.short}`}
+        union all select 1 from pg_class where relname = ${`evils_${m.short}`}`.execute(db);
+      expect(rows).toEqual([]);
+    },
+  },
+  {
+    name: 'outside (prefix): a table in public without the prefix, RLS and all',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) => {
+      const t = `"public"."evil_${m.short}"`;
+      return adding(
+        m,
+        undefined,
+        stmt('create_table', `create table ${t} ("id" uuid primary key, "site_id" uuid)`),
+        stmt('enable_rls', `alter table ${t} enable row level security`),
+        stmt('enable_rls', `alter table ${t} force row level security`),
+      );
+    },
+    goal: async (m) => {
+      const { rows } =
+        await sql`select 1 from pg_class where relname = ${`evil_${m.short}`}`.execute(db);
+      expect(rows).toEqual([]);
+    },
+  },
+
   // The plan's identity pointing elsewhere.
   {
     name: "identity: the plan's tables list naming another module's table",
@@ -1557,7 +1754,7 @@ describe.each(CALLERS)('hostile install plans, as %s', (caller: Caller) => {
           definition: m.def,
           ...(built.definitionJson ? { definitionJson: built.definitionJson } : {}),
         },
-        { prepare: atk.prepare?.(m) ?? [] },
+        { prepare: atk.prepare?.(m) ?? [], setup: atk.setup?.(m) ?? [] },
       );
       if (process.env.ATTACK_DEBUG) {
         console.log(`[attack] ${caller} | ${atk.name} | ok=${a.ok} | ${a.text.split('\n')[0]}`);

@@ -179,6 +179,12 @@ const prefixLiteral = (m: Installed) => `' "public"."mod_${m.short}_'`;
 /** A sub-select of the vault's secret, as SQL text inside a query_to_xml call. */
 const vaultQuery = () => literal(`select secret from ${v.vault.quoted}`);
 
+/** The DDL helper through which the platform may run the module's statements (migration 6). */
+const helperOf = (m: Installed) =>
+  m.strategy === 'schema'
+    ? `"mod_${m.short}"."dramac_ddl"`
+    : `"public"."mod_${m.short}_dramac_ddl"`;
+
 const expectNotMember = async (member: string, role: string) =>
   expect(await isMember(db, member, role), `${member} may act as ${role}`).toBe(false);
 
@@ -928,6 +934,78 @@ const attacks: UpgradeAttack[] = [
     build: (m) =>
       adding(m, stmt('enable_rls', `alter table ${m.qtable} disable row level security`)),
     goal: async (m) => expect(await rlsOf(db, m.table)).toEqual({ enabled: true, forced: true }),
+  },
+
+  // Escaping the statements' least-privileged role through the platform's DDL helper.
+  {
+    name: 'escape: the DDL helper altered to SECURITY INVOKER, then a membership grant',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        stmt('rename', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('grant', `grant ${m.qadmin} to ${m.qrole}`),
+      ),
+    goal: (m) => expectNotMember(m.role, m.admin),
+  },
+  {
+    name: "escape: the DDL helper replaced by a SECURITY INVOKER one, then another module's registry row",
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        stmt(
+          'create_table',
+          `create or replace function ${helperOf(m)}(p_sql text) returns void language plpgsql security invoker as 'begin execute p_sql; end'`,
+        ),
+        stmt(
+          'backfill',
+          `update "public"."module_database_registry" set status = 'deprecated', drop_after = now() where module_short_id = '${v.vault.short}'`,
+        ),
+      ),
+  },
+  {
+    name: "escape: the DDL helper made SECURITY INVOKER, then another module's secret copied",
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        stmt('rename', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('enable_rls', `alter table ${v.vault.quoted} no force row level security`),
+        stmt(
+          'backfill',
+          `update ${m.qtable} set "body" = (select "secret" from ${v.vault.quoted} limit 1)`,
+        ),
+        stmt('enable_rls', `alter table ${v.vault.quoted} force row level security`),
+      ),
+    goal: (m) => expectNoCopy(m),
+  },
+  {
+    name: "session: a temporary table left in the caller's session",
+    strategy: 'schema',
+    today: 'stopped',
+    build: (m) => adding(m, stmt('create_table', 'create temp table "sites" ("id" uuid)')),
+  },
+  {
+    name: 'outside (prefix): a function in public shadowing lower() for varchar arguments',
+    strategy: 'prefix',
+    today: 'stopped',
+    build: (m) =>
+      adding(
+        m,
+        stmt(
+          'create_table',
+          `create function "public"."lower"(character varying) returns text language sql as 'select ''pwned'''`,
+        ),
+      ),
+    goal: async () => {
+      const { rows } = await sql<{ f: string | null }>`
+        select to_regprocedure('public.lower(character varying)')::text as f`.execute(db);
+      expect(rows[0]?.f ?? null, 'public.lower(varchar)').toBeNull();
+    },
   },
 
   // Session side effects.

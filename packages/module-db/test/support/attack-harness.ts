@@ -36,6 +36,11 @@ export interface SessionState {
   readonly standardConformingStrings: string;
   /** Every setting whose value comes from the session (`SET`, `set_config(..., false)`). */
   readonly sessionSettings: string | null;
+  /** Relations in the session's temporary schema (they shadow same-named tables for the session). */
+  readonly tempObjects: string | null;
+  /** LISTEN channels, prepared statements and open cursors. */
+  readonly listeners: string | null;
+  readonly prepared: number;
 }
 
 /** The outcome of one attempt. */
@@ -69,6 +74,8 @@ export type Call =
 export interface CallOptions {
   /** SQL run in the calling session (inside its transaction for the SQL callers) before the call. */
   readonly prepare?: readonly string[];
+  /** SQL run in the calling session before anything else, outside any transaction: the session's own state. */
+  readonly setup?: readonly string[];
 }
 
 /** Everything an attempt needs: the database and the provisioner member's credentials. */
@@ -101,6 +108,9 @@ export async function dropAttackEnv(env: AttackEnv | undefined): Promise<void> {
     .catch(() => undefined);
 }
 
+const TEMP_SQL = `select string_agg(c.relname, ',' order by c.relname) from pg_catalog.pg_class c
+  where c.relnamespace = pg_catalog.pg_my_temp_schema()`;
+
 const SESSION_SQL = `select current_setting('search_path') as "searchPath",
   (select count(*) from pg_catalog.pg_locks l where l.locktype = 'advisory' and l.pid = pg_catalog.pg_backend_pid())::int as "advisoryLocks",
   current_setting('request.jwt.claims', true) as claims,
@@ -110,7 +120,10 @@ const SESSION_SQL = `select current_setting('search_path') as "searchPath",
   current_setting('attack.marker', true) as "attackMarker",
   current_setting('standard_conforming_strings') as "standardConformingStrings",
   (select string_agg(name || '=' || setting, ',' order by name) from pg_catalog.pg_settings
-    where source = 'session') as "sessionSettings"`;
+    where source = 'session') as "sessionSettings",
+  (${TEMP_SQL}) as "tempObjects",
+  (select string_agg(c, ',' order by c) from pg_catalog.pg_listening_channels() c) as listeners,
+  ((select count(*) from pg_catalog.pg_prepared_statements) + (select count(*) from pg_catalog.pg_cursors))::int as prepared`;
 
 /** Collects every text an error carries, causes included, for leak checks. */
 export function errorText(error: unknown, depth = 0): string {
@@ -175,7 +188,8 @@ async function viaSql(env: AttackEnv, caller: Caller, call: Call, options: CallO
   });
   await client.connect();
   try {
-    const before = (await client.query(SESSION_SQL)).rows[0] as SessionState;
+    for (const statement of options.setup ?? []) await client.query(statement);
+    let before = (await client.query(SESSION_SQL)).rows[0] as SessionState;
     let ok = false;
     let result: unknown;
     let error: unknown;
@@ -183,6 +197,9 @@ async function viaSql(env: AttackEnv, caller: Caller, call: Call, options: CallO
       await client.query('begin');
       if (caller === 'service_role') await client.query('set local role service_role');
       for (const statement of options.prepare ?? []) await client.query(statement);
+      // The caller's own temporary objects (prepare) are part of the state before the call.
+      const temp = (await client.query(TEMP_SQL)).rows[0] as { string_agg: string | null };
+      before = { ...before, tempObjects: temp.string_agg };
       const { text, values } = callSql(call);
       result = (await client.query(text, values)).rows[0]?.result;
       await client.query('commit');
@@ -208,12 +225,17 @@ async function viaSql(env: AttackEnv, caller: Caller, call: Call, options: CallO
 async function viaApi(env: AttackEnv, call: Call, options: CallOptions) {
   const single = connect(env.tdb.url, 1) as Kysely<any>;
   try {
-    const before = (await sql.raw(SESSION_SQL).execute(single)).rows[0] as SessionState;
+    for (const statement of options.setup ?? []) await sql.raw(statement).execute(single);
+    let before = (await sql.raw(SESSION_SQL).execute(single)).rows[0] as SessionState;
     let ok = false;
     let result: unknown;
     let error: unknown;
     try {
       for (const statement of options.prepare ?? []) await sql.raw(statement).execute(single);
+      const temp = (await sql.raw(TEMP_SQL).execute(single)).rows[0] as {
+        string_agg: string | null;
+      };
+      before = { ...before, tempObjects: temp.string_agg };
       if (call.kind === 'plan') {
         const definition = call.definitionJson
           ? { ...call.definition, source: call.definitionJson }

@@ -290,3 +290,32 @@ export async function ownersOf(db: Kysely<any>, shortId: string): Promise<string
     order by 1`.execute(db);
   return rows.map((r) => r.o);
 }
+
+/**
+ * What a module may not leave behind besides its tables: functions (anywhere) owned by its roles or
+ * in its schema, types that are not its tables' row types, default privileges of its roles, and
+ * objects in public owned by its roles other than its prefixed relations.
+ */
+export async function routinesOf(db: Kysely<any>, shortId: string): Promise<string[]> {
+  const roles = [`modrole_${shortId}`, `modadmin_${shortId}`, `modowner_${shortId}`];
+  const { rows } = await sql<{ x: string }>`
+    with r as (select oid from pg_catalog.pg_roles where rolname = any(${roles}::text[]))
+    select 'function ' || p.oid::regprocedure::text as x from pg_catalog.pg_proc p
+      where p.proowner in (select oid from r) or p.pronamespace::regnamespace::text = ${`mod_${shortId}`}
+    union all
+    select 'type ' || t.oid::regtype::text from pg_catalog.pg_type t
+      where (t.typowner in (select oid from r) or t.typnamespace::regnamespace::text = ${`mod_${shortId}`})
+        and t.typelem = 0
+        and (t.typrelid = 0 or (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c')
+    union all
+    select 'relation ' || c.oid::regclass::text from pg_catalog.pg_class c
+      where c.relowner in (select oid from r) and c.relkind not in ('i', 'S', 't')
+        and c.relnamespace::regnamespace::text <> ${`mod_${shortId}`}
+        and not (c.relnamespace = 'public'::regnamespace and c.relname like ${`mod\\_${shortId}\\_%`})
+    union all
+    select 'default privileges of ' || pg_catalog.pg_get_userbyid(d.defaclrole) || ': ' || d.defaclacl::text
+      from pg_catalog.pg_default_acl d
+      where d.defaclrole in (select oid from r) or d.defaclacl::text ~ ${`mod[a-z]*_${shortId}=`}
+    order by 1`.execute(db);
+  return rows.map((r) => r.x);
+}

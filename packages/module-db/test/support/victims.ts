@@ -28,6 +28,7 @@ import {
   privilegesOn,
   relationsOf,
   roleAttributes,
+  routinesOf,
   triggersOf,
 } from './end-state';
 
@@ -355,15 +356,21 @@ export async function referenceShapes(db: Kysely<any>): Promise<Reference> {
 /**
  * What the call changed in the calling session, field by field. A custom setting that the call
  * created and rolled back reads '' afterwards instead of null (PostgreSQL keeps the placeholder):
- * both mean "not set".
+ * both mean "not set". Temporary relations count when the call added them.
  */
 export function sessionChanges(a: Attempt): string[] {
   const before = a.sessionBefore as unknown as Record<string, unknown>;
   const after = a.sessionAfter as unknown as Record<string, unknown>;
   const unset = (x: unknown) => (x === '' ? null : x);
-  return Object.keys({ ...before, ...after })
-    .filter((k) => unset(before[k]) !== unset(after[k]))
+  const changes = Object.keys({ ...before, ...after })
+    .filter((k) => k !== 'tempObjects' && unset(before[k]) !== unset(after[k]))
     .map((k) => `${k}: ${JSON.stringify(before[k])} -> ${JSON.stringify(after[k])}`);
+  // Temporary relations the call left (the caller's own may be gone with a rolled-back transaction).
+  const names = (x: unknown) => (typeof x === 'string' && x ? x.split(',') : []);
+  const had = new Set(names(before.tempObjects));
+  const added = names(after.tempObjects).filter((n) => !had.has(n));
+  if (added.length > 0) changes.push(`tempObjects: new ${added.join(',')}`);
+  return changes;
 }
 
 /** Platform tables a module's foreign keys may point at. */
@@ -452,6 +459,10 @@ export async function expectContained(
   expect(
     triggers.filter((t) => !t.endsWith(':dramac_set_updated_at()')),
     'triggers besides the shared one',
+  ).toEqual([]);
+  expect(
+    await routinesOf(db, m.short),
+    'functions, types or default privileges of the module',
   ).toEqual([]);
 
   if (options.install && !a.ok) {
