@@ -6,14 +6,19 @@
  * `dramac_provisioner`, and through `applyModulePlan`. Every test asserts that the attack's goal
  * was not reached and that nothing was left behind (`expectContained`), never an error code.
  *
- * Status on today's code (commit b7dc8cb, before the provisioning boundary is rebuilt): the
- * attacks marked `today: 'succeeds'` below reach their goal on every door, so their three tests
- * fail, each for the reason in its name (the membership exists, the site policy is `USING (true)`,
- * the foreign key points into another module, the secret is in the error or in `module_data`, the
- * table grants TRUNCATE, the table committed without forced RLS, the session keeps the setting or
- * the lock). The attacks marked `today: 'stopped'` are variants PostgreSQL or today's checks
- * already stop; their tests pass today and guard the classes against regressions. The run prints
- * the tally per door (`[hostile-plans]`).
+ * Status on today's code (commit b7dc8cb, before the provisioning boundary is rebuilt): 120
+ * attacks x 3 doors. The 55 attacks marked `today: 'succeeds'` reach their goal on every door, so
+ * their 165 tests fail, each for the reason in its name: the membership exists; the site policy is
+ * `USING (true)` (or FOR SELECT, TO authenticated, another module's id, OR true, WITH CHECK true);
+ * the foreign key points into another module; the secret is in the error, in `module_data` or in a
+ * session setting; the table grants TRUNCATE/REFERENCES/TRIGGER/ALL or a column grant, module_data
+ * or schema auth; the table committed without forced RLS, with an open policy or another trigger
+ * behind a shadowed catalog; the session keeps the setting or the lock. The 65 attacks marked
+ * `today: 'stopped'` are variants PostgreSQL or today's text checks already stop (their 195 tests
+ * pass today and guard the classes against regressions); among them the `escape:` attacks, aimed
+ * at a design that runs the statements through a SECURITY DEFINER helper owned by the module
+ * (they turn it into SECURITY INVOKER), and LISTEN/PREPARE/temporary tables in the session. The
+ * run prints the tally per door (`[hostile-plans]`).
  */
 import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
 import { type Kysely, sql } from 'kysely';

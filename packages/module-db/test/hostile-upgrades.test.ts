@@ -8,16 +8,19 @@
  * platform tables and the calling session are untouched, and that a refused upgrade left the
  * module exactly as it was (its catalog shape equals a fresh 1.0.0 install's).
  *
- * Status on today's code (commit b7dc8cb): the attacks marked `today: 'succeeds'` reach their goal
- * on every door, so their three tests fail: the membership exists; the site policy was dropped
- * with its unquoted name, altered inside a statement that contains ' rename to ' in a literal, or
- * renamed away and recreated `USING (true)`; a column or constraint references another module's
- * table; a backfill, a column default, a USING clause or a CHECK read another module's rows or
- * the registry (copied into the attacker's table, or leaked in the error); a prefixed module's
- * "backfill" updated the registry, installations, versions, events, module_data or another
- * module's table; TRUNCATE/REFERENCES/TRIGGER were granted; RLS was turned off behind a shadowed
- * pg_class; session settings or locks stayed behind. The attacks marked `today: 'stopped'` are
- * variants today's checks or PostgreSQL already stop; their tests pass today.
+ * Status on today's code (commit b7dc8cb): 68 attacks x 3 doors. The 41 attacks marked
+ * `today: 'succeeds'` reach their goal on every door, so their 123 tests fail: the membership
+ * exists; the site policy was dropped with its unquoted name, altered inside a statement that
+ * contains ' rename to ' in a literal, or renamed away and recreated `USING (true)`; a column or
+ * constraint references another module's table; a backfill, a column default, a USING clause, a
+ * CHECK or a CREATE TABLE AS read another module's rows or the registry (copied into the attacker's
+ * table or module_data, or leaked in the error); a prefixed module's "backfill" (or a schema module
+ * claiming the prefix strategy) updated the registry, installations, versions, events, module_data
+ * or another module's table; TRUNCATE/REFERENCES/TRIGGER or a column grant was given; RLS was
+ * turned off or the site policy renamed behind a shadowed catalog; session settings or locks stayed
+ * behind. The 27 attacks marked `today: 'stopped'` are variants today's checks or PostgreSQL
+ * already stop (81 tests pass today), among them the `escape:` attacks aimed at a DDL helper the
+ * statements could turn into SECURITY INVOKER.
  */
 import { randomUUID } from 'node:crypto';
 import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
