@@ -1109,3 +1109,135 @@ describe.each(CALLERS)('hostile upgrade plans, as %s', (caller: Caller) => {
     });
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Hostile repairs: `dramac_apply_module_repair` (added by the rebuilt boundary; absent on b7dc8cb,
+// where every call fails with 42883 and these tests pass) takes a plan of statements for an
+// installed module. SQL doors only: no public API wraps it.
+// ---------------------------------------------------------------------------------------------
+const REPAIR_DOORS: readonly Caller[] = ['service_role', 'provisioner'];
+interface RepairAttack {
+  readonly name: string;
+  readonly strategy: Strategy;
+  /** The checksum sent with the plan (the installed one by default; null skips its check). */
+  readonly checksum?: 'installed' | 'none';
+  statements(m: Installed): StatementLike[];
+  goal?(m: Installed, a: Attempt): Promise<void>;
+}
+const repairs: RepairAttack[] = [
+  {
+    name: 'repair: grant "modadmin" to "modrole"',
+    strategy: 'prefix',
+    statements: (m) => [stmt('grant', `grant ${m.qadmin} to ${m.qrole}`)],
+    goal: (m) => expectNotMember(m.role, m.admin),
+  },
+  {
+    name: 'repair: the site policy dropped and recreated USING (true)',
+    strategy: 'schema',
+    statements: (m) => [dropPolicyUnquoted(m), openPolicy(m)],
+    goal: (m) => expectSitePolicy(m),
+  },
+  {
+    name: 'repair: GRANT TRUNCATE to the module role',
+    strategy: 'prefix',
+    statements: (m) => [stmt('grant', `grant truncate on table ${m.qtable} to ${m.qrole}`)],
+    goal: (m) => expectNoPrivilege(m, m.role, /TRUNCATE/),
+  },
+  {
+    name: "repair: another module's secret through a cast error",
+    strategy: 'schema',
+    statements: (m) => [
+      stmt(
+        'backfill',
+        `update ${m.qtable} set "qty" = (select "secret" from ${v.vault.quoted} limit 1)::integer`,
+      ),
+    ],
+  },
+  {
+    name: 'repair: the DDL helper made SECURITY INVOKER, then a LOGIN role in the admin API',
+    strategy: 'prefix',
+    statements: (m) => [
+      stmt('rename', `alter function ${helperOf(m)}(text) security invoker`),
+      stmt(
+        'create_role',
+        `create role "evil_${m.short}" login password 'x' in role "dramac_admin_api"`,
+      ),
+    ],
+    goal: async (m) => {
+      const { rows } =
+        await sql`select 1 from pg_roles where rolname = ${`evil_${m.short}`}`.execute(db);
+      expect(rows, 'a login role created by the statements').toEqual([]);
+    },
+  },
+  {
+    name: "repair without a checksum: the DDL helper made SECURITY INVOKER, then another module's registry row",
+    strategy: 'schema',
+    checksum: 'none',
+    statements: (m) => [
+      stmt('rename', `alter function ${helperOf(m)}(text) security invoker`),
+      stmt(
+        'backfill',
+        `update "public"."module_database_registry" set status = 'deprecated', drop_after = now() where module_short_id = '${v.ledger.short}'`,
+      ),
+    ],
+  },
+  {
+    name: 'repair: a session advisory lock on the provisioning key',
+    strategy: 'prefix',
+    statements: (m) => [
+      stmt(
+        'backfill',
+        `update ${m.qtable} set "body" = pg_advisory_lock(hashtext('dramac.provisioning'))::text`,
+      ),
+    ],
+  },
+];
+
+describe('control: an empty repair', () => {
+  it.each(REPAIR_DOORS)(
+    'is accepted when %s calls (where the entry point exists)',
+    async (caller) => {
+      const m = await installAttacker('prefix');
+      const { rows } = await sql<{ f: string | null }>`
+      select to_regprocedure('public.dramac_apply_module_repair(jsonb, text, text, integer, integer)')::text as f`.execute(
+        db,
+      );
+      const a = await attempt(env, caller, {
+        kind: 'repair',
+        plan: tamperPlan(m.plan, { statements: () => [] }),
+        checksum: m.fromChecksum,
+      });
+      if (rows[0]?.f === null || rows[0]?.f === undefined) {
+        expect(a.text).toContain('42883');
+      } else if (caller === 'service_role' && !a.ok) {
+        expect(a.text).toMatch(/permission denied|42501/);
+      } else {
+        expect(a.ok, a.text).toBe(true);
+      }
+    },
+  );
+});
+
+describe.each(REPAIR_DOORS)('hostile repairs, as %s', (caller: Caller) => {
+  for (const atk of repairs) {
+    it(`${atk.name} (today: stopped, no such entry point)`, async () => {
+      const before = await victimSnapshot(db, v);
+      const m = await installAttacker(atk.strategy);
+      const a = await attempt(env, caller, {
+        kind: 'repair',
+        plan: tamperPlan(m.plan, { statements: () => atk.statements(m) }),
+        checksum: atk.checksum === 'none' ? null : m.fromChecksum,
+      });
+      if (process.env.ATTACK_DEBUG) {
+        console.log(`[attack] ${caller} | ${atk.name} | ok=${a.ok} | ${a.text.split('\n')[0]}`);
+      }
+      await atk.goal?.(m, a);
+      await expectContained(db, v, before, m, a, reference, { install: false });
+      if (!a.ok) {
+        expect(await moduleShape(db, m.short), 'a refused repair changed the module').toBe(
+          installedShape[m.strategy],
+        );
+      }
+    });
+  }
+});

@@ -69,6 +69,12 @@ export type Call =
       readonly next: ValidatedModuleDefinition;
       readonly fromChecksum: string;
       readonly definitionJson?: unknown;
+    }
+  | {
+      /** `dramac_apply_module_repair(plan, checksum, ...)` (SQL doors only: no API wraps it). */
+      readonly kind: 'repair';
+      readonly plan: PlanLike;
+      readonly checksum: string | null;
     };
 
 export interface CallOptions {
@@ -168,6 +174,12 @@ function callSql(call: Call): { text: string; values: unknown[] } {
       ],
     };
   }
+  if (call.kind === 'repair') {
+    return {
+      text: 'select public.dramac_apply_module_repair($1::jsonb, $2, $3, $4, $5) as result',
+      values: [JSON.stringify(call.plan), call.checksum, 'attack-test', 5000, 60000],
+    };
+  }
   return {
     text: 'select public.dramac_apply_module_upgrade($1::jsonb, $2::jsonb, $3, $4, $5, $6, $7) as result',
     values: [
@@ -246,6 +258,8 @@ async function viaApi(env: AttackEnv, call: Call, options: CallOptions) {
           definition as ValidatedModuleDefinition,
           { actor: 'attack-test' },
         );
+      } else if (call.kind === 'repair') {
+        throw new Error('repairs have no public API door: run them as service_role or provisioner');
       } else {
         const next = call.definitionJson
           ? { ...call.next, source: call.definitionJson }
