@@ -6,6 +6,7 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  ModuleStatus,
   OrderBy,
   RequestContext,
   SelectQuery,
@@ -18,16 +19,24 @@ export type {
   Page,
   PageOptions,
 } from './access/module-data-client';
-export { createModuleDataClient, MAX_LIMIT } from './access/module-data-client';
+export { createModuleDataClient, MAX_LIMIT, MAX_SORT_KEYS } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';
 export { createPostgresTransport } from './access/postgres-transport';
-export type { WhereInput, WhereOperators, WhereScalar, WhereValue } from './access/where-input';
+export type {
+  WhereInput,
+  WhereLimit,
+  WhereOperators,
+  WhereScalar,
+  WhereValue,
+} from './access/where-input';
+export { WHERE_LIMITS } from './access/where-input';
 export type { ColumnDefinition } from './definition/column-definition';
 // Definitions
 export { ColumnDefinitionSchema } from './definition/column-definition';
 export type { DeepReadonly } from './definition/deep-freeze';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
+export { checkDefinitionSize, DEFINITION_LIMITS } from './definition/definition-limits';
 export type { ForeignKeyDefinition } from './definition/foreign-key-definition';
 export {
   FOREIGN_KEY_ACTIONS,
@@ -52,6 +61,7 @@ export { POLICY_ACTIONS, RlsPolicyDefinitionSchema } from './definition/rls-poli
 export type {
   AnyModuleDefinition,
   ColumnTypeToTs,
+  ColumnTypeToWriteTs,
   Insert,
   Row,
   TableNames,
@@ -85,6 +95,17 @@ export { checkModuleDatabase } from './drift/check-module-database';
 export type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift/drift-difference';
 export { DRIFT_DIFFERENCE_KINDS } from './drift/drift-difference';
 export type {
+  ModuleRepairPlan,
+  ModuleRepairResult,
+  RepairOptions,
+} from './drift/repair-module-database';
+export {
+  planModuleRepair,
+  renderRepairPlan,
+  repairModuleDatabase,
+} from './drift/repair-module-database';
+export type {
+  ColumnLocation,
   DefinitionIssue,
   ModuleDbErrorCode,
   ModuleDbErrorOptions,
@@ -101,9 +122,11 @@ export {
   isDefinitionValidationError,
   isModuleDbError,
   ModuleDbError,
+  ModuleVersionMismatchError,
   NotFoundError,
   NotSupportedError,
   ProvisioningError,
+  QueryLimitError,
   QueryValidationError,
   UpgradeRefusedError,
 } from './errors';
@@ -154,6 +177,7 @@ export { uninstallModuleFromSite } from './lifecycle/uninstall-module-from-site'
 export type { LintCode, LintFinding, LintLevel, LintReport } from './lint/lint-finding';
 export { LINT_CODES, LINT_LEVELS } from './lint/lint-finding';
 export { lintModuleDatabase } from './lint/lint-module-database';
+export { desiredModuleState } from './model/desired-module-state';
 // The one model of a module's database: desired state, catalog state, one diff
 export type {
   ColumnGrantState,
@@ -168,7 +192,6 @@ export type {
   TableState,
   TriggerState,
 } from './model/module-state';
-export { desiredModuleState } from './model/desired-module-state';
 // Plan
 export type { ModulePlan } from './plan/module-plan';
 export { planModuleDatabase, SITE_POLICY_NAME } from './plan/plan-module-database';
@@ -177,7 +200,11 @@ export { planModuleUpgrade, renderUpgradePlan } from './plan/plan-module-upgrade
 export type { PlanOptions } from './plan/plan-options';
 export type { PlannedStatement, PlanStepKind } from './plan/planned-statement';
 export { renderPlan } from './plan/render-plan';
-export type { MigratePlatformResult, PlatformMigration } from './platform/platform-migrations';
+export type {
+  MigratePlatformOptions,
+  MigratePlatformResult,
+  PlatformMigration,
+} from './platform/platform-migrations';
 // Platform
 export { migratePlatform, PLATFORM_MIGRATIONS } from './platform/platform-migrations';
 export type { ApplyOptions, ApplyResult } from './provision/apply-module-plan';

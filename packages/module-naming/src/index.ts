@@ -23,12 +23,12 @@ export {
   isModuleAdminRoleName,
   parseModuleAdminRoleName,
 } from './module-admin-role-name';
+export { isModuleId, normalizeModuleId } from './module-id';
 export {
   getModuleOwnerRoleName,
   isModuleOwnerRoleName,
   parseModuleOwnerRoleName,
 } from './module-owner-role-name';
-export { isModuleId, normalizeModuleId } from './module-id';
 export { getModuleRoleName, isModuleRoleName, parseModuleRoleName } from './module-role-name';
 export {
   getModuleSchemaName,

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isModuleNamingError } from './errors';
+import { getModuleAdminRoleName } from './module-admin-role-name';
 import {
   getModuleOwnerRoleName,
   isModuleOwnerRoleName,
   parseModuleOwnerRoleName,
 } from './module-owner-role-name';
-import { getModuleAdminRoleName } from './module-admin-role-name';
 import { getModuleRoleName } from './module-role-name';
 
 describe('module owner role names', () => {

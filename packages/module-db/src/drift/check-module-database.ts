@@ -81,7 +81,13 @@ export async function compareWithCatalog(
   let catalog: CatalogModuleState;
   let recorded: Recorded;
   try {
-    catalog = await readModuleState(db, entry.shortId, entry.strategy, entry.moduleId, entry.version);
+    catalog = await readModuleState(
+      db,
+      entry.shortId,
+      entry.strategy,
+      entry.moduleId,
+      entry.version,
+    );
     recorded = await readRecorded(db, entry);
   } catch (error) {
     throw toLifecycleError(error, `reading the catalog of module ${entry.moduleId} failed`);
@@ -92,7 +98,18 @@ export async function compareWithCatalog(
   const desired: ModuleState = deprecated
     ? { ...planned, tables: planned.tables.map((t) => ({ ...t, grants: [] })) }
     : planned;
-  const changes = diffModuleStates(catalog.state, desired, {
+  // Views, sequences and other relations in the module's namespace are never module tables: they
+  // are reported (with the statement that drops them) but not diffed as tables.
+  const TABLE_KINDS = new Set(['r', 'p']);
+  const relations = catalog.state.tables.filter(
+    (t) => !TABLE_KINDS.has(catalog.tables.get(t.name)?.kind ?? 'r'),
+  );
+  const actual: ModuleState = {
+    ...catalog.state,
+    tables: catalog.state.tables.filter((t) => !relations.includes(t)),
+  };
+  const changes = diffModuleStates(actual, desired, {
+    repair: true,
     allowPrimaryKeyChange: true,
     columnOrder: declaredColumnOrder(definition),
     sameExpression: (table, object, actual, wanted) =>
@@ -100,11 +117,13 @@ export async function compareWithCatalog(
   });
   // Module-wide differences first, then table by table in declared order.
   const order = new Map(desired.tables.map((t, i) => [`${t.schema}.${t.name}`, i]));
-  const rank = (d: DriftDifference) => (d.table === undefined ? -1 : (order.get(d.table) ?? order.size));
+  const rank = (d: DriftDifference) =>
+    d.table === undefined ? -1 : (order.get(d.table) ?? order.size);
   const differences = [
     ...roleDifferences(catalog, entry, deprecated),
     ...tableFactDifferences(catalog, desired, entry),
-    ...changeDifferences(changes, catalog.state, desired),
+    ...relations.map((r) => otherRelation(r, catalog.tables.get(r.name)?.kind ?? '')),
+    ...changeDifferences(changes, actual, desired),
     ...dependencyDifferences(catalog),
   ]
     .map((d, i) => ({ d, i }))
@@ -132,7 +151,13 @@ async function readRecorded(db: Kysely<any>, entry: ModuleRegistryEntry): Promis
   const installed = rows[0]?.installed ?? null;
   const printed = new Map<string, Readonly<Record<string, string>>>();
   if (installed) {
-    const state = fromRawModuleState(installed, entry.shortId, entry.strategy, entry.moduleId, entry.version);
+    const state = fromRawModuleState(
+      installed,
+      entry.shortId,
+      entry.strategy,
+      entry.moduleId,
+      entry.version,
+    );
     for (const [name, facts] of state.tables) printed.set(name, facts.expressions);
   }
   const planned = new Map<string, Map<string, string | undefined>>();
@@ -153,7 +178,9 @@ async function readRecorded(db: Kysely<any>, entry: ModuleRegistryEntry): Promis
       if (then === undefined || then !== actual) return false;
       const wantedThen = planned.get(table.name);
       // Modules installed before plans recorded their desired state: the catalog text decides.
-      return wantedThen === undefined || !wantedThen.has(object) || wantedThen.get(object) === wanted;
+      return (
+        wantedThen === undefined || !wantedThen.has(object) || wantedThen.get(object) === wanted
+      );
     },
   };
 }
@@ -280,7 +307,12 @@ function tableFactDifferences(
         message: `${qualified} belongs to ${facts.owner}, expected ${owner}`,
       });
     }
-    if (facts.kind !== 'r' || facts.inherits.length > 0 || facts.inheritedBy.length > 0 || facts.rules.length > 0) {
+    if (
+      facts.kind !== 'r' ||
+      facts.inherits.length > 0 ||
+      facts.inheritedBy.length > 0 ||
+      facts.rules.length > 0
+    ) {
       out.push({
         kind: 'table_kind',
         table: qualified,
@@ -298,6 +330,28 @@ function tableFactDifferences(
     }
   }
   return out;
+}
+
+const RELATION_KINDS: Readonly<Record<string, string>> = {
+  v: 'view',
+  m: 'materialized view',
+  S: 'sequence',
+  f: 'foreign table',
+  c: 'type',
+};
+
+/** A view, sequence or other relation in the module's namespace: never part of a module. */
+function otherRelation(r: TableState, kind: string): DriftDifference {
+  const label = RELATION_KINDS[kind] ?? `relation (${kind})`;
+  const qualified = `${r.schema}.${r.name}`;
+  return {
+    kind: 'unexpected_table',
+    table: qualified,
+    object: r.name,
+    actual: label,
+    message: `${label} ${qualified} is not part of the module's definition`,
+    repair: [`drop ${kind === 'c' ? 'type' : label} ${quote(r.schema)}.${quote(r.name)}`],
+  };
 }
 
 function quote(name: string): string {
@@ -358,11 +412,18 @@ function changeDifferences(
     if (used.has(c)) continue;
     if (c.kind === 'add_table') {
       // A missing table comes back whole: its foreign keys are part of the same difference.
-      const fks = changes.filter((o) => o.kind === 'add_foreign_key' && o.table === c.table && !used.has(o));
+      const fks = changes.filter(
+        (o) => o.kind === 'add_foreign_key' && o.table === c.table && !used.has(o),
+      );
       for (const fk of fks) used.add(fk);
       const wantedTable = tableOf(desired, c.table);
       const qualified = `${wantedTable?.schema}.${wantedTable?.name}`;
-      out.push(describe('missing_table', c, qualified, undefined, wantedTable, [...sqlOf(c), ...fks.flatMap(sqlOf)]));
+      out.push(
+        describe('missing_table', c, qualified, undefined, wantedTable, [
+          ...sqlOf(c),
+          ...fks.flatMap(sqlOf),
+        ]),
+      );
       continue;
     }
     const wantedTable = tableOf(desired, c.table);
@@ -381,11 +442,20 @@ function changeDifferences(
       : undefined;
     if (partner) {
       used.add(partner);
-      out.push(...[changedObject(c, partner, qualified, actualTable, wantedTable, [...sqlOf(c), ...sqlOf(partner)])].flat());
+      out.push(
+        ...[
+          changedObject(c, partner, qualified, actualTable, wantedTable, [
+            ...sqlOf(c),
+            ...sqlOf(partner),
+          ]),
+        ].flat(),
+      );
       continue;
     }
     if (c.kind === 'rebuild_primary_key') {
-      const pair = changes.find((o) => o !== c && !used.has(o) && o.kind === c.kind && o.table === c.table);
+      const pair = changes.find(
+        (o) => o !== c && !used.has(o) && o.kind === c.kind && o.table === c.table,
+      );
       if (pair) used.add(pair);
       const before = actualTable?.constraints.find((k) => k.type === 'p');
       const after = wantedTable?.constraints.find((k) => k.type === 'p');
@@ -419,45 +489,89 @@ function describe(
   const base = { kind, table: qualified, ...(object ? { object } : {}), repair };
   switch (kind) {
     case 'missing_table':
-      return { ...base, object: wanted?.name ?? c.table, expected: 'table', message: `table ${qualified} does not exist` };
+      return {
+        ...base,
+        object: wanted?.name ?? c.table,
+        expected: 'table',
+        message: `table ${qualified} does not exist`,
+      };
     case 'unexpected_table':
-      return { ...base, object: actual?.name ?? c.table, actual: 'table', message: `table ${qualified} is not part of the module's definition` };
+      return {
+        ...base,
+        object: actual?.name ?? c.table,
+        actual: 'table',
+        message: `table ${qualified} is not part of the module's definition`,
+      };
     case 'missing_column': {
       const col = wanted?.columns.find((x) => x.name === object);
-      return { ...base, expected: col?.type ?? '', message: `column ${qualified}.${object} (${col?.type}) does not exist` };
+      return {
+        ...base,
+        expected: col?.type ?? '',
+        message: `column ${qualified}.${object} (${col?.type}) does not exist`,
+      };
     }
     case 'unexpected_column': {
       const col = actual?.columns.find((x) => x.name === object);
-      return { ...base, actual: col?.type ?? '', message: `column ${qualified}.${object} is not part of the module's definition` };
+      return {
+        ...base,
+        actual: col?.type ?? '',
+        message: `column ${qualified}.${object} is not part of the module's definition`,
+      };
     }
     case 'column_type': {
       const a = actual?.columns.find((x) => x.name === object)?.type ?? '';
       const w = wanted?.columns.find((x) => x.name === object)?.type ?? '';
-      return { ...base, expected: w, actual: a, message: `column ${qualified}.${object} is ${a}, expected ${w}` };
+      return {
+        ...base,
+        expected: w,
+        actual: a,
+        message: `column ${qualified}.${object} is ${a}, expected ${w}`,
+      };
     }
     case 'column_nullability': {
       const label = (b?: boolean) => (b ? 'not null' : 'nullable');
       const a = label(actual?.columns.find((x) => x.name === object)?.notNull);
       const w = label(wanted?.columns.find((x) => x.name === object)?.notNull);
-      return { ...base, expected: w, actual: a, message: `column ${qualified}.${object} is ${a}, expected ${w}` };
+      return {
+        ...base,
+        expected: w,
+        actual: a,
+        message: `column ${qualified}.${object} is ${a}, expected ${w}`,
+      };
     }
     case 'column_default': {
       const a = actual?.columns.find((x) => x.name === object)?.default ?? 'no default';
       const w = wanted?.columns.find((x) => x.name === object)?.default ?? 'no default';
-      return { ...base, expected: w, actual: a, message: `the default of ${qualified}.${object} is ${a}, expected ${w}` };
+      return {
+        ...base,
+        expected: w,
+        actual: a,
+        message: `the default of ${qualified}.${object} is ${a}, expected ${w}`,
+      };
     }
     case 'missing_constraint': {
       const k = wanted?.constraints.find((x) => x.name === object);
-      return { ...base, expected: CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint', message: `${CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint'} ${object} on ${qualified} does not exist` };
+      return {
+        ...base,
+        expected: CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint',
+        message: `${CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint'} ${object} on ${qualified} does not exist`,
+      };
     }
     case 'unexpected_constraint': {
       const k = actual?.constraints.find((x) => x.name === object);
-      return { ...base, actual: CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint', message: `${CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint'} ${object} on ${qualified} is not part of the module's definition` };
+      return {
+        ...base,
+        actual: CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint',
+        message: `${CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint'} ${object} on ${qualified} is not part of the module's definition`,
+      };
     }
     case 'missing_index':
       return { ...base, message: `index ${object} on ${qualified} does not exist` };
     case 'unexpected_index':
-      return { ...base, message: `index ${object} on ${qualified} is not part of the module's definition` };
+      return {
+        ...base,
+        message: `index ${object} on ${qualified} is not part of the module's definition`,
+      };
     case 'missing_policy':
       return { ...base, message: `policy ${object} on ${qualified} does not exist` };
     case 'unexpected_policy': {
@@ -473,22 +587,37 @@ function describe(
     case 'missing_trigger':
       return { ...base, message: `trigger ${object} on ${qualified} does not exist` };
     case 'unexpected_trigger':
-      return { ...base, message: `trigger ${object} on ${qualified} is not part of the module's definition` };
+      return {
+        ...base,
+        message: `trigger ${object} on ${qualified} is not part of the module's definition`,
+      };
     case 'missing_grant':
     case 'unexpected_grant': {
       const missing = kind === 'missing_grant';
       if (c.kind.endsWith('column_grant')) {
         const grants = ((missing ? wanted : actual)?.columnGrants ?? []).filter((g) => {
           const other = (missing ? actual : wanted)?.columnGrants ?? [];
-          return !other.some((o) => o.column === g.column && o.grantee === g.grantee && o.privilege === g.privilege && o.grantable === g.grantable)
-            && (missing || g.grantee === object);
+          return (
+            !other.some(
+              (o) =>
+                o.column === g.column &&
+                o.grantee === g.grantee &&
+                o.privilege === g.privilege &&
+                o.grantable === g.grantable,
+            ) &&
+            (missing || g.grantee === object)
+          );
         });
-        const grantee = missing ? [...new Set(grants.map((g) => g.grantee))].join(', ') : (object ?? '');
+        const grantee = missing
+          ? [...new Set(grants.map((g) => g.grantee))].join(', ')
+          : (object ?? '');
         const privileges = grants.map((g) => `${g.privilege} (${g.column})`).join(', ');
         return {
           ...base,
           object: grantee,
-          ...(missing ? { expected: privileges, actual: '' } : { expected: '', actual: privileges }),
+          ...(missing
+            ? { expected: privileges, actual: '' }
+            : { expected: '', actual: privileges }),
           message: missing
             ? `${grantee} lacks ${privileges} on ${qualified}`
             : `${grantee} holds column privileges ${privileges} on ${qualified}, which the module does not grant`,
@@ -496,7 +625,8 @@ function describe(
       }
       const grants = (missing ? wanted : actual)?.grants ?? [];
       const other = (missing ? actual : wanted)?.grants ?? [];
-      const id = (g: { grantee: string; privilege: string; grantable: boolean }) => `${g.grantee}|${g.privilege}|${g.grantable}`;
+      const id = (g: { grantee: string; privilege: string; grantable: boolean }) =>
+        `${g.grantee}|${g.privilege}|${g.grantable}`;
       const otherIds = new Set(other.map(id));
       const diff = grants.filter((g) => !otherIds.has(id(g)));
       const grantees = [...new Set(diff.map((g) => g.grantee))];
@@ -535,7 +665,12 @@ function changedObject(
     // One difference per aspect; the repair (drop and create again) goes with the first.
     const found: DriftDifference[] = [];
     const next = (d: Omit<DriftDifference, 'table' | 'object' | 'repair'>) =>
-      found.push({ ...d, table: qualified, object, ...(found.length === 0 ? { repair } : {}) } as DriftDifference);
+      found.push({
+        ...d,
+        table: qualified,
+        object,
+        ...(found.length === 0 ? { repair } : {}),
+      } as DriftDifference);
     if (a && w && a.permissive !== w.permissive) {
       next({
         kind: w.permissive ? 'policy_not_permissive' : 'policy_not_restrictive',
@@ -547,10 +682,20 @@ function changedObject(
       });
     }
     if (a && w && a.command !== w.command) {
-      next({ kind: 'policy_command', expected: w.command, actual: a.command, message: `policy ${object} on ${qualified} applies to ${a.command}, expected ${w.command}` });
+      next({
+        kind: 'policy_command',
+        expected: w.command,
+        actual: a.command,
+        message: `policy ${object} on ${qualified} applies to ${a.command}, expected ${w.command}`,
+      });
     }
     if (a && w && a.roles.join() !== w.roles.join()) {
-      next({ kind: 'policy_roles', expected: w.roles.join(', '), actual: a.roles.join(', '), message: `policy ${object} on ${qualified} applies to ${a.roles.join(', ')}, expected ${w.roles.join(', ')}` });
+      next({
+        kind: 'policy_roles',
+        expected: w.roles.join(', '),
+        actual: a.roles.join(', '),
+        message: `policy ${object} on ${qualified} applies to ${a.roles.join(', ')}, expected ${w.roles.join(', ')}`,
+      });
     }
     if (found.length === 0) {
       next({
@@ -565,16 +710,36 @@ function changedObject(
   if (add.kind === 'add_trigger') {
     const a = actual?.triggers.find((t) => t.name === object);
     if (a?.enabled !== undefined && a.enabled !== 'O') {
-      return { ...base, kind: 'trigger_disabled', expected: 'enabled', actual: a.enabled === 'D' ? 'disabled' : a.enabled, message: `trigger ${object} on ${qualified} is disabled` };
+      return {
+        ...base,
+        kind: 'trigger_disabled',
+        expected: 'enabled',
+        actual: a.enabled === 'D' ? 'disabled' : a.enabled,
+        message: `trigger ${object} on ${qualified} is disabled`,
+      };
     }
-    return { ...base, kind: 'trigger_definition', message: `trigger ${object} on ${qualified} is not the module's` };
+    return {
+      ...base,
+      kind: 'trigger_definition',
+      message: `trigger ${object} on ${qualified} is not the module's`,
+    };
   }
   if (add.kind === 'add_index') {
     const a = actual?.indexes.find((i) => i.name === object);
     if (a?.valid === false) {
-      return { ...base, kind: 'invalid_index', expected: 'valid', actual: 'invalid', message: `index ${object} on ${qualified} is invalid (a failed concurrent build): it serves no query` };
+      return {
+        ...base,
+        kind: 'invalid_index',
+        expected: 'valid',
+        actual: 'invalid',
+        message: `index ${object} on ${qualified} is invalid (a failed concurrent build): it serves no query`,
+      };
     }
-    return { ...base, kind: 'index_definition', message: `index ${object} on ${qualified} is not the module's (columns, method, uniqueness or predicate)` };
+    return {
+      ...base,
+      kind: 'index_definition',
+      message: `index ${object} on ${qualified} is not the module's (columns, method, uniqueness or predicate)`,
+    };
   }
   return {
     ...base,

@@ -192,7 +192,8 @@ export function grantStatements(
       granteeRank(a.grantee) - granteeRank(b.grantee) ||
       privilegeRank(a.privilege) - privilegeRank(b.privilege),
   );
-  for (const g of sorted) byGrantee.set(g.grantee, [...(byGrantee.get(g.grantee) ?? []), g.privilege]);
+  for (const g of sorted)
+    byGrantee.set(g.grantee, [...(byGrantee.get(g.grantee) ?? []), g.privilege]);
   return [...byGrantee].map(([grantee, privileges]) =>
     statement(
       'grant',
@@ -203,12 +204,22 @@ export function grantStatements(
   );
 }
 
-const PRIVILEGE_ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'MAINTAIN'];
+const PRIVILEGE_ORDER = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'MAINTAIN',
+];
 const privilegeRank = (p: string) => {
   const i = PRIVILEGE_ORDER.indexOf(p);
   return i < 0 ? PRIVILEGE_ORDER.length : i;
 };
-const granteeRank = (g: string) => (g.startsWith('modrole_') ? 0 : g.startsWith('modadmin_') ? 1 : 2);
+const granteeRank = (g: string) =>
+  g.startsWith('modrole_') ? 0 : g.startsWith('modadmin_') ? 1 : 2;
 
 /** Revokes privileges a grantee holds but should not. */
 export function revokeStatement(

@@ -3,6 +3,7 @@ import type { PlannedStatement } from '../plan/planned-statement';
 import type { CompiledExpression } from '../sql/sql-expression';
 import {
   addConstraintStatement,
+  columnGrantStatement,
   createIndexStatement,
   createPolicyStatement,
   createTableStatement,
@@ -13,7 +14,6 @@ import {
   dropPolicyStatement,
   dropTriggerStatement,
   expressionSql,
-  columnGrantStatement,
   grantStatements,
   qualified,
   revokeStatement,
@@ -72,7 +72,12 @@ const PHASES: readonly Phase[] = ['rename', 'drop_fk', 'drop', 'columns', 'creat
 /** Declared migration steps, resolved against both definitions (expressions compiled). */
 export type ResolvedStep =
   | { readonly kind: 'renameTable'; readonly from: string; readonly to: string }
-  | { readonly kind: 'renameColumn'; readonly table: string; readonly from: string; readonly to: string }
+  | {
+      readonly kind: 'renameColumn';
+      readonly table: string;
+      readonly from: string;
+      readonly to: string;
+    }
   | { readonly kind: 'dropTable'; readonly table: string }
   | { readonly kind: 'dropColumn'; readonly table: string; readonly column: string }
   | {
@@ -117,6 +122,12 @@ export interface DiffOptions {
    * instead of being refused.
    */
   readonly allowPrimaryKeyChange?: boolean;
+  /**
+   * Repair only: changes that lose data (a column or table the definition does not have, a type
+   * or NOT NULL the definition wants) get their statements too. They stay `destructive`: the
+   * caller decides whether to run them.
+   */
+  readonly repair?: boolean;
 }
 
 /** Facts about the whole module that one table's diff needs. */
@@ -168,7 +179,12 @@ export function diffModuleStates(
     if (old.name !== table.name) tableRenames.set(old.name, table.name);
     const oldPk = old.constraints.find((c) => c.type === 'p');
     const newPk = table.constraints.find((c) => c.type === 'p');
-    if (options.allowPrimaryKeyChange && oldPk && newPk && oldPk.columns.join() !== newPk.columns.join()) {
+    if (
+      options.allowPrimaryKeyChange &&
+      oldPk &&
+      newPk &&
+      oldPk.columns.join() !== newPk.columns.join()
+    ) {
       rebuiltKeys.add(table.name);
     }
   }
@@ -189,21 +205,41 @@ export function diffModuleStates(
     const declared = steps.some((s) => s.kind === 'dropTable' && s.table === old.key);
     out.push(
       declared
-        ? change('declared', 'drop_table', old.key, 'last', `drop table ${old.key} and its data`, [
-            statement(
-              'drop_table',
-              qualified(old),
-              `drop table ${old.key}`,
-              sql`drop table ${tableRef(old)}`,
-            ),
-          ], undefined, LOCKS.brief)
+        ? change(
+            'declared',
+            'drop_table',
+            old.key,
+            'last',
+            `drop table ${old.key} and its data`,
+            [
+              statement(
+                'drop_table',
+                qualified(old),
+                `drop table ${old.key}`,
+                sql`drop table ${tableRef(old)}`,
+              ),
+            ],
+            undefined,
+            LOCKS.brief,
+          )
         : change(
             'destructive',
             'drop_table',
             old.key,
             'last',
-            `table ${old.key} would be dropped with its data: declare a dropTable step`,
-            [],
+            options.repair
+              ? `table ${old.key} is not part of the definition: dropping it loses its data`
+              : `table ${old.key} would be dropped with its data: declare a dropTable step`,
+            options.repair
+              ? [
+                  statement(
+                    'drop_table',
+                    qualified(old),
+                    `drop table ${old.key}`,
+                    sql`drop table ${tableRef(old)}`,
+                  ),
+                ]
+              : [],
           ),
     );
   }
@@ -271,7 +307,11 @@ function addTable(table: TableState, options: DiffOptions): PlannedChange[] {
   ];
 }
 
-const PLATFORM_POLICY_ORDER = ['dramac_site_isolation', 'dramac_owner_access', 'dramac_admin_access'];
+const PLATFORM_POLICY_ORDER = [
+  'dramac_site_isolation',
+  'dramac_owner_access',
+  'dramac_admin_access',
+];
 function policyRank(p: PolicyState): number {
   const i = PLATFORM_POLICY_ORDER.indexOf(p.name);
   return i < 0 ? PLATFORM_POLICY_ORDER.length : i;
@@ -315,14 +355,23 @@ function diffTable(
     ((_t: TableState, _o: string, a: string | undefined, b: string | undefined) => a === b);
   if (old.name !== table.name) {
     out.push(
-      change('declared', 'rename_table', key, 'rename', `rename table ${old.key} to ${key}`, [
-        statement(
-          'rename',
-          qualified(table),
-          `rename table ${old.key} to ${key}`,
-          sql`alter table ${tableRef(old)} rename to ${sql.id(table.name)}`,
-        ),
-      ], undefined, LOCKS.brief),
+      change(
+        'declared',
+        'rename_table',
+        key,
+        'rename',
+        `rename table ${old.key} to ${key}`,
+        [
+          statement(
+            'rename',
+            qualified(table),
+            `rename table ${old.key} to ${key}`,
+            sql`alter table ${tableRef(old)} rename to ${sql.id(table.name)}`,
+          ),
+        ],
+        undefined,
+        LOCKS.brief,
+      ),
     );
   }
   const renames = new Map<string, string>(); // old column -> new column
@@ -330,20 +379,29 @@ function diffTable(
     if (s.kind !== 'renameColumn' || s.table !== key) continue;
     renames.set(s.from, s.to);
     out.push(
-      change('declared', 'rename_column', key, 'rename', `rename ${key}.${s.from} to ${s.to}`, [
-        statement(
-          'rename',
-          qualified(table),
-          `rename column ${s.from} to ${s.to}`,
-          sql`alter table ${tableRef(table)} rename column ${sql.id(s.from)} to ${sql.id(s.to)}`,
-        ),
-      ], s.to, LOCKS.brief),
+      change(
+        'declared',
+        'rename_column',
+        key,
+        'rename',
+        `rename ${key}.${s.from} to ${s.to}`,
+        [
+          statement(
+            'rename',
+            qualified(table),
+            `rename column ${s.from} to ${s.to}`,
+            sql`alter table ${tableRef(table)} rename column ${sql.id(s.from)} to ${sql.id(s.to)}`,
+          ),
+        ],
+        s.to,
+        LOCKS.brief,
+      ),
     );
   }
   const rename = (c: string) => renames.get(c) ?? c;
   const oldColumns = new Map(old.columns.map((c) => [rename(c.name), c]));
   const newColumns = new Set(table.columns.map((c) => c.name));
-  out.push(...diffColumns(table, oldColumns, stepFor, renames, same));
+  out.push(...diffColumns(table, oldColumns, stepFor, renames, same, options.repair === true));
   // Column drops come after the drops of objects that use the column (a policy would block it).
   const columnDrops: PlannedChange[] = [];
   for (const [name] of oldColumns) {
@@ -352,21 +410,41 @@ function diffTable(
     const declared = stepFor('dropColumn', original) ?? stepFor('dropColumn', name);
     columnDrops.push(
       declared
-        ? change('declared', 'drop_column', key, 'drop', `drop ${key}.${name} and its data`, [
-            statement(
-              'drop_column',
-              qualified(table),
-              `drop column ${name}`,
-              sql`alter table ${tableRef(table)} drop column ${sql.id(name)}`,
-            ),
-          ], name, LOCKS.brief)
+        ? change(
+            'declared',
+            'drop_column',
+            key,
+            'drop',
+            `drop ${key}.${name} and its data`,
+            [
+              statement(
+                'drop_column',
+                qualified(table),
+                `drop column ${name}`,
+                sql`alter table ${tableRef(table)} drop column ${sql.id(name)}`,
+              ),
+            ],
+            name,
+            LOCKS.brief,
+          )
         : change(
             'destructive',
             'drop_column',
             key,
             'drop',
-            `${key}.${name} would be dropped with its data: declare a dropColumn step`,
-            [],
+            options.repair
+              ? `${key}.${name} is not part of the definition: dropping it loses its data`
+              : `${key}.${name} would be dropped with its data: declare a dropColumn step`,
+            options.repair
+              ? [
+                  statement(
+                    'drop_column',
+                    qualified(table),
+                    `drop column ${name}`,
+                    sql`alter table ${tableRef(table)} drop column ${sql.id(name)}`,
+                  ),
+                ]
+              : [],
             name,
           ),
     );
@@ -378,12 +456,51 @@ function diffTable(
   const newPk = table.constraints.find((c) => c.type === 'p');
   if (module.rebuiltKeys.has(table.name) && oldPk && newPk) {
     out.push(
-      change('declared', 'rebuild_primary_key', key, 'drop', `${key}: primary key ${oldPk.columns.join(', ')} -> ${newPk.columns.join(', ')}`, [
-        dropConstraintStatement(table, oldPk.name),
-      ], oldPk.name, LOCKS.brief),
-      change('declared', 'rebuild_primary_key', key, 'create', `${key}: primary key (${newPk.columns.join(', ')})`, [
-        addConstraintStatement(table, newPk, `primary key ${newPk.name} (${newPk.columns.join(', ')})`),
-      ], newPk.name, LOCKS.rewrite),
+      change(
+        'declared',
+        'rebuild_primary_key',
+        key,
+        'drop',
+        `${key}: primary key ${oldPk.columns.join(', ')} -> ${newPk.columns.join(', ')}`,
+        [dropConstraintStatement(table, oldPk.name)],
+        oldPk.name,
+        LOCKS.brief,
+      ),
+      change(
+        'declared',
+        'rebuild_primary_key',
+        key,
+        'create',
+        `${key}: primary key (${newPk.columns.join(', ')})`,
+        [
+          addConstraintStatement(
+            table,
+            newPk,
+            `primary key ${newPk.name} (${newPk.columns.join(', ')})`,
+          ),
+        ],
+        newPk.name,
+        LOCKS.rewrite,
+      ),
+    );
+  } else if (!oldPk && newPk) {
+    out.push(
+      change(
+        'additive',
+        'add_constraint',
+        key,
+        'create',
+        `${key}: primary key ${newPk.name} (${newPk.columns.join(', ')})`,
+        [
+          addConstraintStatement(
+            table,
+            newPk,
+            `primary key ${newPk.name} (${newPk.columns.join(', ')})`,
+          ),
+        ],
+        newPk.name,
+        LOCKS.rewrite,
+      ),
     );
   } else if (oldPk && newPk && oldPk.columns.map(rename).join() === newPk.columns.join()) {
     // Derived names follow a renamed table: the primary key (and its index) is renamed with it.
@@ -443,6 +560,7 @@ function diffColumns(
   ) => Extract<ResolvedStep, { kind: K }> | undefined,
   renames: ReadonlyMap<string, string>,
   same: NonNullable<DiffOptions['sameExpression']>,
+  repair: boolean,
 ): PlannedChange[] {
   const out: PlannedChange[] = [];
   const key = table.key;
@@ -454,19 +572,30 @@ function diffColumns(
     if (!before) {
       const backfill = stepFor('backfill', column.name);
       if (!column.notNull || column.hasDefault) {
-        const def = column.default !== undefined ? sql` default ${expressionSql(column.default)}` : sql``;
+        const def =
+          column.default !== undefined ? sql` default ${expressionSql(column.default)}` : sql``;
         const notNull = column.notNull ? sql` not null` : sql``;
         // A volatile default (gen_random_uuid(), clock_timestamp()) is computed per row: rewrite.
-        const volatile = column.default !== undefined && /random|clock_timestamp/.test(column.default);
+        const volatile =
+          column.default !== undefined && /random|clock_timestamp/.test(column.default);
         out.push(
-          change('additive', 'add_column', key, 'columns', `new column ${key}.${column.name}`, [
-            statement(
-              'add_column',
-              target,
-              `add column ${column.name}`,
-              sql`alter table ${tref} add column ${col} ${typeSql(column.type)}${def}${notNull}`,
-            ),
-          ], column.name, volatile ? LOCKS.rewrite : LOCKS.brief),
+          change(
+            'additive',
+            'add_column',
+            key,
+            'columns',
+            `new column ${key}.${column.name}`,
+            [
+              statement(
+                'add_column',
+                target,
+                `add column ${column.name}`,
+                sql`alter table ${tref} add column ${col} ${typeSql(column.type)}${def}${notNull}`,
+              ),
+            ],
+            column.name,
+            volatile ? LOCKS.rewrite : LOCKS.brief,
+          ),
         );
       } else if (backfill) {
         out.push(
@@ -541,9 +670,21 @@ function diffColumns(
               'alter_type',
               key,
               'columns',
-              `${key}.${column.name} changes type ${before.type} -> ${column.type}: declare an alterType step`,
-              [],
+              repair
+                ? `${key}.${column.name} is ${before.type}, the definition says ${column.type}: converting may fail or lose data`
+                : `${key}.${column.name} changes type ${before.type} -> ${column.type}: declare an alterType step`,
+              repair
+                ? [
+                    statement(
+                      'alter_column',
+                      target,
+                      `change the type of ${column.name}`,
+                      sql`alter table ${tref} alter column ${col} type ${typeSql(column.type)}`,
+                    ),
+                  ]
+                : [],
               column.name,
+              LOCKS.rewrite,
             ),
       );
     }
@@ -584,44 +725,79 @@ function diffColumns(
               'set_not_null',
               key,
               'columns',
-              `${key}.${column.name} becomes NOT NULL: declare a setNotNull or backfill step`,
-              [],
+              repair
+                ? `${key}.${column.name} is nullable, the definition says NOT NULL: fails while a row holds null`
+                : `${key}.${column.name} becomes NOT NULL: declare a setNotNull or backfill step`,
+              repair
+                ? [
+                    statement(
+                      'alter_column',
+                      target,
+                      `${column.name} becomes NOT NULL`,
+                      sql`alter table ${tref} alter column ${col} set not null`,
+                    ),
+                  ]
+                : [],
               column.name,
+              LOCKS.scan,
             ),
       );
     } else if (before.notNull && !column.notNull) {
       out.push(
-        change('additive', 'drop_not_null', key, 'columns', `${key}.${column.name} becomes nullable`, [
-          statement(
-            'alter_column',
-            target,
-            `${column.name} becomes nullable`,
-            sql`alter table ${tref} alter column ${col} drop not null`,
-          ),
-        ], column.name, LOCKS.brief),
+        change(
+          'additive',
+          'drop_not_null',
+          key,
+          'columns',
+          `${key}.${column.name} becomes nullable`,
+          [
+            statement(
+              'alter_column',
+              target,
+              `${column.name} becomes nullable`,
+              sql`alter table ${tref} alter column ${col} drop not null`,
+            ),
+          ],
+          column.name,
+          LOCKS.brief,
+        ),
       );
     }
     const sameDefault =
       before.hasDefault === column.hasDefault &&
       (!column.hasDefault ||
-        same(table, `default:${column.name}`, renameColumnsIn(before.default, renames), column.default));
+        same(
+          table,
+          `default:${column.name}`,
+          renameColumnsIn(before.default, renames),
+          column.default,
+        ));
     if (!sameDefault) {
       out.push(
-        change('additive', 'alter_default', key, 'columns', `${key}.${column.name}: new default`, [
-          column.default !== undefined
-            ? statement(
-                'alter_column',
-                target,
-                `new default for ${column.name}`,
-                sql`alter table ${tref} alter column ${col} set default ${expressionSql(column.default)}`,
-              )
-            : statement(
-                'alter_column',
-                target,
-                `no default for ${column.name}`,
-                sql`alter table ${tref} alter column ${col} drop default`,
-              ),
-        ], column.name, LOCKS.brief),
+        change(
+          'additive',
+          'alter_default',
+          key,
+          'columns',
+          `${key}.${column.name}: new default`,
+          [
+            column.default !== undefined
+              ? statement(
+                  'alter_column',
+                  target,
+                  `new default for ${column.name}`,
+                  sql`alter table ${tref} alter column ${col} set default ${expressionSql(column.default)}`,
+                )
+              : statement(
+                  'alter_column',
+                  target,
+                  `no default for ${column.name}`,
+                  sql`alter table ${tref} alter column ${col} drop default`,
+                ),
+          ],
+          column.name,
+          LOCKS.brief,
+        ),
       );
     }
   }
@@ -647,7 +823,10 @@ type AnyObject = ConstraintState | IndexState | PolicyState | TriggerState;
 function renamedKey(key: string | undefined, renames: ReadonlyMap<string, string>) {
   if (key === undefined) return undefined;
   return key
-    .replace(/^(unique|check|foreign_key|fk_index):(.+)$/, (_, t: string, c: string) => `${t}:${renames.get(c) ?? c}`)
+    .replace(
+      /^(unique|check|foreign_key|fk_index):(.+)$/,
+      (_, t: string, c: string) => `${t}:${renames.get(c) ?? c}`,
+    )
     .replace(
       /^index:(\w+)\((.*)\)$/,
       (_, m: string, cols: string) =>
@@ -674,7 +853,12 @@ function diffObjects(
   const unpairedNew: AnyObject[] = [];
   for (const o of newObjects) {
     const byName = unpairedOld.get(o.name);
-    if (byName && (byName.key === undefined || o.key === undefined || renamedKey(byName.key, context.renames) === o.key)) {
+    if (
+      byName &&
+      (byName.key === undefined ||
+        o.key === undefined ||
+        renamedKey(byName.key, context.renames) === o.key)
+    ) {
       pairs.push([byName, o]);
       unpairedOld.delete(o.name);
     } else unpairedNew.push(o);
@@ -692,7 +876,8 @@ function diffObjects(
   }
   for (const [before, after] of pairs) {
     if (sameDefinition(context, kind, before, after)) {
-      if (before.name !== after.name) context.out.push(renameChange(context.table, kind, before.name, after));
+      if (before.name !== after.name)
+        context.out.push(renameChange(context.table, kind, before.name, after));
       continue;
     }
     context.out.push(...dropChanges(context, kind, before, `changed ${kind} ${after.name}`));
@@ -706,12 +891,14 @@ function sameDefinition(context: ObjectContext, kind: Kind, a: AnyObject, b: Any
   const r = (cols: readonly string[]) => cols.map((c) => context.renames.get(c) ?? c).join(',');
   const expr = (object: string, x: string | undefined, y: string | undefined) =>
     (x === undefined) === (y === undefined) &&
-    (x === undefined || context.same(context.table, object, renameColumnsIn(x, context.renames), y));
+    (x === undefined ||
+      context.same(context.table, object, renameColumnsIn(x, context.renames), y));
   switch (kind) {
     case 'constraint': {
       const x = a as ConstraintState;
       const y = b as ConstraintState;
-      if (x.type !== y.type || (x.type !== 'c' && r(x.columns) !== y.columns.join(','))) return false;
+      if (x.type !== y.type || (x.type !== 'c' && r(x.columns) !== y.columns.join(',')))
+        return false;
       if (x.type === 'c') return expr(`check:${y.name}`, x.check, y.check);
       if (x.type === 'f') {
         const xr = x.references;
@@ -720,7 +907,8 @@ function sameDefinition(context: ObjectContext, kind: Kind, a: AnyObject, b: Any
         // A renamed target table keeps its foreign keys; a rebuilt primary key does not.
         if (context.module.rebuiltKeys.has(yr.table)) return false;
         const tableMatches =
-          xr.schema === yr.schema && (context.module.tableRenames.get(xr.table) ?? xr.table) === yr.table;
+          xr.schema === yr.schema &&
+          (context.module.tableRenames.get(xr.table) ?? xr.table) === yr.table;
         return (
           tableMatches &&
           xr.columns.join() === yr.columns.join() &&
@@ -823,11 +1011,8 @@ function dropChanges(
         ? (o as IndexState).columns
         : [];
   const renamed = columns.map((c) => context.renames.get(c) ?? c);
-  if (!reason && renamed.some((c) => context.droppedColumns.has(c))) {
-    return [
-      change('additive', `drop_${label}`, table.key, 'drop', `${label.replace('_', ' ')} ${o.name} on ${table.key} goes with its column`, [], o.name),
-    ];
-  }
+  // Dropping the column takes the object with it: nothing of its own to do.
+  if (!reason && renamed.some((c) => context.droppedColumns.has(c))) return [];
   const statementFor =
     kind === 'index'
       ? dropIndexStatement(table, o.name)
@@ -852,7 +1037,12 @@ function dropChanges(
   ];
 }
 
-function addChanges(context: ObjectContext, kind: Kind, o: AnyObject, changed: boolean): PlannedChange[] {
+function addChanges(
+  context: ObjectContext,
+  kind: Kind,
+  o: AnyObject,
+  changed: boolean,
+): PlannedChange[] {
   const { table } = context;
   const label = objectLabel(kind, o);
   const description = `${changed ? 'changed' : 'new'} ${label.replace('_', ' ')} ${o.name} on ${table.key}`;
@@ -860,30 +1050,66 @@ function addChanges(context: ObjectContext, kind: Kind, o: AnyObject, changed: b
     case 'index': {
       const index = o as IndexState;
       return [
-        change('additive', 'add_index', table.key, 'create', description, [
-          createIndexStatement(table, index, index.key?.startsWith('fk_index:') ? `index ${index.name} for the foreign key` : undefined),
-        ], o.name, LOCKS.index),
+        change(
+          'additive',
+          'add_index',
+          table.key,
+          'create',
+          description,
+          [
+            createIndexStatement(
+              table,
+              index,
+              index.key?.startsWith('fk_index:')
+                ? `index ${index.name} for the foreign key`
+                : undefined,
+            ),
+          ],
+          o.name,
+          LOCKS.index,
+        ),
       ];
     }
     case 'policy':
       return [
-        change('additive', 'add_policy', table.key, 'create', description, [
-          createPolicyStatement(table, o as PolicyState),
-        ], o.name, LOCKS.brief),
+        change(
+          'additive',
+          'add_policy',
+          table.key,
+          'create',
+          description,
+          [createPolicyStatement(table, o as PolicyState)],
+          o.name,
+          LOCKS.brief,
+        ),
       ];
     case 'trigger':
       return [
-        change('additive', 'add_trigger', table.key, 'create', description, [
-          createTriggerStatement(table, o as TriggerState),
-        ], o.name, LOCKS.brief),
+        change(
+          'additive',
+          'add_trigger',
+          table.key,
+          'create',
+          description,
+          [createTriggerStatement(table, o as TriggerState)],
+          o.name,
+          LOCKS.brief,
+        ),
       ];
     case 'constraint': {
       const constraint = o as ConstraintState;
       if (constraint.type === 'f') {
         return [
-          change('additive', 'add_foreign_key', table.key, 'last', description, [
-            addConstraintStatement(table, constraint, foreignKeyDescription(table, constraint)),
-          ], o.name, LOCKS.foreignKey),
+          change(
+            'additive',
+            'add_foreign_key',
+            table.key,
+            'last',
+            description,
+            [addConstraintStatement(table, constraint, foreignKeyDescription(table, constraint))],
+            o.name,
+            LOCKS.foreignKey,
+          ),
         ];
       }
       // A unique or check constraint on existing rows may fail: it needs a declared step, unless
@@ -896,7 +1122,8 @@ function addChanges(context: ObjectContext, kind: Kind, o: AnyObject, changed: b
       const columnState = table.columns.find((c) => c.name === column);
       const safe =
         newColumn &&
-        (constraint.type === 'c' || (columnState !== undefined && !columnState.notNull && !columnState.hasDefault));
+        (constraint.type === 'c' ||
+          (columnState !== undefined && !columnState.notNull && !columnState.hasDefault));
       const klass: ChangeClass = safe ? 'additive' : declared ? 'declared' : 'destructive';
       return [
         change(
@@ -929,16 +1156,30 @@ function diffGrants(
   const out: PlannedChange[] = [];
   if (missing.length > 0) {
     out.push(
-      change('additive', 'add_grant', table.key, 'create', `grants on ${table.key}`, grantStatements(table, missing)),
+      change(
+        'additive',
+        'add_grant',
+        table.key,
+        'create',
+        `grants on ${table.key}`,
+        grantStatements(table, missing),
+      ),
     );
   }
   const byGrantee = new Map<string, string[]>();
-  for (const g of extra) byGrantee.set(g.grantee, [...(byGrantee.get(g.grantee) ?? []), g.privilege]);
+  for (const g of extra)
+    byGrantee.set(g.grantee, [...(byGrantee.get(g.grantee) ?? []), g.privilege]);
   for (const [grantee, privileges] of byGrantee) {
     out.push(
-      change('additive', 'revoke_grant', table.key, 'drop', `${grantee} loses ${privileges.join(', ')} on ${table.key}`, [
-        revokeStatement(table, grantee, privileges),
-      ], grantee),
+      change(
+        'additive',
+        'revoke_grant',
+        table.key,
+        'drop',
+        `${grantee} loses ${privileges.join(', ')} on ${table.key}`,
+        [revokeStatement(table, grantee, privileges)],
+        grantee,
+      ),
     );
   }
   return out;
@@ -956,15 +1197,27 @@ function diffColumnGrants(
   const missing = after.filter((g) => !had.has(id(g)));
   if (missing.length > 0) {
     out.push(
-      change('additive', 'add_column_grant', table.key, 'create', `column grants on ${table.key}`,
-        missing.map((g) => columnGrantStatement(table, g, 'grant'))),
+      change(
+        'additive',
+        'add_column_grant',
+        table.key,
+        'create',
+        `column grants on ${table.key}`,
+        missing.map((g) => columnGrantStatement(table, g, 'grant')),
+      ),
     );
   }
   for (const g of before.filter((x) => !wants.has(id(x)))) {
     out.push(
-      change('additive', 'revoke_column_grant', table.key, 'drop',
+      change(
+        'additive',
+        'revoke_column_grant',
+        table.key,
+        'drop',
         `${g.grantee} loses ${g.privilege} (${g.column}) on ${table.key}`,
-        [columnGrantStatement(table, g, 'revoke')], g.grantee),
+        [columnGrantStatement(table, g, 'revoke')],
+        g.grantee,
+      ),
     );
   }
   return out;

@@ -145,7 +145,8 @@ export function fromRawModuleState(
       expressions: e,
     });
     return {
-      key: strategy === 'prefix' && t.name.startsWith(prefix) ? t.name.slice(prefix.length) : t.name,
+      key:
+        strategy === 'prefix' && t.name.startsWith(prefix) ? t.name.slice(prefix.length) : t.name,
       schema: t.schema,
       name: t.name,
       columns: t.columns.map((c) => ({
@@ -159,7 +160,9 @@ export function fromRawModuleState(
         name: c.name,
         type: c.type,
         columns: c.type === 'c' ? [...c.columns].sort() : c.columns,
-        ...(c.type === 'c' && e[`check:${c.name}`] !== undefined ? { check: e[`check:${c.name}`] } : {}),
+        ...(c.type === 'c' && e[`check:${c.name}`] !== undefined
+          ? { check: e[`check:${c.name}`] }
+          : {}),
         references: c.references ?? null,
       })),
       indexes: t.indexes.map((i) => ({

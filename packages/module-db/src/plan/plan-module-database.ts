@@ -43,7 +43,11 @@ export function planModuleDatabase(
   const changes = diffModuleStates(null, desired, {
     columnOrder: declaredColumnOrder(definition),
   });
-  return freezePlan(definition, desired, changes.flatMap((c) => c.statements));
+  return freezePlan(
+    definition,
+    desired,
+    changes.flatMap((c) => c.statements),
+  );
 }
 
 /** The declared column order of each table (the state keeps columns sorted by name). */

@@ -3,7 +3,6 @@ import type { ValidatedModuleDefinition, ValidatedTable } from '../definition/va
 import { ConflictError, type DefinitionIssue, DefinitionValidationError } from '../errors';
 import { desiredModuleState } from '../model/desired-module-state';
 import {
-  type ChangeClass,
   diffModuleStates,
   type ModuleChange,
   type ResolvedStep,
@@ -231,7 +230,12 @@ function resolveSteps(
           ? expression(step.using, { ...table, columns: oldColumns }, `${path}.using`)
           : undefined;
         if (step.using && !using) return;
-        out.push({ kind: 'alterType', table: step.table, column: step.column, ...(using ? { using } : {}) });
+        out.push({
+          kind: 'alterType',
+          table: step.table,
+          column: step.column,
+          ...(using ? { using } : {}),
+        });
         return;
       }
       default:
