@@ -4,14 +4,32 @@
  */
 import type { Platform } from '../lib/platform';
 
-const ROW = 34;
+const FONT = 12;
+const CHAR = FONT * 0.62;
 const BOX_H = 26;
-const CHAR = 7.2;
-const GAP = 90;
+const ROW_GAP = 8;
+const NOTE_LINE = 13;
+const GAP = 64;
 const MARGIN = 10;
+const TOP = 26;
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Splits a list into lines of at most `width` characters, at ", ". */
+function wrap(items: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    const next = line ? `${line}, ${item}` : item;
+    if (next.length > width && line) {
+      lines.push(`${line},`);
+      line = item;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => clip(l, width + 1));
 }
 
 interface Node {
@@ -20,57 +38,69 @@ interface Node {
   readonly x: number;
   readonly y: number;
   readonly width: number;
+  readonly notes: readonly string[];
 }
 
-function column(items: readonly { id: string; label: string }[], x: number, top: number): Node[] {
-  const width = Math.ceil(Math.max(80, ...items.map((i) => clip(i.label, 30).length * CHAR + 20)));
-  return items.map((item, i) => ({ ...item, label: clip(item.label, 30), x, y: top + i * ROW, width }));
+function column(
+  items: readonly { id: string; label: string; notes?: readonly string[] }[],
+  x: number,
+  top: number,
+): Node[] {
+  const width = Math.ceil(
+    Math.max(
+      70,
+      ...items.map((i) => clip(i.label, 24).length * CHAR + 18),
+      ...items.flatMap((i) => (i.notes ?? []).map((n) => n.length * 10 * 0.62 + 6)),
+    ),
+  );
+  let y = top;
+  return items.map((item) => {
+    const node = { id: item.id, label: clip(item.label, 24), x, y, width, notes: item.notes ?? [] };
+    y += BOX_H + node.notes.length * NOTE_LINE + ROW_GAP + (node.notes.length > 0 ? 4 : 0);
+    return node;
+  });
 }
 
-/** Users -> agencies (membership) -> sites (ownership). */
+function bottom(nodes: readonly Node[]): number {
+  const last = nodes.at(-1);
+  return last ? last.y + BOX_H + last.notes.length * NOTE_LINE + (last.notes.length ? 4 : 0) : 0;
+}
+
+/** Users -> agencies (membership) -> sites (ownership), optionally with what each site has installed. */
 export function MembershipDiagram({
   platform,
-  siteNote,
+  siteModules,
 }: {
   platform: Platform;
-  /** A short line under a site, e.g. the modules installed there. */
-  siteNote?: (siteId: string) => string;
+  /** The modules installed on a site, listed under it. */
+  siteModules?: (siteId: string) => readonly string[];
 }) {
-  const top = 28;
   const users = column(
     platform.users.map((u) => ({ id: u.id, label: u.name })),
     MARGIN,
-    top,
+    TOP,
   );
-  const usersRight = (users[0]?.x ?? MARGIN) + (users[0]?.width ?? 80);
+  const usersRight = (users[0]?.x ?? MARGIN) + (users[0]?.width ?? 70);
   const agencies = column(
     platform.agencies.map((a) => ({ id: a.id, label: a.name })),
     usersRight + GAP,
-    top + 12,
+    TOP + BOX_H / 2,
   );
-  const agenciesRight = (agencies[0]?.x ?? 0) + (agencies[0]?.width ?? 80);
+  const agenciesRight = (agencies[0]?.x ?? 0) + (agencies[0]?.width ?? 70);
   const sites = column(
-    platform.sites.map((s) => ({ id: s.id, label: `${s.label}: ${s.name}` })),
+    platform.sites.map((s) => {
+      const modules = siteModules?.(s.id);
+      return {
+        id: s.id,
+        label: `${s.label}: ${s.name}`,
+        ...(modules && { notes: modules.length > 0 ? wrap(modules, 22) : ['no module'] }),
+      };
+    }),
     agenciesRight + GAP,
-    top,
+    TOP,
   );
-  const siteRowExtra = siteNote ? 14 : 0;
-  const sitesPlaced = sites.map((s, i) => ({ ...s, y: top + i * (ROW + siteRowExtra) }));
-  const notesWidth = siteNote
-    ? Math.max(0, ...platform.sites.map((s) => clip(siteNote(s.id), 60).length * 6.2))
-    : 0;
-  const width =
-    (sitesPlaced[0]?.x ?? agenciesRight + GAP) +
-    Math.max(sitesPlaced[0]?.width ?? 80, notesWidth) +
-    MARGIN;
-  const height =
-    Math.max(
-      users.length * ROW,
-      agencies.length * ROW + 12,
-      sitesPlaced.length * (ROW + siteRowExtra),
-    ) +
-    top +
-    MARGIN;
+  const width = (sites[0]?.x ?? agenciesRight + GAP) + (sites[0]?.width ?? 70) + MARGIN;
+  const height = Math.max(bottom(users), bottom(agencies), bottom(sites)) + MARGIN;
   const agencyById = new Map(agencies.map((a) => [a.id, a] as const));
   const mid = (n: Node) => n.y + BOX_H / 2;
   const curve = (x1: number, y1: number, x2: number, y2: number) => {
@@ -80,9 +110,14 @@ export function MembershipDiagram({
   const box = (n: Node, fill: string, testid: string) => (
     <g key={n.id} data-testid={testid}>
       <rect x={n.x} y={n.y} width={n.width} height={BOX_H} rx={5} fill={fill} stroke="#b8c2d6" />
-      <text x={n.x + 10} y={n.y + 17} fontSize={12} fill="#1d2330">
+      <text x={n.x + 9} y={n.y + 17} fontSize={FONT} fill="#1d2330">
         {n.label}
       </text>
+      {n.notes.map((line, i) => (
+        <text key={line} x={n.x + 3} y={n.y + BOX_H + 11 + i * NOTE_LINE} fontSize={10} fill="#1f7a44">
+          {line}
+        </text>
+      ))}
     </g>
   );
   return (
@@ -95,15 +130,15 @@ export function MembershipDiagram({
         aria-label="Users are members of agencies; agencies own sites"
         fontFamily="ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace"
       >
-        <text x={MARGIN} y={14} fontSize={11} fill="#5d6678" fontWeight={700}>
-          users
-        </text>
-        <text x={agencies[0]?.x ?? 0} y={14} fontSize={11} fill="#5d6678" fontWeight={700}>
-          agencies
-        </text>
-        <text x={sitesPlaced[0]?.x ?? 0} y={14} fontSize={11} fill="#5d6678" fontWeight={700}>
-          sites
-        </text>
+        {[
+          ['users', users[0]?.x],
+          ['agencies', agencies[0]?.x],
+          [siteModules ? 'sites (installed modules)' : 'sites', sites[0]?.x],
+        ].map(([label, x]) => (
+          <text key={String(label)} x={Number(x ?? 0)} y={14} fontSize={11} fill="#5d6678" fontWeight={700}>
+            {label}
+          </text>
+        ))}
         {platform.users.flatMap((u, i) =>
           u.agencyIds.map((a) => {
             const user = users[i] as Node;
@@ -123,7 +158,7 @@ export function MembershipDiagram({
           }),
         )}
         {platform.sites.map((s, i) => {
-          const site = sitesPlaced[i] as Node;
+          const site = sites[i] as Node;
           const agency = agencyById.get(s.agencyId);
           if (!agency) return null;
           return (
@@ -140,21 +175,16 @@ export function MembershipDiagram({
         })}
         {users.map((n) => box(n, '#fff', 'membership-user'))}
         {agencies.map((n) => box(n, '#e4ecfd', 'membership-agency'))}
-        {sitesPlaced.map((n) => box(n, '#f6f7f9', 'membership-site'))}
-        {siteNote
-          ? sitesPlaced.map((n) => (
-              <text key={`note-${n.id}`} x={n.x + 2} y={n.y + BOX_H + 11} fontSize={10} fill="#5d6678">
-                {clip(siteNote(n.id), 60)}
-              </text>
-            ))
-          : null}
+        {sites.map((n) => box(n, '#f6f7f9', 'membership-site'))}
       </svg>
       <figcaption className="diagram-legend">
         <span>
-          <b className="k-sk">-</b> member of
+          <span className="swatch" style={{ color: '#2f5fd0' }} />
+          member of
         </span>
         <span>
-          <b className="k-fk">-</b> owns (agency, through its client)
+          <span className="swatch" style={{ color: '#7d879a' }} />
+          owns (through its client)
         </span>
         <span>A user reaches a site's module rows only through an agency that owns the site.</span>
       </figcaption>

@@ -18,7 +18,7 @@ const ROW = 18;
 const HEADER = 38;
 const PAD = 8;
 const GUTTER = 30;
-const COLUMN_GAP = 80;
+const COLUMN_GAP = 56;
 const TABLE_GAP = 22;
 const MARGIN = 12;
 const MAX_CHARS = 46;
@@ -47,11 +47,12 @@ function policyLabel(p: DiagramPolicy): string {
 }
 
 function tableWidth(t: DiagramTable): number {
+  // In characters of the 11px font: column name and type, policy lines, the header lines.
   const rows = [
-    ...t.columns.map((c) => clip(c.name, 28).length + 2 + clip(c.type, 18).length),
-    ...t.policies.map((p) => clip(policyLabel(p)).length),
-    clip(t.qualified).length,
-    t.name.length + 4,
+    ...t.columns.map((c) => clip(c.name, 28).length + 2 + clip(c.type, 18).length + 1),
+    ...t.policies.map((p) => clip(`${p.name} (${p.command})`).length),
+    (clip(t.qualified).length * 10) / FONT,
+    ((t.name.length + (t.state ? t.state.length + 3 : 0)) * 12) / FONT,
   ];
   return Math.ceil(GUTTER + Math.max(...rows) * CHAR + PAD * 2);
 }

@@ -8,6 +8,14 @@ import type { PlanSummary } from '../lib/plan-summary';
 
 const VERB = { create: 'Creates', change: 'Changes', remove: 'Removes' } as const;
 
+/** "Creates tables", "Grants privileges", "Revokes privileges", "Enables row security". */
+function groupTitle(action: keyof typeof VERB, category: string): string {
+  if (category === 'grants') return action === 'remove' ? 'Revokes privileges' : 'Grants privileges';
+  if (category === 'row security') return 'Enables and forces row security';
+  if (category === 'data') return 'Changes data';
+  return `${VERB[action]} ${category}`;
+}
+
 function plural(n: number, word: string): string {
   if (n === 1) return `1 ${word.replace(/s$/, '').replace(/ie$/, 'y')}`;
   return `${n} ${word}`;
@@ -42,9 +50,7 @@ export function PlanSummaryView({ summary }: { summary: PlanSummary }) {
         <tbody>
           {summary.groups.map((g) => (
             <tr key={`${g.action}-${g.category}`} data-testid="plan-group">
-              <td>
-                {VERB[g.action]} {g.category}
-              </td>
+              <td>{groupTitle(g.action, g.category)}</td>
               <td className="count">{g.count}</td>
               <td>
                 {g.classes.map((c) => (
@@ -111,7 +117,9 @@ export function DiffView({ tables }: { tables: readonly TableDiff[] }) {
         <div key={t.name} data-testid="diff-table" data-status={t.status}>
           <h3>
             {t.name} <span className={`badge ${t.status === 'added' ? 'additive' : t.status === 'removed' ? 'destructive' : 'declared'}`}>{t.status}</span>{' '}
-            <span className="muted small">{t.changed} changed rows</span>
+            <span className="muted small">
+              {t.changed} {t.changed === 1 ? 'change' : 'changes'}
+            </span>
           </h3>
           <div className="diff-grid">
             <div className="head">Before{t.before ? `: ${t.before}` : ''}</div>
@@ -130,8 +138,8 @@ export function DiffView({ tables }: { tables: readonly TableDiff[] }) {
 }
 
 function DiffRowCells({ row }: { row: TableDiff['rows'][number] }) {
-  const left = row.before === undefined ? 'empty' : row.status === 'same' ? '' : row.status === 'added' ? '' : row.status;
-  const right = row.after === undefined ? 'empty' : row.status === 'same' ? '' : row.status;
+  const left = row.before === undefined ? 'empty' : row.status;
+  const right = row.after === undefined ? 'empty' : row.status;
   return (
     <>
       <div className={left} data-side="before" data-status={row.status}>

@@ -6,6 +6,7 @@ import {
   type ValidatedModuleDefinition,
 } from '@dramac/module-db';
 import { type DiagramModel, type DiagramTable, namespaceOf } from './diagram-model';
+import { logicalTable } from './plan-summary';
 
 /** The command a policy applies to, as PostgreSQL spells it. */
 const COMMAND: Record<string, string> = {
@@ -23,8 +24,11 @@ const COMMAND: Record<string, string> = {
  */
 export function diagramOf(definition: ValidatedModuleDefinition): DiagramModel {
   const plan = planModuleDatabase(definition);
+  // Table objects name the physical table (`mod_<id>_<name>` under the prefix strategy).
   const physical = new Map(
-    plan.objects.filter((o) => o.type === 'table').map((o) => [o.name, o.table] as const),
+    plan.objects
+      .filter((o) => o.type === 'table')
+      .map((o) => [logicalTable(o.table), o.table] as const),
   );
   const tables: DiagramTable[] = definition.tables.map((t) => {
     const fks = new Map(t.foreignKeys.map((fk) => [fk.column, fk] as const));

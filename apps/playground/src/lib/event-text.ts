@@ -17,6 +17,10 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   deprovisioned: 'Dropped everywhere',
 };
 
+function plural(n: unknown, word: string): string {
+  return `${String(n)} ${word}${Number(n) === 1 ? '' : 's'}`;
+}
+
 function list(value: unknown): string[] {
   return Array.isArray(value) ? value.map((v) => String(v)) : [];
 }
@@ -79,7 +83,7 @@ export function describeEvent(e: EventInput): { headline: string; facts: string[
     }
     case 'deprecated': {
       headline = `dropped after ${String(take('dropAfter')).replace('T', ' ').slice(0, 19)}`;
-      facts.push(`${String(take('installationsSuspended'))} site installations suspended`);
+      facts.push(plural(take('installationsSuspended'), 'site installation') + ' suspended');
       const tables = list(take('tables'));
       if (tables.length > 0) facts.push(`tables kept until then: ${tables.join(', ')}`);
       break;
@@ -95,7 +99,9 @@ export function describeEvent(e: EventInput): { headline: string; facts: string[
       facts.push(
         `roles: ${String(take('role'))} ${take('roleDropped') ? 'dropped' : 'kept'}, admin role ${take('adminRoleDropped') ? 'dropped' : 'kept'}`,
       );
-      facts.push(`${String(take('installations'))} site installations and ${String(take('moduleDataRows'))} module_data rows removed`);
+      facts.push(
+        `${plural(take('installations'), 'site installation')} and ${plural(take('moduleDataRows'), 'module_data row')} removed`,
+      );
       take('strategy');
       break;
     }

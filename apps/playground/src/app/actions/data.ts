@@ -256,6 +256,8 @@ export interface AdminView {
   readonly latest: readonly Record<string, unknown>[];
   readonly columns: readonly string[];
   readonly role: string;
+  /** site_id -> "A: Bakery". */
+  readonly siteLabels: Readonly<Record<string, string>>;
 }
 
 /**
@@ -276,7 +278,19 @@ export async function adminOverviewAction(moduleKey: string, table: string): Pro
       perSite.push({ siteId: s.id, label: `${s.label}: ${s.name}`, count: await one.count(table) });
     }
     const names = ['id', 'site_id', ...columns.map((c) => c.name)].slice(0, 6);
-    const latest = await admin.select(table, { select: names, limit: 5, orderBy: { column: 'id' } });
-    return { total, perSite, latest, columns: names, role: admin.context.role };
+    // One row of each site first, to show that it reaches them all.
+    const latest = await admin.select(table, {
+      select: names,
+      limit: 6,
+      orderBy: [{ column: 'site_id', ascending: false }, { column: 'id' }],
+    });
+    return {
+      total,
+      perSite,
+      latest,
+      columns: names,
+      role: admin.context.role,
+      siteLabels: Object.fromEntries(sites.map((s) => [s.id, `${s.label}: ${s.name}`])),
+    };
   });
 }

@@ -86,9 +86,9 @@ export async function deprovisionAction(
       ...(mode === 'retain' && { retainFor }),
     });
     if (r.status === 'deprecated') {
-      return `${module.title} retained: access revoked now, ${r.installations} site installations suspended, dropped after ${r.dropAfter.replace('T', ' ').slice(0, 19)} UTC by "Drop due modules"`;
+      return `${module.title} retained: access revoked now, ${r.installations} site ${r.installations === 1 ? 'installation' : 'installations'} suspended, dropped after ${r.dropAfter.replace('T', ' ').slice(0, 19)} UTC by "Drop due modules"`;
     }
-    return `${module.title} uninstalled everywhere: ${r.tables.length} tables dropped${r.schemaDropped ? `, schema ${r.schema} dropped` : ''}, role ${r.role} dropped, ${r.installations} site installations removed`;
+    return `${module.title} uninstalled everywhere: ${r.tables.length} tables dropped${r.schemaDropped ? `, schema ${r.schema} dropped` : ''}, role ${r.role} dropped, ${r.installations} site ${r.installations === 1 ? 'installation' : 'installations'} removed`;
   });
 }
 

@@ -4,13 +4,9 @@ import { useState, useTransition } from 'react';
 import { ErrorMessage } from '../../components/error-message';
 import type { ActionError } from '../../lib/action-result';
 import { callAction } from '../../lib/call-action';
+import { showValue } from '../../lib/show-value';
 import { type AdminView, adminOverviewAction } from '../actions/data';
 
-function show(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
 
 /** The module admin client: server-only, BYPASSRLS on this module's tables, every site. */
 export function AdminPanel({ moduleKey, moduleTitle, table }: { moduleKey: string; moduleTitle: string; table: string }) {
@@ -71,7 +67,7 @@ export function AdminPanel({ moduleKey, moduleTitle, table }: { moduleKey: strin
             <thead>
               <tr>
                 {view.columns.map((c) => (
-                  <th key={c}>{c}</th>
+                  <th key={c}>{c === 'site_id' ? 'site' : c}</th>
                 ))}
               </tr>
             </thead>
@@ -79,8 +75,12 @@ export function AdminPanel({ moduleKey, moduleTitle, table }: { moduleKey: strin
               {view.latest.map((row) => (
                 <tr key={String(row.id)}>
                   {view.columns.map((c) => (
-                    <td key={c} className={c.endsWith('id') ? 'mono small' : ''}>
-                      {c.endsWith('id') ? show(row[c]).slice(0, 8) : show(row[c]).slice(0, 60)}
+                    <td key={c} className={c === 'id' ? 'mono small' : ''}>
+                      {c === 'site_id'
+                        ? (view.siteLabels[String(row[c])] ?? String(row[c]))
+                        : c === 'id'
+                          ? String(row[c]).slice(0, 8)
+                          : showValue(row[c]).slice(0, 60)}
                     </td>
                   ))}
                 </tr>

@@ -15,7 +15,7 @@ const STATUS_BADGE: Record<string, string> = {
 };
 
 /** Batch (atomic or not) and a transaction that throws, run as the user and site chosen above. */
-export function BatchDemo({ target, moduleTitle }: { target: DataTarget; moduleTitle: string }) {
+export function BatchDemo({ target, table }: { target: DataTarget; table: string }) {
   const [busy, start] = useTransition();
   const [view, setView] = useState<DemoView | null>(null);
   const [error, setError] = useState<ActionError | null>(null);
@@ -31,8 +31,8 @@ export function BatchDemo({ target, moduleTitle }: { target: DataTarget; moduleT
     <section className="card" data-testid="batch-demo">
       <h2>Batch and transactions</h2>
       <p className="muted small">
-        Three creates in {moduleTitle}'s probe table, as the user and site above: two valid rows,
-        then one PostgreSQL refuses. <code>batch</code> runs them in one transaction by default, so
+        Three creates in <code>{table}</code>, as the user and site above: two valid rows, then
+        one PostgreSQL refuses. <code>batch</code> runs them in one transaction by default, so
         the failure takes the first two with it; <code>{'{ atomic: false }'}</code> keeps them. A
         transaction whose callback throws rolls back everything it wrote.
       </p>

@@ -13,6 +13,8 @@ export interface DataModule {
   readonly title: string;
   readonly tables: readonly { name: string; columns: readonly FormColumn[] }[];
   readonly siteIds: readonly string[];
+  /** The table the batch demo writes to. */
+  readonly demoTable: string | null;
 }
 
 export function DataClient({
@@ -108,7 +110,7 @@ export function DataClient({
         </div>
       </section>
       <RowWorkbench key={`${userId}/${siteId}/${module.key}/${tableDef.name}`} target={target} columns={tableDef.columns} />
-      <BatchDemo target={target} moduleTitle={module.title} />
+      {module.demoTable ? <BatchDemo target={target} table={module.demoTable} /> : null}
       <AdminPanel moduleKey={module.key} moduleTitle={module.title} table={tableDef.name} />
     </>
   );

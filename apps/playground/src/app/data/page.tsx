@@ -24,6 +24,7 @@ export default async function DataPage() {
         title: `${module.title} ${entry.version}`,
         tables,
         siteIds: [...sites],
+        demoTable: module.probe?.table ?? null,
       });
     }
     return { modules, platform };

@@ -15,6 +15,7 @@ import {
 } from '../../lib/compound-filter';
 import { type FormColumn, isAutomatic } from '../../lib/form-values';
 import { byteLength, formatBytes, LIMITS } from '../../lib/limits';
+import { showValue } from '../../lib/show-value';
 import {
   createRowAction,
   type DataTarget,
@@ -26,11 +27,7 @@ import {
 
 const PAGE_SIZE = 5;
 
-function show(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
+const show = showValue;
 
 function toField(column: FormColumn, value: unknown): string {
   if (value === null || value === undefined) return '';

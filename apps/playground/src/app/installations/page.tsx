@@ -26,10 +26,8 @@ export default async function InstallationsPage() {
     return <div className="message error">The database is not reachable: {result.failure}</div>;
   }
   const { modules, platform, rows } = result.data;
-  const installedOn = (siteId: string) => {
-    const names = modules.filter((m) => m.active.includes(siteId)).map((m) => m.title);
-    return names.length > 0 ? names.join(', ') : 'no module';
-  };
+  const installedOn = (siteId: string) =>
+    modules.filter((m) => m.active.includes(siteId)).map((m) => m.title);
   return (
     <>
       <h1>Installations</h1>
@@ -41,11 +39,11 @@ export default async function InstallationsPage() {
       <div className="split wide-left">
         <section className="card" data-testid="installations">
           <h2>Sites x modules</h2>
-          <InstallationsGrid modules={modules} sites={platform.sites} rows={rows} />
+          <InstallationsGrid modules={modules} sites={platform.sites} rowCounts={rows} />
         </section>
         <section className="card">
           <h2>Who can reach which site</h2>
-          <MembershipDiagram platform={platform} siteNote={(id) => `installed: ${installedOn(id)}`} />
+          <MembershipDiagram platform={platform} siteModules={installedOn} />
         </section>
       </div>
     </>

@@ -1,6 +1,7 @@
 'use client';
 
 import { Fragment, useState, useTransition } from 'react';
+import { Breakable } from '../../components/breakable';
 import { ErrorMessage } from '../../components/error-message';
 import type { ActionError } from '../../lib/action-result';
 import { callAction } from '../../lib/call-action';
@@ -39,7 +40,7 @@ function Section({ section }: { section: MatrixSection }) {
       {section.columnGroups.length === 0 ? (
         <div className="message note">Install a module with tables to fill this axis.</div>
       ) : (
-        <table className="grid" style={{ marginTop: 8 }}>
+        <table className="grid matrix" style={{ marginTop: 8 }}>
           <thead>
             <tr>
               {section.groupHeader ? <th rowSpan={2}>{section.groupHeader}</th> : null}
@@ -59,7 +60,7 @@ function Section({ section }: { section: MatrixSection }) {
                       key={c.id}
                       style={{ textAlign: 'center', borderLeft: i === 0 ? '2px solid #dde2ea' : undefined }}
                     >
-                      {c.title}
+                      <Breakable text={c.title} />
                     </th>
                   ))}
                 </Fragment>
@@ -76,7 +77,7 @@ function Section({ section }: { section: MatrixSection }) {
                     <td rowSpan={span === -1 ? section.rows.length - ri : span}>{r.group}</td>
                   ) : null}
                   <td>
-                    {r.title}
+                    <Breakable text={r.title} />
                     {r.subtitle ? <span className="muted small"> ({r.subtitle})</span> : null}
                   </td>
                   {section.columnGroups.map((g) => (

@@ -72,7 +72,10 @@ export function PlanPanel({ plan }: { plan: PlanView }) {
       <div className="small muted">Namespace: {plan.namespace}</div>
       {plan.refused.length > 0 ? (
         <div className="message error" data-testid="plan-refused">
-          <strong>Refused: {plan.refused.length} destructive changes are not declared.</strong>{' '}
+          <strong>
+            Refused: {plan.refused.length} destructive{' '}
+            {plan.refused.length === 1 ? 'change is' : 'changes are'} not declared.
+          </strong>{' '}
           The upgrade cannot run until the new version declares each as a migration step:
           <ul>
             {plan.refused.map((r) => (

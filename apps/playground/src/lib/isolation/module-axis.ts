@@ -117,7 +117,7 @@ export async function runModuleAxis(): Promise<MatrixSection> {
   const usage = new Map(schemaRows.map((r) => [`${r.role}/${r.schema}`, r.usage] as const));
 
   const cells: MatrixCell[] = [];
-  const rows: MatrixSection['rows'][number][] = [];
+  const roleColumns: MatrixSection['columnGroups'][number][] = [];
   for (const s of modules) {
     const entry = s.entry as NonNullable<typeof s.entry>;
     // A site where the module is installed, and a member of its agency: the module's own tables
@@ -125,11 +125,16 @@ export async function runModuleAxis(): Promise<MatrixSection> {
     const siteId = [...s.sites][0];
     const site = platform.sites.find((x) => x.id === siteId);
     const user = site ? platform.users.find((u) => u.agencyIds.includes(site.agencyId)) : undefined;
-    for (const [role, kind] of [
+    const roles = [
       [entry.roleName, 'module role'],
       [`modadmin_${entry.shortId}`, 'admin role (BYPASSRLS, server-only)'],
-    ] as const) {
-      rows.push({ id: role, group: s.module.title, title: role, subtitle: kind });
+    ] as const;
+    roleColumns.push({
+      id: s.module.key,
+      title: `${s.module.title} roles`,
+      columns: roles.map(([role]) => ({ id: role, title: role })),
+    });
+    for (const [role, kind] of roles) {
       const claims: Record<string, string> = { role };
       if (siteId) claims.site_id = siteId;
       if (user && kind === 'module role') claims.sub = user.id;
@@ -169,8 +174,8 @@ export async function runModuleAxis(): Promise<MatrixSection> {
           ),
         ];
         cells.push({
-          row: role,
-          column: table,
+          row: table,
+          column: role,
           expected: own ? 'allowed' : 'denied',
           outcome,
           short:
@@ -178,8 +183,8 @@ export async function runModuleAxis(): Promise<MatrixSection> {
               ? 'own: S I U D'
               : outcome === 'denied'
                 ? denied === STATEMENTS.length && results[0]?.message.includes('schema')
-                  ? 'no schema usage'
-                  : 'no grant'
+                  ? 'denied: no usage'
+                  : 'denied: no grant'
                 : outcome === 'leak'
                   ? `LEAK ${results.filter((r) => r.ok).map((r) => r.kind[0]?.toUpperCase()).join(' ')}`
                   : 'error',
@@ -193,18 +198,15 @@ export async function runModuleAxis(): Promise<MatrixSection> {
   }
   return {
     id: 'module-axis',
-    title: "Module axis: each module's roles x every module's tables",
+    title: "Module axis: every module's tables x each module's roles",
     description:
       'select, insert, update and delete run as each role against each table (SET LOCAL ROLE, rolled back). A module reaches its own tables only, whatever SQL it sends.',
-    groupHeader: 'Module',
-    rowHeader: 'Role',
-    rows,
-    columnGroups: modules.map((s) => ({
-      id: s.module.key,
-      title: `${s.module.title} tables`,
-      subtitle: s.entry?.schemaName ? `schema ${s.entry.schemaName}` : `public.mod_${s.entry?.shortId}_*`,
-      columns: (s.entry?.qualifiedTables ?? []).map((t, i) => ({ id: t, title: s.entry?.tableNames[i] ?? t })),
-    })),
+    groupHeader: 'Owner',
+    rowHeader: 'Table',
+    rows: modules.flatMap((s) =>
+      (s.entry?.qualifiedTables ?? []).map((t) => ({ id: t, group: s.module.title, title: t })),
+    ),
+    columnGroups: roleColumns,
     cells,
     skipped,
     tookMs: Date.now() - started,
