@@ -652,23 +652,30 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     expect(await text(crm())).toContain('lint: no findings');
     const panel = section('break-panel');
     await panel.locator('select[name=break-module]').selectOption({ label: 'CRM' });
-    for (const id of ['no-force-rls', 'grant-anon', 'orphan-table']) {
+    const made: [string, RegExp, RegExp][] = [
+      ['no-force-rls', /no force row level security/, /" force row level security/],
+      ['grant-anon', /^grant select/, /^revoke select/],
+      ['drop-index', /^drop index/, /^create index/],
+      ['orphan-table', /^create table/, /^drop table/],
+    ];
+    for (const [id, broke] of made) {
       await panel.getByTestId(`break-${id}`).getByRole('button', { name: 'Break' }).click();
-      await waitText(panel.getByTestId('success'), /alter table|grant select|create table/);
+      await waitText(panel.getByTestId('success'), broke);
     }
     await go('/health');
     const drift = await text(crm().getByTestId('drift'));
     expect(drift).toContain('rls_not_forced');
     expect(drift).toContain('unexpected_grant');
+    expect(drift).toContain('missing_index');
     const lint = await text(crm().getByTestId('lint-findings'));
     expect(lint).toContain('api_role_grant');
     expect(await crm().locator('code.sql').count()).toBeGreaterThan(0);
     expect(await text(section('orphans'))).toContain('public.mod_deadbeef_leftover');
     await shot('18-health-drift');
     await section('break-panel').locator('select[name=break-module]').selectOption({ label: 'CRM' });
-    for (const id of ['no-force-rls', 'grant-anon', 'orphan-table']) {
+    for (const [id, , undone] of made) {
       await section('break-panel').getByTestId(`break-${id}`).getByRole('button', { name: 'Undo' }).click();
-      await waitText(section('break-panel').getByTestId('success'), /alter table|revoke select|drop table/);
+      await waitText(section('break-panel').getByTestId('success'), undone);
     }
     await go('/health');
     await waitText(crm(), 'no drift');

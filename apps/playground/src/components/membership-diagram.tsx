@@ -9,7 +9,7 @@ const CHAR = FONT * 0.62;
 const BOX_H = 26;
 const ROW_GAP = 8;
 const NOTE_LINE = 13;
-const GAP = 64;
+const GAP = 48;
 const MARGIN = 10;
 const TOP = 26;
 
@@ -133,7 +133,7 @@ export function MembershipDiagram({
         {[
           ['users', users[0]?.x],
           ['agencies', agencies[0]?.x],
-          [siteModules ? 'sites (installed modules)' : 'sites', sites[0]?.x],
+          ['sites', sites[0]?.x],
         ].map(([label, x]) => (
           <text key={String(label)} x={Number(x ?? 0)} y={14} fontSize={11} fill="#5d6678" fontWeight={700}>
             {label}
@@ -186,6 +186,7 @@ export function MembershipDiagram({
           <span className="swatch" style={{ color: '#7d879a' }} />
           owns (through its client)
         </span>
+        {siteModules ? <span className="k-p">green: the modules installed on the site</span> : null}
         <span>A user reaches a site's module rows only through an agency that owns the site.</span>
       </figcaption>
     </figure>

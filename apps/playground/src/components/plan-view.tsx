@@ -95,7 +95,7 @@ export function PlanStatements({ summary, open = true }: { summary: PlanSummary;
               <span>{i.description}</span>
               <span className={`badge ${i.class}`}>{i.class}</span>
               <span className="badge lock" title={i.lock.effect}>
-                {i.lock.mode}
+                lock: {i.lock.mode}
               </span>
               {i.rebuiltUnchanged ? <span className="badge warn">unchanged rebuild</span> : null}
             </div>

@@ -47,7 +47,9 @@ export function describeFilter(spec: FilterSpec): string {
           const body =
             c.op === 'is_null'
               ? `${c.column} is null`
-              : `${c.column} ${LABEL[c.op]} ${c.op === 'in' ? `(${c.value})` : JSON.stringify(c.value)}`;
+              : c.op === 'in'
+                ? `${c.column} in (${c.value})`
+                : `${c.column} ${LABEL[c.op]} ${JSON.stringify(c.value)}`;
           return c.not ? `not (${body})` : body;
         })
         .join(' and '),

@@ -91,6 +91,7 @@ export default async function HealthPage() {
                 )}
               </div>
             </div>
+            <h3>Lint</h3>
             {findings.length > 0 ? (
               <table className="grid" data-testid="lint-findings">
                 <thead>
@@ -111,6 +112,7 @@ export default async function HealthPage() {
                       <td className="mono small">{f.object}</td>
                       <td>
                         {f.message}
+                        <div className="small muted">remedy, as lintModuleDatabase gives it:</div>
                         <code className="sql">{f.remedy}</code>
                       </td>
                     </tr>
@@ -123,6 +125,7 @@ export default async function HealthPage() {
                 grants, indexes in place.
               </p>
             )}
+            <h3>Drift</h3>
             {drift.differences.length > 0 ? (
               <table className="grid" data-testid="drift">
                 <thead>
