@@ -160,18 +160,18 @@ const child: ChildProcess = spawn(
   process.execPath,
   [nextBin, mode, '--port', String(port), '--hostname', host],
   {
-  cwd: appDir,
-  stdio: ['ignore', 'pipe', 'inherit'],
-  // Its own process group: `next` runs the server in a child of its own, and stopping the group
-  // stops both (a SIGTERM to `next` alone can leave its server behind).
-  detached: true,
-  env: {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    PLAYGROUND_DB_KIND: kind,
-    PLAYGROUND_DATA_DIR_RESOLVED: dataDir ?? '',
-    NEXT_TELEMETRY_DISABLED: '1',
-  },
+    cwd: appDir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own process group: `next` runs the server in a child of its own, and stopping the group
+    // stops both (a SIGTERM to `next` alone can leave its server behind).
+    detached: true,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PLAYGROUND_DB_KIND: kind,
+      PLAYGROUND_DATA_DIR_RESOLVED: dataDir ?? '',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
   },
 );
 let announced = false;

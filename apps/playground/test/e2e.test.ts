@@ -87,12 +87,15 @@ async function overflowing(page: Page): Promise<string[]> {
     }
     const all = document.querySelectorAll<HTMLElement>('main *, header *');
     for (const el of all) {
-      if (el.closest('svg') || ['TEXTAREA', 'INPUT', 'SELECT', 'OPTION'].includes(el.tagName)) continue;
+      if (el.closest('svg') || ['TEXTAREA', 'INPUT', 'SELECT', 'OPTION'].includes(el.tagName))
+        continue;
       const style = getComputedStyle(el);
       if (style.display === 'inline' || style.display === 'none' || el.clientWidth === 0) continue;
       if (el.scrollWidth > el.clientWidth + 1) {
         const text = (el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 60);
-        out.push(`<${el.tagName.toLowerCase()} class="${el.className}"> ${el.scrollWidth} > ${el.clientWidth}: ${text}`);
+        out.push(
+          `<${el.tagName.toLowerCase()} class="${el.className}"> ${el.scrollWidth} > ${el.clientWidth}: ${text}`,
+        );
       }
     }
     return out;
@@ -139,7 +142,9 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
   const installOn = async (key: string, site: string) => {
     const cell = section(`cell-${key}-${site}`);
     await cell.getByRole('button', { name: 'Install' }).click();
-    await page.locator(`[data-testid="cell-${key}-${site}"][data-state="installed"]`).waitFor({ timeout: TIMEOUT });
+    await page
+      .locator(`[data-testid="cell-${key}-${site}"][data-state="installed"]`)
+      .waitFor({ timeout: TIMEOUT });
   };
 
   beforeAll(async () => {
@@ -241,8 +246,12 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     const external = Object.values(networkInterfaces())
       .flat()
       .find((i) => i && i.family === 'IPv4' && !i.internal);
-    if (external) expect(await accepts(external.address, port), `reachable on ${external.address}`).toBe(false);
-    else console.warn('[playground e2e] no non-loopback interface: the bind address is checked on 127.0.0.1 only');
+    if (external)
+      expect(await accepts(external.address, port), `reachable on ${external.address}`).toBe(false);
+    else
+      console.warn(
+        '[playground e2e] no non-loopback interface: the bind address is checked on 127.0.0.1 only',
+      );
 
     const icon = await page.request.get(`${base}/favicon.ico`);
     expect(icon.status()).toBe(200);
@@ -283,8 +292,12 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     // The diagram of what the plan creates: 4 tables, the site key and the policies marked.
     const diagram = plan.getByTestId('module-diagram');
     expect(await diagram.getAttribute('data-tables')).toBe('4');
-    expect(await diagram.locator('[data-table="deals"] [data-policy="closed_deals_are_final"]').count()).toBe(1);
-    expect(await diagram.locator('[data-table="contacts"] [data-column="site_id"]').count()).toBe(1);
+    expect(
+      await diagram.locator('[data-table="deals"] [data-policy="closed_deals_are_final"]').count(),
+    ).toBe(1);
+    expect(await diagram.locator('[data-table="contacts"] [data-column="site_id"]').count()).toBe(
+      1,
+    );
     // The SQL: every statement, wrapped.
     const sql = plan.getByTestId('plan-sql');
     expect(await sql.locator('code.sql').count()).toBeGreaterThan(40);
@@ -306,7 +319,9 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     expect(await text(widget.getByTestId('namespace'))).toContain('public.module_data');
     expect(await text(widget.getByTestId('namespace'))).not.toContain('mod_a1d9e7f3_');
     expect(await widget.locator('[data-table="module_data"]').count()).toBe(1);
-    expect(await text(section('module-booking').getByTestId('namespace'))).toBe('public.mod_b00c1e55_*');
+    expect(await text(section('module-booking').getByTestId('namespace'))).toBe(
+      'public.mod_b00c1e55_*',
+    );
     await shot('03-modules-installed');
   });
 
@@ -515,15 +530,24 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
   it('shows a batch and a transaction rolling back, and a non-atomic batch keeping its rows', async () => {
     const demo = section('batch-demo');
     await demo.getByRole('button', { name: 'Run an atomic batch' }).click();
-    await waitText(demo.getByTestId('demo-conclusion'), /rolled back the 2 before it\. 6 rows before, 6 after/);
+    await waitText(
+      demo.getByTestId('demo-conclusion'),
+      /rolled back the 2 before it\. 6 rows before, 6 after/,
+    );
     expect(await demo.locator('li[data-status="rolled back"]').count()).toBe(2);
     expect(await demo.locator('li[data-status="failed"]').count()).toBe(1);
     expect(await text(demo.locator('li[data-status="failed"]'))).toContain('CONSTRAINT_VIOLATION');
     await shot('10-data-atomic-batch');
     await demo.getByRole('button', { name: 'Run with atomic: false' }).click();
-    await waitText(demo.getByTestId('demo-conclusion'), /No transaction: the 2 operations before the failure stay\. 6 rows before, 8 after/);
+    await waitText(
+      demo.getByTestId('demo-conclusion'),
+      /No transaction: the 2 operations before the failure stay\. 6 rows before, 8 after/,
+    );
     await demo.getByRole('button', { name: 'Run a transaction that throws' }).click();
-    await waitText(demo.getByTestId('demo-conclusion'), '8 rows before, 10 inside the transaction, 8 after it');
+    await waitText(
+      demo.getByTestId('demo-conclusion'),
+      '8 rows before, 10 inside the transaction, 8 after it',
+    );
   });
 
   it('counts every site with the server-only admin client', async () => {
@@ -543,8 +567,14 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     expect(await text(admin.getByTestId('admin-total'))).toBe('9 rows on all sites');
     expect(await text(admin.getByTestId('admin-result'))).toContain('modadmin_c0ffee42');
     expect(await text(admin.locator('tbody tr', { hasText: 'A: Bakery' }).first())).toContain('8');
-    expect(await text(admin.locator('tbody tr', { hasText: 'B: Bookshop' }).first())).toContain('1');
-    const sitesSeen = await admin.locator('table').nth(1).locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(await text(admin.locator('tbody tr', { hasText: 'B: Bookshop' }).first())).toContain(
+      '1',
+    );
+    const sitesSeen = await admin
+      .locator('table')
+      .nth(1)
+      .locator('tbody tr td:nth-child(2)')
+      .allTextContents();
     expect(new Set(sitesSeen)).toEqual(new Set(['A: Bakery', 'B: Bookshop']));
     await shot('11-data-admin-client');
   });
@@ -605,7 +635,9 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await contacts.locator('td[data-outcome]').nth(column).locator('button').click();
     const moduleWhy = modules.getByTestId('explain');
     await waitText(moduleWhy, 'modrole_b00c1e55 has no USAGE');
-    expect(await text(moduleWhy)).toContain('modrole_b00c1e55 holds no privilege on mod_c0ffee42.contacts');
+    expect(await text(moduleWhy)).toContain(
+      'modrole_b00c1e55 holds no privilege on mod_c0ffee42.contacts',
+    );
     expect(await text(moduleWhy)).toContain('42501');
     await waitText(section('matrix-pending'), 'Visitor rows');
     await shot('14-isolation-module-axis');
@@ -618,9 +650,20 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     const plan = crm.getByTestId('plan');
     await plan.getByTestId('upgrade-diff').waitFor({ timeout: TIMEOUT });
     const contacts = plan.locator('[data-testid="diff-table"]', { hasText: 'contacts' }).first();
-    expect(await text(contacts.locator('[data-side="after"][data-status="added"]').first())).toContain('linkedin_url');
-    expect(await plan.locator('[data-testid="diff-table"][data-status="added"]', { hasText: 'notes' }).count()).toBe(1);
-    expect(await plan.getByTestId('module-diagram').locator('[data-table="notes"][data-state="added"]').count()).toBe(1);
+    expect(
+      await text(contacts.locator('[data-side="after"][data-status="added"]').first()),
+    ).toContain('linkedin_url');
+    expect(
+      await plan
+        .locator('[data-testid="diff-table"][data-status="added"]', { hasText: 'notes' })
+        .count(),
+    ).toBe(1);
+    expect(
+      await plan
+        .getByTestId('module-diagram')
+        .locator('[data-table="notes"][data-state="added"]')
+        .count(),
+    ).toBe(1);
     await shot('15-modules-upgrade-crm');
     await crm.getByRole('button', { name: 'Apply upgrade plan' }).click();
     await waitText(crm, 'installed 1.1.0');
@@ -630,10 +673,16 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     const bplan = booking.getByTestId('plan');
     await bplan.getByTestId('upgrade-diff').waitFor({ timeout: TIMEOUT });
     const groups = await bplan.getByTestId('plan-group').allTextContents();
-    expect(groups.find((g) => g.startsWith('Removes columns'))).toMatch(/declared.*ACCESS EXCLUSIVE/);
+    expect(groups.find((g) => g.startsWith('Removes columns'))).toMatch(
+      /declared.*ACCESS EXCLUSIVE/,
+    );
     expect(groups.find((g) => g.startsWith('Changes columns'))).toContain('declared');
-    expect(await text(bplan.locator('[data-side="after"][data-status="renamed"]'))).toContain('staff_notes');
-    expect(await text(bplan.locator('[data-side="before"][data-status="removed"]').first())).toContain('customer_email');
+    expect(await text(bplan.locator('[data-side="after"][data-status="renamed"]'))).toContain(
+      'staff_notes',
+    );
+    expect(
+      await text(bplan.locator('[data-side="before"][data-status="removed"]').first()),
+    ).toContain('customer_email');
     await shot('16-modules-upgrade-declared');
     await booking.getByRole('button', { name: 'Apply upgrade plan' }).click();
     await waitText(booking, 'installed 2.2.0');
@@ -672,9 +721,14 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     expect(await crm().locator('code.sql').count()).toBeGreaterThan(0);
     expect(await text(section('orphans'))).toContain('public.mod_deadbeef_leftover');
     await shot('18-health-drift');
-    await section('break-panel').locator('select[name=break-module]').selectOption({ label: 'CRM' });
+    await section('break-panel')
+      .locator('select[name=break-module]')
+      .selectOption({ label: 'CRM' });
     for (const [id, , undone] of made) {
-      await section('break-panel').getByTestId(`break-${id}`).getByRole('button', { name: 'Undo' }).click();
+      await section('break-panel')
+        .getByTestId(`break-${id}`)
+        .getByRole('button', { name: 'Undo' })
+        .click();
       await waitText(section('break-panel').getByTestId('success'), undone);
     }
     await go('/health');
@@ -686,9 +740,15 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await go('/');
     const usage = section('usage');
     await usage.getByTestId('chart-site-rows').waitFor({ timeout: TIMEOUT });
-    const moduleRows = await usage.getByTestId('chart-module-rows').getByTestId('chart-row').allTextContents();
+    const moduleRows = await usage
+      .getByTestId('chart-module-rows')
+      .getByTestId('chart-row')
+      .allTextContents();
     expect(moduleRows.find((r) => r.startsWith('CRM'))).toMatch(/CRM\d+ rows/);
-    const siteRows = await usage.getByTestId('chart-site-rows').getByTestId('chart-row').allTextContents();
+    const siteRows = await usage
+      .getByTestId('chart-site-rows')
+      .getByTestId('chart-row')
+      .allTextContents();
     expect(siteRows).toHaveLength(3);
     expect(siteRows.find((r) => r.startsWith('A: Bakery'))).toMatch(/Bakery[1-9]\d* rows/);
     await shot('19-overview-usage');
@@ -703,7 +763,10 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await grid.getByTestId('confirm').getByRole('button', { name: 'Cancel' }).click();
     expect(await grid.getByTestId('confirm').count()).toBe(0);
     await section('cell-crm-A').getByRole('button', { name: 'Uninstall' }).click();
-    await waitText(grid.getByTestId('confirm'), /Uninstall CRM from Bakery: its \d+ rows on this site/);
+    await waitText(
+      grid.getByTestId('confirm'),
+      /Uninstall CRM from Bakery: its \d+ rows on this site/,
+    );
     await shot('20-installations-confirm');
     const [download] = await Promise.all([
       page.waitForEvent('download', { timeout: TIMEOUT }),
@@ -713,7 +776,9 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await download.saveAs(file);
     const exported = JSON.parse(readFileSync(file, 'utf8'));
     expect(JSON.stringify(exported.tables.contacts)).toContain('Lovelace');
-    await page.locator('[data-testid="cell-crm-A"][data-state="available"]').waitFor({ timeout: TIMEOUT });
+    await page
+      .locator('[data-testid="cell-crm-A"][data-state="available"]')
+      .waitFor({ timeout: TIMEOUT });
   });
 
   it('retains Shop, drops it when due, and drops the CRM everywhere', async () => {

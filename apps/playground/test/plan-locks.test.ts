@@ -127,7 +127,8 @@ describe('plan summary lock labels', () => {
       // The statement alone on the installed version when it runs there; else after the
       // statements before it (then a mode they already took cannot be seen again). Rolled back.
       let observed = await observe(plan.statements.slice(i, i + 1), statement.target);
-      if (observed === 'failed') observed = await observe(plan.statements.slice(0, i + 1), statement.target);
+      if (observed === 'failed')
+        observed = await observe(plan.statements.slice(0, i + 1), statement.target);
       if (observed === 'other' || observed === 'failed') continue;
       expect(observed, `${statement.kind}: ${statement.sql}`).toBe(item.lock.mode);
       checked.set(statement.kind, observed);
@@ -136,7 +137,7 @@ describe('plan summary lock labels', () => {
     const kinds = new Set(
       summary.items.filter((i) => i.lock.mode !== 'new table').map((i) => i.kind),
     );
-    console.log(`[plan-locks] observed: ${[...checked].map(([k, m]) => `${k}=${m}`).join(", ")}`);
+    console.log(`[plan-locks] observed: ${[...checked].map(([k, m]) => `${k}=${m}`).join(', ')}`);
     expect([...checked.keys()].sort()).toEqual([...kinds].sort());
     expect(kinds.size).toBeGreaterThanOrEqual(8);
     expect(kindInfo('drop_table').lock).toBe('ACCESS EXCLUSIVE');
@@ -144,7 +145,13 @@ describe('plan summary lock labels', () => {
 
   it('match for the kinds only a fresh install or a repair runs on an existing table', async () => {
     // An installed table of this module (provisioned by the test above, or here on its own).
-    if (!(await sql`select to_regclass(${`public.mod_${moduleId.slice(0, 8)}_alpha`}) as t`.execute(db)).rows[0]) {
+    if (
+      !(
+        await sql`select to_regclass(${`public.mod_${moduleId.slice(0, 8)}_alpha`}) as t`.execute(
+          db,
+        )
+      ).rows[0]
+    ) {
       await provisionModuleDatabase(db, v1 as never);
     }
     const table = `public.mod_${moduleId.slice(0, 8)}_beta`;

@@ -2,11 +2,7 @@
 // classes, locks, unchanged rebuilds), the side-by-side upgrade diff, the compound filter and
 // the timeline's sentences. No database.
 import { crmModule } from '@dramac/example-crm-module';
-import {
-  planModuleDatabase,
-  planModuleUpgrade,
-  validateModuleDefinition,
-} from '@dramac/module-db';
+import { planModuleDatabase, planModuleUpgrade, validateModuleDefinition } from '@dramac/module-db';
 import { describe, expect, it } from 'vitest';
 import { describeFilter, escapeLike, whereOf } from '../src/lib/compound-filter';
 import { diffModels } from '../src/lib/definition-diff';
@@ -19,8 +15,7 @@ describe('plan summary', () => {
   it('groups a fresh install by kind of object, all additive, on tables it creates itself', async () => {
     const plan = planModuleDatabase(await validateModuleDefinition(crmModule));
     const s = summarizePlan(plan.statements);
-    const group = (title: string) =>
-      s.groups.find((g) => `${g.action} ${g.category}` === title);
+    const group = (title: string) => s.groups.find((g) => `${g.action} ${g.category}` === title);
     expect(s.statements).toBe(plan.statements.length);
     expect(group('create tables')?.count).toBe(4);
     expect(group('create roles')?.count).toBe(2);
@@ -46,27 +41,47 @@ describe('plan summary', () => {
     expect(byKind('add_column').map((i) => i.class)).toEqual(['additive']);
     expect(byKind('drop_column')[0]?.lock.mode).toBe('ACCESS EXCLUSIVE');
     expect(s.strongestLock.mode).toBe('ACCESS EXCLUSIVE');
-    expect(s.groups.find((g) => g.action === 'remove' && g.category === 'columns')?.classes).toEqual([
-      'declared',
-    ]);
+    expect(
+      s.groups.find((g) => g.action === 'remove' && g.category === 'columns')?.classes,
+    ).toEqual(['declared']);
   });
 
   it('flags an object dropped and created again unchanged, and only that one', () => {
     const previous = [
-      { kind: 'create_index', target: 's.t', description: 'index a', sql: 'create index "a" on "s"."t" ("site_id", "x")' },
-      { kind: 'create_index', target: 's.t', description: 'index b', sql: 'create index "b" on "s"."t" ("site_id", "y")' },
+      {
+        kind: 'create_index',
+        target: 's.t',
+        description: 'index a',
+        sql: 'create index "a" on "s"."t" ("site_id", "x")',
+      },
+      {
+        kind: 'create_index',
+        target: 's.t',
+        description: 'index b',
+        sql: 'create index "b" on "s"."t" ("site_id", "y")',
+      },
     ];
     const statements = [
       { kind: 'drop_index', target: 's.t', description: 'drop index a', sql: 'drop index "s"."a"' },
       { kind: 'drop_index', target: 's.t', description: 'drop index b', sql: 'drop index "s"."b"' },
       previous[0] as (typeof previous)[number],
-      { kind: 'create_index', target: 's.t', description: 'index b', sql: 'create index "b" on "s"."t" ("site_id", "y", "z")' },
+      {
+        kind: 'create_index',
+        target: 's.t',
+        description: 'index b',
+        sql: 'create index "b" on "s"."t" ("site_id", "y", "z")',
+      },
     ];
     const s = summarizePlan(statements, { changes: [], previous });
     expect(s.rebuilt).toEqual(['a on s.t']);
     expect(s.items.filter((i) => i.rebuiltUnchanged).map((i) => i.index)).toEqual([1, 3]);
     // Without a matching change, a drop is destructive and a create additive.
-    expect(s.items.map((i) => i.class)).toEqual(['destructive', 'destructive', 'additive', 'additive']);
+    expect(s.items.map((i) => i.class)).toEqual([
+      'destructive',
+      'destructive',
+      'additive',
+      'additive',
+    ]);
   });
 });
 
@@ -85,9 +100,15 @@ describe('upgrade diff', () => {
     const renamed = appointments?.rows.find((r) => r.status === 'renamed');
     expect(renamed?.before).toMatch(/^notes text/);
     expect(renamed?.after).toMatch(/^staff_notes text/);
-    expect(appointments?.rows.find((r) => r.status === 'removed')?.before).toMatch(/^customer_email varchar\(320\)/);
-    expect(table('availability')?.rows.find((r) => r.status === 'changed')?.after).toMatch(/^weekday integer/);
-    expect(table('calendars')?.rows.find((r) => r.status === 'added')?.after).toBe('color text null');
+    expect(appointments?.rows.find((r) => r.status === 'removed')?.before).toMatch(
+      /^customer_email varchar\(320\)/,
+    );
+    expect(table('availability')?.rows.find((r) => r.status === 'changed')?.after).toMatch(
+      /^weekday integer/,
+    );
+    expect(table('calendars')?.rows.find((r) => r.status === 'added')?.after).toBe(
+      'color text null',
+    );
     expect(table('resources')?.status).toBe('same');
     // The merged diagram keeps the dropped column, marked.
     const merged = d.merged.tables.find((t) => t.name === 'appointments');
@@ -97,7 +118,9 @@ describe('upgrade diff', () => {
 
   it('draws a widget in public.module_data, the namespace it really has', async () => {
     const d = diagramOf(await validateModuleDefinition(widgetModule));
-    expect(d.namespace).toBe("public.module_data (shared; rows where module_short_id = 'a1d9e7f3')");
+    expect(d.namespace).toBe(
+      "public.module_data (shared; rows where module_short_id = 'a1d9e7f3')",
+    );
     expect(d.tables.map((t) => t.qualified)).toEqual(['public.module_data']);
   });
 });
@@ -121,7 +144,9 @@ describe('compound filter', () => {
       or: [
         {
           lead_score: { gte: 70 },
-          or: [{ lead_score: { lte: 90 }, or: [{ last_name: { not: { ilike: '%50\\%\\_off%' } } }] }],
+          or: [
+            { lead_score: { lte: 90 }, or: [{ last_name: { not: { ilike: '%50\\%\\_off%' } } }] },
+          ],
         },
         { status: ['lead', 'customer'] },
       ],
@@ -133,9 +158,18 @@ describe('compound filter', () => {
 
   it('refuses an unknown column and too many conditions, naming where', () => {
     expect(() =>
-      whereOf({ groups: [[{ column: 'nope', op: 'eq', value: '1', not: false }]] }, columns, convert),
+      whereOf(
+        { groups: [[{ column: 'nope', op: 'eq', value: '1', not: false }]] },
+        columns,
+        convert,
+      ),
     ).toThrow(/unknown column "nope"/);
-    const many = Array.from({ length: 13 }, () => ({ column: 'status', op: 'eq' as const, value: 'x', not: false }));
+    const many = Array.from({ length: 13 }, () => ({
+      column: 'status',
+      op: 'eq' as const,
+      value: 'x',
+      not: false,
+    }));
     expect(() => whereOf({ groups: [many] }, columns, convert)).toThrow(/at most 12 conditions/);
     expect(whereOf({ groups: [[]] }, columns, convert)).toEqual({});
     expect(escapeLike('a\\b')).toBe('a\\\\b');
@@ -162,7 +196,10 @@ describe('timeline sentences', () => {
     expect(purged.headline).toBe('3 rows deleted, exported first');
     expect(purged.facts).toEqual(['per table: contacts 2, deals 1']);
     // Keys it does not know are listed, not dropped.
-    const other = describeEvent({ event: 'provisioned', details: { version: '1.0.0', strategy: 'schema', statements: 3, tables: [], extra: 'x' } });
+    const other = describeEvent({
+      event: 'provisioned',
+      details: { version: '1.0.0', strategy: 'schema', statements: 3, tables: [], extra: 'x' },
+    });
     expect(other.facts).toEqual(['extra: x']);
     for (const e of [upgraded, purged, other]) {
       expect(JSON.stringify([e.headline, ...e.facts])).not.toMatch(/\\\\"|[{}]"/);

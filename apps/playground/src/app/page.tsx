@@ -10,10 +10,26 @@ import { readUsage } from '../lib/usage';
 export const dynamic = 'force-dynamic';
 
 const SCREENS = [
-  ['/modules', 'Modules', 'entity diagrams, install and upgrade plans (summary, locks, diff, SQL), retention'],
-  ['/installations', 'Installations', 'sites x modules, install and uninstall per site, who reaches which site'],
-  ['/data', 'Data', 'the SDK: rows, compound filters, keyset pages, batch and transactions, the admin client'],
-  ['/isolation', 'Isolation', 'both axes live, each cell explained by the grant or policy that decided it'],
+  [
+    '/modules',
+    'Modules',
+    'entity diagrams, install and upgrade plans (summary, locks, diff, SQL), retention',
+  ],
+  [
+    '/installations',
+    'Installations',
+    'sites x modules, install and uninstall per site, who reaches which site',
+  ],
+  [
+    '/data',
+    'Data',
+    'the SDK: rows, compound filters, keyset pages, batch and transactions, the admin client',
+  ],
+  [
+    '/isolation',
+    'Isolation',
+    'both axes live, each cell explained by the grant or policy that decided it',
+  ],
   ['/registry', 'Registry', 'what each module owns, and a timeline of every change'],
   ['/health', 'Health', 'lint, drift and orphans, and a way to make drift happen'],
 ] as const;
@@ -39,7 +55,8 @@ export default async function OverviewPage() {
       <p className="lead">
         Every module gets its own PostgreSQL namespace and role; every row belongs to a site and is
         reachable only by members of that site's agency, with the module installed there. PostgreSQL
-        enforces both (grants and forced row-level security). Start on <a href="/modules">Modules</a>.
+        enforces both (grants and forced row-level security). Start on{' '}
+        <a href="/modules">Modules</a>.
       </p>
       {!seeded ? (
         <div className="card">

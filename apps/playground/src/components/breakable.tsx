@@ -9,7 +9,6 @@ export function Breakable({ text }: { text: string }) {
   return (
     <>
       {parts.map((p, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one string, in order
         <Fragment key={i}>
           {p}
           {i < parts.length - 1 ? <wbr /> : null}

@@ -33,7 +33,12 @@ export function ConfirmButton({
     );
   }
   return (
-    <div className="confirm" role="alertdialog" aria-label={label} data-testid={testId ?? 'confirm'}>
+    <div
+      className="confirm"
+      role="alertdialog"
+      aria-label={label}
+      data-testid={testId ?? 'confirm'}
+    >
       <div className="confirm-text">{children}</div>
       <div className="row">
         <button

@@ -114,7 +114,13 @@ export function MembershipDiagram({
         {n.label}
       </text>
       {n.notes.map((line, i) => (
-        <text key={line} x={n.x + 3} y={n.y + BOX_H + 11 + i * NOTE_LINE} fontSize={10} fill="#1f7a44">
+        <text
+          key={line}
+          x={n.x + 3}
+          y={n.y + BOX_H + 11 + i * NOTE_LINE}
+          fontSize={10}
+          fill="#1f7a44"
+        >
           {line}
         </text>
       ))}
@@ -135,7 +141,14 @@ export function MembershipDiagram({
           ['agencies', agencies[0]?.x],
           ['sites', sites[0]?.x],
         ].map(([label, x]) => (
-          <text key={String(label)} x={Number(x ?? 0)} y={14} fontSize={11} fill="#5d6678" fontWeight={700}>
+          <text
+            key={String(label)}
+            x={Number(x ?? 0)}
+            y={14}
+            fontSize={11}
+            fill="#5d6678"
+            fontWeight={700}
+          >
             {label}
           </text>
         ))}

@@ -120,7 +120,10 @@ function layout(model: DiagramModel): { boxes: Box[]; width: number; height: num
   for (const t of model.tables) {
     const i = (depth.get(t.name) ?? 0) + offset;
     while (columns.length <= i) columns.push([]);
-    (columns[i] as { table: DiagramTable; external: boolean }[]).push({ table: t, external: false });
+    (columns[i] as { table: DiagramTable; external: boolean }[]).push({
+      table: t,
+      external: false,
+    });
   }
   const boxes: Box[] = [];
   let x = MARGIN;
@@ -251,7 +254,9 @@ function TableBox({ box }: { box: Box }) {
         <g key={p.name} data-policy={p.name} data-state={p.state}>
           <title>
             {`${policyLabel(p)}${p.using ? `\nusing ${p.using}` : ''}${p.withCheck ? `\nwith check ${p.withCheck}` : ''}${
-              p.mode === 'restrictive' ? '\nrestrictive: narrows what the site policy allows, never widens it' : ''
+              p.mode === 'restrictive'
+                ? '\nrestrictive: narrows what the site policy allows, never widens it'
+                : ''
             }`}
           </title>
           {p.state ? (
@@ -287,7 +292,19 @@ function TableBox({ box }: { box: Box }) {
   );
 }
 
-function Edge({ from, fromRow, to, toRow, label }: { from: Box; fromRow: number; to: Box; toRow: number; label: string }) {
+function Edge({
+  from,
+  fromRow,
+  to,
+  toRow,
+  label,
+}: {
+  from: Box;
+  fromRow: number;
+  to: Box;
+  toRow: number;
+  label: string;
+}) {
   const y1 = rowY(from, fromRow);
   const y2 = rowY(to, toRow);
   let d: string;
@@ -317,7 +334,14 @@ function Edge({ from, fromRow, to, toRow, label }: { from: Box; fromRow: number;
 export function ModuleDiagram({ model, caption }: { model: DiagramModel; caption?: string }) {
   const { boxes, width, height } = layout(model);
   const byName = new Map(boxes.map((b) => [b.table.name, b] as const));
-  const edges: { key: string; from: Box; fromRow: number; to: Box; toRow: number; label: string }[] = [];
+  const edges: {
+    key: string;
+    from: Box;
+    fromRow: number;
+    to: Box;
+    toRow: number;
+    label: string;
+  }[] = [];
   for (const box of boxes) {
     if (box.external) continue;
     box.table.columns.forEach((c, i) => {
@@ -325,7 +349,10 @@ export function ModuleDiagram({ model, caption }: { model: DiagramModel; caption
       if (!ref || c.siteKey) return;
       const target = byName.get(ref.table);
       if (!target) return;
-      const toRow = Math.max(0, target.table.columns.findIndex((x) => x.name === ref.column));
+      const toRow = Math.max(
+        0,
+        target.table.columns.findIndex((x) => x.name === ref.column),
+      );
       edges.push({
         key: `${box.table.name}.${c.name}`,
         from: box,
@@ -347,7 +374,15 @@ export function ModuleDiagram({ model, caption }: { model: DiagramModel; caption
         fontFamily="ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace"
       >
         <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker
+            id="arrow"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto-start-reverse"
+          >
             <path d="M0 0L10 5L0 10z" fill="#7d879a" />
           </marker>
         </defs>

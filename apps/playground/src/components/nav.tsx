@@ -20,7 +20,12 @@ export function Nav() {
       {NAV.map(([href, label]) => {
         const active = href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
         return (
-          <a key={href} href={href} aria-current={active ? 'page' : undefined} className={active ? 'active' : undefined}>
+          <a
+            key={href}
+            href={href}
+            aria-current={active ? 'page' : undefined}
+            className={active ? 'active' : undefined}
+          >
             {label}
           </a>
         );

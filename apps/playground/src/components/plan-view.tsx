@@ -10,7 +10,8 @@ const VERB = { create: 'Creates', change: 'Changes', remove: 'Removes' } as cons
 
 /** "Creates tables", "Grants privileges", "Revokes privileges", "Enables row security". */
 function groupTitle(action: keyof typeof VERB, category: string): string {
-  if (category === 'grants') return action === 'remove' ? 'Revokes privileges' : 'Grants privileges';
+  if (category === 'grants')
+    return action === 'remove' ? 'Revokes privileges' : 'Grants privileges';
   if (category === 'row security') return 'Enables and forces row security';
   if (category === 'data') return 'Changes data';
   return `${VERB[action]} ${category}`;
@@ -116,7 +117,12 @@ export function DiffView({ tables }: { tables: readonly TableDiff[] }) {
       {changed.map((t) => (
         <div key={t.name} data-testid="diff-table" data-status={t.status}>
           <h3>
-            {t.name} <span className={`badge ${t.status === 'added' ? 'additive' : t.status === 'removed' ? 'destructive' : 'declared'}`}>{t.status}</span>{' '}
+            {t.name}{' '}
+            <span
+              className={`badge ${t.status === 'added' ? 'additive' : t.status === 'removed' ? 'destructive' : 'declared'}`}
+            >
+              {t.status}
+            </span>{' '}
             <span className="muted small">
               {t.changed} {t.changed === 1 ? 'change' : 'changes'}
             </span>

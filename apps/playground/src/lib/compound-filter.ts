@@ -72,9 +72,10 @@ export function whereOf(
   columns: ReadonlySet<string>,
   convert: (column: string, raw: string) => unknown,
 ): Record<string, unknown> {
-  if (!spec || !Array.isArray(spec.groups)) throw new InputError('the filter is malformed', 'filter');
+  if (!spec || !Array.isArray(spec.groups))
+    throw new InputError('the filter is malformed', 'filter');
   const groups = spec.groups
-    .map((g): FilterCondition[] => (Array.isArray(g) ? g.filter((c) => c && c.column !== "") : []))
+    .map((g): FilterCondition[] => (Array.isArray(g) ? g.filter((c) => c && c.column !== '') : []))
     .filter((g) => g.length > 0);
   const count = groups.reduce((n, g) => n + g.length, 0);
   if (count > LIMITS.filterConditions) {
@@ -85,9 +86,13 @@ export function whereOf(
     // the same column (a range) cannot share one object key.
     const parts = g.map((c, ci) => {
       const at = `filter.groups[${gi}][${ci}]`;
-      if (!columns.has(c.column)) throw new InputError(`unknown column "${String(c.column).slice(0, 40)}"`, `${at}.column`);
+      if (!columns.has(c.column))
+        throw new InputError(`unknown column "${String(c.column).slice(0, 40)}"`, `${at}.column`);
       if (typeof c.value !== 'string' || c.value.length > LIMITS.filterValueChars) {
-        throw new InputError(`a value is at most ${LIMITS.filterValueChars} characters`, `${at}.value`);
+        throw new InputError(
+          `a value is at most ${LIMITS.filterValueChars} characters`,
+          `${at}.value`,
+        );
       }
       let condition: unknown;
       switch (c.op) {

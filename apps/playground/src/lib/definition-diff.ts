@@ -182,7 +182,9 @@ function mergeTable(
       oldPolicies.has(policyText(p)) ? p : { ...p, state: 'added' as const },
     ),
     ...before.policies
-      .filter((p) => !newPolicies.has(policyText(p)) && !after.policies.some((q) => q.name === p.name))
+      .filter(
+        (p) => !newPolicies.has(policyText(p)) && !after.policies.some((q) => q.name === p.name),
+      )
       .map((p) => ({ ...p, state: 'removed' as const })),
   ];
   return {
@@ -208,7 +210,9 @@ export function diffModels(
     const old = oldTables.get(tableFrom.get(t.name) ?? t.name);
     if (old) used.add(old.name);
     const columnRenames = new Map(
-      renames.columns.filter(([table]) => table === t.name).map(([, from, to]) => [to, from] as const),
+      renames.columns
+        .filter(([table]) => table === t.name)
+        .map(([, from, to]) => [to, from] as const),
     );
     tables.push(diffTable(old, t, columnRenames));
     merged.push(mergeTable(old, t, columnRenames));

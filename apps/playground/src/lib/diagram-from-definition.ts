@@ -78,7 +78,9 @@ export function diagramOf(definition: ValidatedModuleDefinition): DiagramModel {
       // Btree indexes lead with site_id (every query is filtered by site), as the planner builds them.
       indexes: t.indexes.map((i) => {
         const columns =
-          i.method === 'btree' && i.columns[0] !== 'site_id' ? ['site_id', ...i.columns] : i.columns;
+          i.method === 'btree' && i.columns[0] !== 'site_id'
+            ? ['site_id', ...i.columns]
+            : i.columns;
         return {
           label: `${i.name ? `${i.name} ` : ''}(${columns.join(', ')})${
             i.method !== 'btree' ? ` using ${i.method}` : ''
@@ -105,7 +107,11 @@ export function diagramOf(definition: ValidatedModuleDefinition): DiagramModel {
  * told apart by `module_short_id` (stamped from the role the request runs as).
  */
 function sharedTable(shortId: string): DiagramTable {
-  const column = (name: string, type: string, extra: Partial<DiagramTable['columns'][number]> = {}) => ({
+  const column = (
+    name: string,
+    type: string,
+    extra: Partial<DiagramTable['columns'][number]> = {},
+  ) => ({
     name,
     type,
     nullable: false,
@@ -136,7 +142,8 @@ function sharedTable(shortId: string): DiagramTable {
         name: SITE_POLICY_NAME,
         mode: 'permissive',
         command: 'all',
-        using: "module_short_id = the request's module, site_id = the request's site, and its agency has the user and the module",
+        using:
+          "module_short_id = the request's module, site_id = the request's site, and its agency has the user and the module",
       },
     ],
     indexes: [{ label: '(site_id, module_short_id, collection, key)', unique: true }],

@@ -20,7 +20,11 @@ export interface DiagramColumn {
   readonly default?: string;
   readonly check?: string;
   /** The foreign key from this column: a table of the module, or a platform table. */
-  readonly references?: { readonly table: string; readonly column: string; readonly external: boolean };
+  readonly references?: {
+    readonly table: string;
+    readonly column: string;
+    readonly external: boolean;
+  };
   readonly state?: DiagramState;
   /** What it was before an upgrade (type, nullability or name), for changed columns. */
   readonly before?: string;
@@ -66,7 +70,8 @@ export interface DiagramModel {
 
 /** The namespace of a module as people read it. */
 export function namespaceOf(strategy: string, shortId: string, schema?: string | null): string {
-  if (strategy === 'shared') return `public.module_data (shared; rows where module_short_id = '${shortId}')`;
+  if (strategy === 'shared')
+    return `public.module_data (shared; rows where module_short_id = '${shortId}')`;
   if (strategy === 'schema') return `schema ${schema ?? `mod_${shortId}`}`;
   return `public.mod_${shortId}_*`;
 }

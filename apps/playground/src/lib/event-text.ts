@@ -83,7 +83,7 @@ export function describeEvent(e: EventInput): { headline: string; facts: string[
     }
     case 'deprecated': {
       headline = `dropped after ${String(take('dropAfter')).replace('T', ' ').slice(0, 19)}`;
-      facts.push(plural(take('installationsSuspended'), 'site installation') + ' suspended');
+      facts.push(`${plural(take('installationsSuspended'), 'site installation')} suspended`);
       const tables = list(take('tables'));
       if (tables.length > 0) facts.push(`tables kept until then: ${tables.join(', ')}`);
       break;

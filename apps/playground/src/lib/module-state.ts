@@ -26,7 +26,10 @@ export async function readInstallations(): Promise<
     from public.module_site_installations order by installed_at`.execute(getDb());
   const out = new Map<string, { active: Set<string>; suspended: Set<string> }>();
   for (const r of rows) {
-    const entry = out.get(r.module_id) ?? { active: new Set<string>(), suspended: new Set<string>() };
+    const entry = out.get(r.module_id) ?? {
+      active: new Set<string>(),
+      suspended: new Set<string>(),
+    };
     out.set(r.module_id, entry);
     (r.status === 'active' ? entry.active : entry.suspended).add(r.site_id);
   }

@@ -222,7 +222,9 @@ export function summarizePlan(
     readonly previous?: readonly StatementInput[];
   } = {},
 ): PlanSummary {
-  const newTables = new Set(statements.filter((s) => s.kind === 'create_table').map((s) => s.target));
+  const newTables = new Set(
+    statements.filter((s) => s.kind === 'create_table').map((s) => s.target),
+  );
   const previousSql = new Map<string, string>();
   for (const s of options.previous ?? []) {
     const name = droppedOrCreatedName(s);

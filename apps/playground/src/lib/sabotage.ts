@@ -41,7 +41,11 @@ export type BreakageId = (typeof BREAKAGES)[number]['id'];
 const ORPHAN = 'public.mod_deadbeef_leftover';
 
 /** The statement that breaks (or, with `undo`, restores) one thing of an installed module. */
-async function statementFor(moduleKey: string, id: BreakageId, undo: boolean): Promise<RawBuilder<unknown>> {
+async function statementFor(
+  moduleKey: string,
+  id: BreakageId,
+  undo: boolean,
+): Promise<RawBuilder<unknown>> {
   if (id === 'orphan-table') {
     return undo
       ? sql`drop table if exists ${sql.table(ORPHAN)}`
@@ -55,9 +59,13 @@ async function statementFor(moduleKey: string, id: BreakageId, undo: boolean): P
   const t = sql.table(table);
   switch (id) {
     case 'no-force-rls':
-      return undo ? sql`alter table ${t} force row level security` : sql`alter table ${t} no force row level security`;
+      return undo
+        ? sql`alter table ${t} force row level security`
+        : sql`alter table ${t} no force row level security`;
     case 'grant-anon':
-      return undo ? sql`revoke select on table ${t} from ${sql.id('anon')}` : sql`grant select on table ${t} to ${sql.id('anon')}`;
+      return undo
+        ? sql`revoke select on table ${t} from ${sql.id('anon')}`
+        : sql`grant select on table ${t} to ${sql.id('anon')}`;
     case 'drop-index': {
       const installed = await readInstalledDefinition(db, module.definition.moduleId);
       if (!installed) throw new InputError(`${module.title} is not installed`);

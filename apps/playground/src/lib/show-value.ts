@@ -7,7 +7,8 @@ export function showValue(value: unknown): string {
     return value;
   }
   if (value instanceof Date) return showValue(value.toISOString());
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
+  if (Array.isArray(value))
+    return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -41,7 +41,10 @@ export async function readUsage(): Promise<UsageReport> {
   const db = getDb();
   const [states, platform] = await Promise.all([readModuleStates(), readPlatform()]);
   const modules: ModuleUsage[] = [];
-  const perSite = new Map<string, { rows: Record<string, number>; bytes: Record<string, number> }>();
+  const perSite = new Map<
+    string,
+    { rows: Record<string, number>; bytes: Record<string, number> }
+  >();
   const add = (siteId: string, key: string, rows: number, bytes: number) => {
     const s = perSite.get(siteId) ?? { rows: {}, bytes: {} };
     perSite.set(siteId, s);
@@ -63,15 +66,22 @@ export async function readUsage(): Promise<UsageReport> {
     });
     const sources =
       entry.strategy === 'shared'
-        ? [sql`select site_id::text as site, count(*)::int as n, coalesce(sum(pg_catalog.pg_column_size(t.*)), 0)::bigint as b
-               from public.module_data t where module_short_id = ${entry.shortId} group by site_id`]
+        ? [
+            sql`select site_id::text as site, count(*)::int as n, coalesce(sum(pg_catalog.pg_column_size(t.*)), 0)::bigint as b
+               from public.module_data t where module_short_id = ${entry.shortId} group by site_id`,
+          ]
         : stats.tables.map(
-            (t) => sql`select site_id::text as site, count(*)::int as n, coalesce(sum(pg_catalog.pg_column_size(t.*)), 0)::bigint as b
+            (
+              t,
+            ) => sql`select site_id::text as site, count(*)::int as n, coalesce(sum(pg_catalog.pg_column_size(t.*)), 0)::bigint as b
                        from ${sql.table(t.qualified)} t group by site_id`,
           );
     for (const q of sources) {
-      const { rows } = await (q as ReturnType<typeof sql<{ site: string; n: number; b: string }>>).execute(db);
-      for (const r of rows as { site: string; n: number; b: string }[]) add(r.site, key, r.n, Number(r.b));
+      const { rows } = await (
+        q as ReturnType<typeof sql<{ site: string; n: number; b: string }>>
+      ).execute(db);
+      for (const r of rows as { site: string; n: number; b: string }[])
+        add(r.site, key, r.n, Number(r.b));
     }
   }
   return {

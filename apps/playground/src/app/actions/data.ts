@@ -1,7 +1,13 @@
 'use server';
 
 import { createModuleAdminClient } from '@dramac/module-db/admin';
-import { type ActionError, type ActionResult, attempt, InputError, toActionError } from '../../lib/action-result';
+import {
+  type ActionError,
+  type ActionResult,
+  attempt,
+  InputError,
+  toActionError,
+} from '../../lib/action-result';
 import { type FilterSpec, whereOf } from '../../lib/compound-filter';
 import { getDb } from '../../lib/database';
 import { convertValue, type FormColumn, formColumns, recordFromForm } from '../../lib/form-values';
@@ -80,11 +86,21 @@ export async function listRowsAction(request: ListRequest): Promise<ActionResult
         }),
         sdk.count(request.table, where),
       ]);
-      return { rows: page.rows, total, columns: ['id', ...columns.map((c) => c.name)], nextCursor: page.nextCursor };
+      return {
+        rows: page.rows,
+        total,
+        columns: ['id', ...columns.map((c) => c.name)],
+        nextCursor: page.nextCursor,
+      };
     }
     const page = Math.max(0, Math.trunc(request.page ?? 0) || 0);
     const [rows, total] = await Promise.all([
-      sdk.find(request.table, { where, ...(orderBy && { orderBy }), limit: pageSize, offset: page * pageSize }),
+      sdk.find(request.table, {
+        where,
+        ...(orderBy && { orderBy }),
+        limit: pageSize,
+        offset: page * pageSize,
+      }),
       sdk.count(request.table, where),
     ]);
     return { rows, total, columns: ['id', ...columns.map((c) => c.name)], nextCursor: null };
@@ -94,7 +110,10 @@ export async function listRowsAction(request: ListRequest): Promise<ActionResult
 function checkRowSize(values: Record<string, string>) {
   const size = byteLength(JSON.stringify(values ?? {}));
   if (size > LIMITS.rowBytes) {
-    throw new InputError(`the row is ${formatBytes(size)}; the limit is ${formatBytes(LIMITS.rowBytes)}`, 'data');
+    throw new InputError(
+      `the row is ${formatBytes(size)}; the limit is ${formatBytes(LIMITS.rowBytes)}`,
+      'data',
+    );
   }
 }
 
@@ -119,14 +138,21 @@ export async function updateRowAction(
   return attempt(async () => {
     checkRowSize(values);
     const { sdk, columns } = await open(target);
-    const row = await sdk.updateById(target.table, uuid(id, 'row'), recordFromForm(columns, values, 'update'));
+    const row = await sdk.updateById(
+      target.table,
+      uuid(id, 'row'),
+      recordFromForm(columns, values, 'update'),
+    );
     if (!row) throw new InputError('no such row on this site (or not visible to this user)');
     return row;
   });
 }
 
 /** Deletes one row by id through the SDK. */
-export async function deleteRowAction(target: DataTarget, id: string): Promise<ActionResult<boolean>> {
+export async function deleteRowAction(
+  target: DataTarget,
+  id: string,
+): Promise<ActionResult<boolean>> {
   return attempt(async () => {
     const { sdk } = await open(target);
     const gone = await sdk.deleteById(target.table, uuid(id, 'row'));
@@ -158,12 +184,19 @@ export interface DemoView {
  * Three creates in one `batch`: two valid rows, then one PostgreSQL refuses. Atomic (the default)
  * keeps none of them; `atomic: false` keeps the two before the failure.
  */
-export async function batchDemoAction(target: DataTarget, atomic: boolean): Promise<ActionResult<DemoView>> {
+export async function batchDemoAction(
+  target: DataTarget,
+  atomic: boolean,
+): Promise<ActionResult<DemoView>> {
   return attempt(async () => {
     const module = catalogModule(target.moduleKey);
     const probe = module.probe;
     if (!probe) throw new InputError(`${module.title} has no tables to batch into`);
-    const { sdk } = await sdkFor(module.key, uuid(target.siteId, 'site'), uuid(target.userId, 'user'));
+    const { sdk } = await sdkFor(
+      module.key,
+      uuid(target.siteId, 'site'),
+      uuid(target.userId, 'user'),
+    );
     const first = probe.record();
     const ops = [
       { type: 'create', table: probe.table, data: first },
@@ -178,7 +211,9 @@ export async function batchDemoAction(target: DataTarget, atomic: boolean): Prom
       error = toActionError(e);
     }
     const after = await sdk.count(probe.table);
-    const failedAt = error ? Number(/operations\[(\d+)\]/.exec(error.path ?? error.message)?.[1] ?? 2) : -1;
+    const failedAt = error
+      ? Number(/operations\[(\d+)\]/.exec(error.path ?? error.message)?.[1] ?? 2)
+      : -1;
     const steps: DemoStep[] = ops.map((op, i) => ({
       label: `create in ${probe.table}: ${Object.values(op.data).slice(0, 2).join(' ')}`,
       status:
@@ -215,7 +250,11 @@ export async function transactionDemoAction(target: DataTarget): Promise<ActionR
     const module = catalogModule(target.moduleKey);
     const probe = module.probe;
     if (!probe) throw new InputError(`${module.title} has no tables to write to`);
-    const { sdk } = await sdkFor(module.key, uuid(target.siteId, 'site'), uuid(target.userId, 'user'));
+    const { sdk } = await sdkFor(
+      module.key,
+      uuid(target.siteId, 'site'),
+      uuid(target.userId, 'user'),
+    );
     const before = await sdk.count(probe.table);
     let inside = before;
     const steps: DemoStep[] = [];
@@ -227,7 +266,11 @@ export async function transactionDemoAction(target: DataTarget): Promise<ActionR
         await tx.createOne(probe.table, probe.record());
         steps.push({ label: `tx.createOne(${probe.table})`, status: 'ran' });
         inside = await tx.count(probe.table);
-        steps.push({ label: `tx.count(${probe.table}) inside the transaction`, status: 'ran', detail: `${inside} rows` });
+        steps.push({
+          label: `tx.count(${probe.table}) inside the transaction`,
+          status: 'ran',
+          detail: `${inside} rows`,
+        });
         throw new Error('the callback throws: something went wrong after two writes');
       });
     } catch (e) {
@@ -241,7 +284,9 @@ export async function transactionDemoAction(target: DataTarget): Promise<ActionR
       inside,
       after,
       steps: [
-        ...steps.map((s) => (s.label.startsWith('tx.createOne') ? { ...s, status: 'rolled back' as const } : s)),
+        ...steps.map((s) =>
+          s.label.startsWith('tx.createOne') ? { ...s, status: 'rolled back' as const } : s,
+        ),
         { label: 'the callback throws', status: 'failed', detail: error?.message ?? '' },
       ],
       ...(error && { error }),
@@ -264,7 +309,10 @@ export interface AdminView {
  * The module admin client (server-only; its role has BYPASSRLS on this module's tables and
  * nothing else): every site's rows, and the same client limited to one site.
  */
-export async function adminOverviewAction(moduleKey: string, table: string): Promise<ActionResult<AdminView>> {
+export async function adminOverviewAction(
+  moduleKey: string,
+  table: string,
+): Promise<ActionResult<AdminView>> {
   return attempt(async () => {
     const definition = await provisionedDefinition(moduleKey);
     const columns = formColumns(definition, table);

@@ -9,12 +9,20 @@ import { catalogModule } from '../../lib/module-catalog';
 const ACTOR = 'playground';
 
 /** Installs a provisioned module on one site. */
-export async function installOnSiteAction(key: string, siteId: string): Promise<ActionResult<string>> {
+export async function installOnSiteAction(
+  key: string,
+  siteId: string,
+): Promise<ActionResult<string>> {
   return attempt(async () => {
     const module = catalogModule(key);
-    const r = await installModuleForSite(getDb(), module.definition.moduleId, uuid(siteId, 'site'), {
-      actor: ACTOR,
-    });
+    const r = await installModuleForSite(
+      getDb(),
+      module.definition.moduleId,
+      uuid(siteId, 'site'),
+      {
+        actor: ACTOR,
+      },
+    );
     return `${module.title}: ${r.status.replace('_', ' ')}`;
   });
 }

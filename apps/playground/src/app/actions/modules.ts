@@ -16,7 +16,6 @@ import { RETENTION_CHOICES } from '../../lib/retention';
 
 const ACTOR = 'playground';
 
-
 /** The install plan of a catalog module: summary, diagram and SQL. Nothing runs. */
 export async function planInstallAction(key: string): Promise<ActionResult<PlanView>> {
   return attempt(async () => {
@@ -76,7 +75,8 @@ export async function deprovisionAction(
 ): Promise<ActionResult<string>> {
   return attempt(async () => {
     const module = catalogModule(key);
-    if (mode !== 'drop' && mode !== 'retain') throw new InputError('mode is drop or retain', 'mode');
+    if (mode !== 'drop' && mode !== 'retain')
+      throw new InputError('mode is drop or retain', 'mode');
     if (mode === 'retain' && !(RETENTION_CHOICES as readonly string[]).includes(retainFor)) {
       throw new InputError(`retention is one of ${RETENTION_CHOICES.join(', ')}`, 'retainFor');
     }

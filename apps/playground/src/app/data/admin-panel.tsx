@@ -7,9 +7,16 @@ import { callAction } from '../../lib/call-action';
 import { showValue } from '../../lib/show-value';
 import { type AdminView, adminOverviewAction } from '../actions/data';
 
-
 /** The module admin client: server-only, BYPASSRLS on this module's tables, every site. */
-export function AdminPanel({ moduleKey, moduleTitle, table }: { moduleKey: string; moduleTitle: string; table: string }) {
+export function AdminPanel({
+  moduleKey,
+  moduleTitle,
+  table,
+}: {
+  moduleKey: string;
+  moduleTitle: string;
+  table: string;
+}) {
   const [busy, start] = useTransition();
   const [view, setView] = useState<AdminView | null>(null);
   const [error, setError] = useState<ActionError | null>(null);

@@ -4,7 +4,12 @@ import { useState, useTransition } from 'react';
 import { ErrorMessage } from '../../components/error-message';
 import type { ActionError } from '../../lib/action-result';
 import { callAction } from '../../lib/call-action';
-import { batchDemoAction, type DataTarget, type DemoView, transactionDemoAction } from '../actions/data';
+import {
+  batchDemoAction,
+  type DataTarget,
+  type DemoView,
+  transactionDemoAction,
+} from '../actions/data';
 
 const STATUS_BADGE: Record<string, string> = {
   ran: 'ok',
@@ -31,19 +36,31 @@ export function BatchDemo({ target, table }: { target: DataTarget; table: string
     <section className="card" data-testid="batch-demo">
       <h2>Batch and transactions</h2>
       <p className="muted small">
-        Three creates in <code>{table}</code>, as the user and site above: two valid rows, then
-        one PostgreSQL refuses. <code>batch</code> runs them in one transaction by default, so
-        the failure takes the first two with it; <code>{'{ atomic: false }'}</code> keeps them. A
+        Three creates in <code>{table}</code>, as the user and site above: two valid rows, then one
+        PostgreSQL refuses. <code>batch</code> runs them in one transaction by default, so the
+        failure takes the first two with it; <code>{'{ atomic: false }'}</code> keeps them. A
         transaction whose callback throws rolls back everything it wrote.
       </p>
       <div className="row">
-        <button type="button" disabled={busy} onClick={() => go(() => batchDemoAction(target, true))}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => go(() => batchDemoAction(target, true))}
+        >
           Run an atomic batch
         </button>
-        <button type="button" disabled={busy} onClick={() => go(() => batchDemoAction(target, false))}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => go(() => batchDemoAction(target, false))}
+        >
           Run with atomic: false
         </button>
-        <button type="button" disabled={busy} onClick={() => go(() => transactionDemoAction(target))}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => go(() => transactionDemoAction(target))}
+        >
           Run a transaction that throws
         </button>
       </div>
@@ -53,19 +70,24 @@ export function BatchDemo({ target, table }: { target: DataTarget; table: string
           <h3>{view.title}</h3>
           <ol className="steps">
             {view.steps.map((s, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: steps are positional
               <li key={i} data-status={s.status}>
-                <span className={`badge ${STATUS_BADGE[s.status] ?? ''}`}>{s.status}</span> {s.label}
+                <span className={`badge ${STATUS_BADGE[s.status] ?? ''}`}>{s.status}</span>{' '}
+                {s.label}
                 {s.detail ? <div className="small muted">{s.detail}</div> : null}
               </li>
             ))}
           </ol>
           <div className="row small">
             <span className="badge">before: {view.before} rows</span>
-            {view.inside !== undefined ? <span className="badge">inside: {view.inside} rows</span> : null}
+            {view.inside !== undefined ? (
+              <span className="badge">inside: {view.inside} rows</span>
+            ) : null}
             <span className="badge">after: {view.after} rows</span>
           </div>
-          <div className={`message ${view.after === view.before ? 'success' : 'note'}`} data-testid="demo-conclusion">
+          <div
+            className={`message ${view.after === view.before ? 'success' : 'note'}`}
+            data-testid="demo-conclusion"
+          >
             {view.conclusion}
           </div>
         </div>

@@ -28,7 +28,8 @@ export function DataClient({
 }) {
   // Open on a site where a module is installed and a user who may reach it there.
   const firstSite = sites.find((s) => modules[0]?.siteIds.includes(s.id)) ?? sites[0];
-  const firstUser = users.find((u) => firstSite && u.agencyIds.includes(firstSite.agencyId)) ?? users[0];
+  const firstUser =
+    users.find((u) => firstSite && u.agencyIds.includes(firstSite.agencyId)) ?? users[0];
   const [userId, setUserId] = useState(firstUser?.id ?? '');
   const [siteId, setSiteId] = useState(firstSite?.id ?? '');
   const [moduleKey, setModuleKey] = useState(modules[0]?.key ?? '');
@@ -109,7 +110,11 @@ export function DataClient({
           <span>PostgreSQL allows this user's reads and writes here only when both are green.</span>
         </div>
       </section>
-      <RowWorkbench key={`${userId}/${siteId}/${module.key}/${tableDef.name}`} target={target} columns={tableDef.columns} />
+      <RowWorkbench
+        key={`${userId}/${siteId}/${module.key}/${tableDef.name}`}
+        target={target}
+        columns={tableDef.columns}
+      />
       {module.demoTable ? <BatchDemo target={target} table={module.demoTable} /> : null}
       <AdminPanel moduleKey={module.key} moduleTitle={module.title} table={tableDef.name} />
     </>

@@ -12,7 +12,7 @@ export default async function DataPage() {
     const [states, platform] = await Promise.all([readModuleStates(), readPlatform()]);
     const modules: DataModule[] = [];
     for (const { module, entry, sites } of states) {
-      if (!entry || entry.status !== 'active') continue;
+      if (entry?.status !== 'active') continue;
       const definition = installedDefinition(module, entry.version);
       const tables = (definition.tables as readonly { name: string }[]).map((t) => ({
         name: t.name,

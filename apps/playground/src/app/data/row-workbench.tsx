@@ -50,18 +50,23 @@ function FilterBuilder({
 }) {
   const setCondition = (gi: number, ci: number, change: Partial<FilterCondition>) =>
     onChange({
-      groups: spec.groups.map((g, i) => (i === gi ? g.map((c, j) => (j === ci ? { ...c, ...change } : c)) : g)),
+      groups: spec.groups.map((g, i) =>
+        i === gi ? g.map((c, j) => (j === ci ? { ...c, ...change } : c)) : g,
+      ),
     });
   const total = spec.groups.reduce((n, g) => n + g.length, 0);
   return (
     <div data-testid="filter-builder">
       {spec.groups.map((group, gi) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: groups have no identity of their own
         <div className="filter-group" key={gi} data-testid="filter-group">
           <div className="small muted">{gi === 0 ? 'Rows where' : 'or where'}</div>
           {group.map((c, ci) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: conditions have no identity of their own
-            <div className="row" key={ci} style={{ margin: '4px 0' }} data-testid="filter-condition">
+            <div
+              className="row"
+              key={ci}
+              style={{ margin: '4px 0' }}
+              data-testid="filter-condition"
+            >
               <span className="small muted" style={{ width: 28 }}>
                 {ci === 0 ? '' : 'and'}
               </span>
@@ -74,7 +79,11 @@ function FilterBuilder({
                 />
                 not
               </label>
-              <select name="filter-column" value={c.column} onChange={(e) => setCondition(gi, ci, { column: e.target.value })}>
+              <select
+                name="filter-column"
+                value={c.column}
+                onChange={(e) => setCondition(gi, ci, { column: e.target.value })}
+              >
                 <option value="">column</option>
                 {columns.map((name) => (
                   <option key={name} value={name}>
@@ -82,7 +91,11 @@ function FilterBuilder({
                   </option>
                 ))}
               </select>
-              <select name="filter-op" value={c.op} onChange={(e) => setCondition(gi, ci, { op: e.target.value as FilterOp })}>
+              <select
+                name="filter-op"
+                value={c.op}
+                onChange={(e) => setCondition(gi, ci, { op: e.target.value as FilterOp })}
+              >
                 {FILTER_OPS.map(([op, label]) => (
                   <option key={op} value={op}>
                     {label}
@@ -117,7 +130,11 @@ function FilterBuilder({
             type="button"
             className="small"
             disabled={total >= LIMITS.filterConditions}
-            onClick={() => onChange({ groups: spec.groups.map((g, i) => (i === gi ? [...g, NEW_CONDITION] : g)) })}
+            onClick={() =>
+              onChange({
+                groups: spec.groups.map((g, i) => (i === gi ? [...g, NEW_CONDITION] : g)),
+              })
+            }
           >
             + and condition
           </button>
@@ -132,8 +149,8 @@ function FilterBuilder({
           + or group
         </button>
         <span className="field-note">
-          Up to {LIMITS.filterConditions} conditions, values up to {LIMITS.filterValueChars} characters; contains and
-          starts with match % and _ literally.
+          Up to {LIMITS.filterConditions} conditions, values up to {LIMITS.filterValueChars}{' '}
+          characters; contains and starts with match % and _ literally.
         </span>
       </div>
       <div className="small" data-testid="filter-expression">
@@ -144,7 +161,13 @@ function FilterBuilder({
 }
 
 /** Create, edit, list (compound filter, sort, offset or keyset pages) and delete rows. */
-export function RowWorkbench({ target, columns }: { target: DataTarget; columns: readonly FormColumn[] }) {
+export function RowWorkbench({
+  target,
+  columns,
+}: {
+  target: DataTarget;
+  columns: readonly FormColumn[];
+}) {
   const editable = columns.filter((c) => !isAutomatic(c));
   const allColumns = ['id', ...columns.map((c) => c.name)];
   const [busy, start] = useTransition();
@@ -164,7 +187,12 @@ export function RowWorkbench({ target, columns }: { target: DataTarget; columns:
   // Keyset pages need NOT NULL sort columns: offer those only.
   const sortable =
     paging === 'keyset'
-      ? ['id', ...columns.filter((c) => !c.nullable && !c.type.endsWith('[]') && !c.type.startsWith('json')).map((c) => c.name)]
+      ? [
+          'id',
+          ...columns
+            .filter((c) => !c.nullable && !c.type.endsWith('[]') && !c.type.startsWith('json'))
+            .map((c) => c.name),
+        ]
       : allColumns;
 
   async function fetchPage(p: number, cursor: string | null) {
@@ -188,8 +216,7 @@ export function RowWorkbench({ target, columns }: { target: DataTarget; columns:
     setCursors([null]);
     start(() => fetchPage(0, null));
   };
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once per target (the parent keys this component by it)
+  // Loads once per target: the parent keys this component by it.
   useEffect(() => {
     first();
   }, []);
@@ -308,7 +335,12 @@ export function RowWorkbench({ target, columns }: { target: DataTarget; columns:
                 checked={paging === 'keyset'}
                 onChange={() => {
                   setPaging('keyset');
-                  if (sort.column && !['id', ...columns.filter((c) => !c.nullable).map((c) => c.name)].includes(sort.column)) {
+                  if (
+                    sort.column &&
+                    !['id', ...columns.filter((c) => !c.nullable).map((c) => c.name)].includes(
+                      sort.column,
+                    )
+                  ) {
                     setSort({ column: '', ascending: true });
                   }
                 }}
@@ -325,7 +357,11 @@ export function RowWorkbench({ target, columns }: { target: DataTarget; columns:
         >
           <FilterBuilder spec={filter} columns={allColumns} onChange={setFilter} />
           <div className="row" style={{ marginTop: 6 }}>
-            <select name="sort-column" value={sort.column} onChange={(e) => setSort({ ...sort, column: e.target.value })}>
+            <select
+              name="sort-column"
+              value={sort.column}
+              onChange={(e) => setSort({ ...sort, column: e.target.value })}
+            >
               <option value="">{paging === 'keyset' ? 'by id' : 'unsorted'}</option>
               {sortable.map((c) => (
                 <option key={c} value={c}>
@@ -371,7 +407,11 @@ export function RowWorkbench({ target, columns }: { target: DataTarget; columns:
                       onClick={() => {
                         setEditingId(String(row.id));
                         setFormError(null);
-                        setValues(Object.fromEntries(editable.map((c) => [c.name, toField(c, row[c.name])])));
+                        setValues(
+                          Object.fromEntries(
+                            editable.map((c) => [c.name, toField(c, row[c.name])]),
+                          ),
+                        );
                       }}
                     >
                       Edit

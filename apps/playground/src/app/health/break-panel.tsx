@@ -43,7 +43,11 @@ export function BreakPanel({
         <>
           <label className="row small">
             Module
-            <select name="break-module" value={moduleKey} onChange={(e) => setModuleKey(e.target.value)}>
+            <select
+              name="break-module"
+              value={moduleKey}
+              onChange={(e) => setModuleKey(e.target.value)}
+            >
               {modules.map((m) => (
                 <option key={m.key} value={m.key}>
                   {m.title}
@@ -61,7 +65,12 @@ export function BreakPanel({
                   </td>
                   <td style={{ width: 190 }}>
                     <div className="row">
-                      <button type="button" className="danger" disabled={busy} onClick={() => run(b.id, false)}>
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={busy}
+                        onClick={() => run(b.id, false)}
+                      >
                         Break
                       </button>
                       <button type="button" disabled={busy} onClick={() => run(b.id, true)}>

@@ -49,7 +49,12 @@ export default async function HealthPage() {
   }
   const { reports, orphans } = result.data;
   const orphanRows = [
-    ...orphans.orphanedObjects.map((o) => ({ side: 'orphaned', kind: o.kind, name: o.name, module: '' })),
+    ...orphans.orphanedObjects.map((o) => ({
+      side: 'orphaned',
+      kind: o.kind,
+      name: o.name,
+      module: '',
+    })),
     ...orphans.missingObjects.map((o) => ({
       side: 'missing',
       kind: o.kind,
@@ -57,16 +62,18 @@ export default async function HealthPage() {
       module: catalogModuleById(o.moduleId)?.title ?? o.moduleId,
     })),
   ];
-  const breakable = reports.filter((r) => r.status === 'active' && catalogModuleById(r.moduleId)?.probe);
+  const breakable = reports.filter(
+    (r) => r.status === 'active' && catalogModuleById(r.moduleId)?.probe,
+  );
   return (
     <>
       <h1>Health</h1>
       <p className="lead">
         For every installed module: the database lint (<code>lintModuleDatabase</code>: forced
         row-level security, the site policy, restrictive module policies, indexes, grants to API
-        roles), drift between the live catalog and the registered definition
-        (<code>checkModuleDatabase</code>), and the registry against the catalog
-        (<code>checkOrphans</code>). Remedies are shown as the packages give them today; a repair
+        roles), drift between the live catalog and the registered definition (
+        <code>checkModuleDatabase</code>), and the registry against the catalog (
+        <code>checkOrphans</code>). Remedies are shown as the packages give them today; a repair
         command that turns drift into SQL is on its way in module-db.
       </p>
       {reports.length === 0 ? <p className="muted">No module is provisioned.</p> : null}

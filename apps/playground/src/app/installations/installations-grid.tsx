@@ -49,7 +49,9 @@ export function InstallationsGrid({
   const [error, setError] = useState<ActionError | null>(null);
   const [done, setDone] = useState<string | null>(null);
   // The uninstall waiting for its confirmation (the grid keeps its layout while it waits).
-  const [confirming, setConfirming] = useState<{ module: GridModule; site: PlatformSite } | null>(null);
+  const [confirming, setConfirming] = useState<{ module: GridModule; site: PlatformSite } | null>(
+    null,
+  );
   function run<T>(action: () => Promise<ActionResult<T>>, onOk: (v: T) => void) {
     setError(null);
     setDone(null);
@@ -60,7 +62,9 @@ export function InstallationsGrid({
       router.refresh();
     });
   }
-  const pendingCount = confirming ? (rowCounts[confirming.site.id]?.[confirming.module.key] ?? 0) : 0;
+  const pendingCount = confirming
+    ? (rowCounts[confirming.site.id]?.[confirming.module.key] ?? 0)
+    : 0;
   return (
     <>
       <table className="grid grid-install">
@@ -70,7 +74,9 @@ export function InstallationsGrid({
             {modules.map((m) => (
               <th key={m.key} style={{ textAlign: 'center', whiteSpace: 'normal' }}>
                 {m.title}
-                <div className="small muted">{m.version ? `${m.version}, ${m.status}` : m.status}</div>
+                <div className="small muted">
+                  {m.version ? `${m.version}, ${m.status}` : m.status}
+                </div>
               </th>
             ))}
           </tr>
@@ -86,14 +92,21 @@ export function InstallationsGrid({
                 const on = m.active.includes(site.id);
                 const suspended = m.suspended.includes(site.id);
                 const count = rowCounts[site.id]?.[m.key] ?? 0;
-                const isConfirming = confirming?.module.key === m.key && confirming.site.id === site.id;
+                const isConfirming =
+                  confirming?.module.key === m.key && confirming.site.id === site.id;
                 return (
                   <td
                     key={m.key}
                     className={`state${isConfirming ? ' confirming' : ''}`}
                     data-testid={`cell-${m.key}-${site.label}`}
                     data-state={
-                      on ? 'installed' : suspended ? 'suspended' : m.status === 'active' ? 'available' : 'unavailable'
+                      on
+                        ? 'installed'
+                        : suspended
+                          ? 'suspended'
+                          : m.status === 'active'
+                            ? 'available'
+                            : 'unavailable'
                     }
                   >
                     {on ? (
@@ -126,7 +139,11 @@ export function InstallationsGrid({
                       </>
                     ) : (
                       <span className="small muted">
-                        {m.status === 'not provisioned' ? <a href="/modules">provision it first</a> : m.status}
+                        {m.status === 'not provisioned' ? (
+                          <a href="/modules">provision it first</a>
+                        ) : (
+                          m.status
+                        )}
                       </span>
                     )}
                   </td>
@@ -137,11 +154,16 @@ export function InstallationsGrid({
         </tbody>
       </table>
       {confirming ? (
-        <div className="confirm" role="alertdialog" aria-label="Confirm the uninstall" data-testid="confirm">
+        <div
+          className="confirm"
+          role="alertdialog"
+          aria-label="Confirm the uninstall"
+          data-testid="confirm"
+        >
           <div className="confirm-text">
-            Uninstall <strong>{confirming.module.title}</strong> from <strong>{confirming.site.name}</strong>: its{' '}
-            {rows(pendingCount)} on this site are downloaded as JSON and deleted, in one transaction. Other
-            sites keep theirs.
+            Uninstall <strong>{confirming.module.title}</strong> from{' '}
+            <strong>{confirming.site.name}</strong>: its {rows(pendingCount)} on this site are
+            downloaded as JSON and deleted, in one transaction. Other sites keep theirs.
           </div>
           <div className="row">
             <button

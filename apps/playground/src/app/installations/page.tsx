@@ -9,7 +9,11 @@ export const dynamic = 'force-dynamic';
 
 export default async function InstallationsPage() {
   const result = await load(async () => {
-    const [states, platform, usage] = await Promise.all([readModuleStates(), readPlatform(), readUsage()]);
+    const [states, platform, usage] = await Promise.all([
+      readModuleStates(),
+      readPlatform(),
+      readUsage(),
+    ]);
     const modules: GridModule[] = states.map(({ module, entry, sites, suspended }) => ({
       key: module.key,
       title: module.title,
@@ -32,9 +36,9 @@ export default async function InstallationsPage() {
     <>
       <h1>Installations</h1>
       <p className="lead">
-        A provisioned module is reachable on a site only where it is installed, and only by
-        members of the agency that owns the site. Install or uninstall from a cell; uninstalling
-        exports the site's rows as JSON and deletes them in the same transaction.
+        A provisioned module is reachable on a site only where it is installed, and only by members
+        of the agency that owns the site. Install or uninstall from a cell; uninstalling exports the
+        site's rows as JSON and deletes them in the same transaction.
       </p>
       <div className="split wide-left">
         <section className="card" data-testid="installations">

@@ -5,7 +5,12 @@ import { Breakable } from '../../components/breakable';
 import { ErrorMessage } from '../../components/error-message';
 import type { ActionError } from '../../lib/action-result';
 import { callAction } from '../../lib/call-action';
-import { type MatrixCell, type MatrixReport, type MatrixSection, tally } from '../../lib/isolation/matrix-types';
+import {
+  type MatrixCell,
+  type MatrixReport,
+  type MatrixSection,
+  tally,
+} from '../../lib/isolation/matrix-types';
 import { runMatrixAction } from '../actions/isolation';
 
 function Section({ section }: { section: MatrixSection }) {
@@ -32,11 +37,13 @@ function Section({ section }: { section: MatrixSection }) {
       <p className="muted small">{section.description}</p>
       <div className="small" data-testid="matrix-summary">
         <strong>
-          {section.cells.length} checks: {counts.allowed} allowed, {counts.denied} denied, {counts.leak} leaks,{' '}
-          {counts.unexpected} unexpected
+          {section.cells.length} checks: {counts.allowed} allowed, {counts.denied} denied,{' '}
+          {counts.leak} leaks, {counts.unexpected} unexpected
         </strong>
       </div>
-      {section.skipped.length > 0 ? <p className="muted small">Not in this axis: {section.skipped.join('; ')}.</p> : null}
+      {section.skipped.length > 0 ? (
+        <p className="muted small">Not in this axis: {section.skipped.join('; ')}.</p>
+      ) : null}
       {section.columnGroups.length === 0 ? (
         <div className="message note">Install a module with tables to fill this axis.</div>
       ) : (
@@ -46,7 +53,11 @@ function Section({ section }: { section: MatrixSection }) {
               {section.groupHeader ? <th rowSpan={2}>{section.groupHeader}</th> : null}
               <th rowSpan={2}>{section.rowHeader}</th>
               {section.columnGroups.map((g) => (
-                <th key={g.id} colSpan={g.columns.length} style={{ textAlign: 'center', borderLeft: '2px solid #dde2ea' }}>
+                <th
+                  key={g.id}
+                  colSpan={g.columns.length}
+                  style={{ textAlign: 'center', borderLeft: '2px solid #dde2ea' }}
+                >
                   {g.title}
                   {g.subtitle ? <div className="small muted">{g.subtitle}</div> : null}
                 </th>
@@ -58,7 +69,10 @@ function Section({ section }: { section: MatrixSection }) {
                   {g.columns.map((c, i) => (
                     <th
                       key={c.id}
-                      style={{ textAlign: 'center', borderLeft: i === 0 ? '2px solid #dde2ea' : undefined }}
+                      style={{
+                        textAlign: 'center',
+                        borderLeft: i === 0 ? '2px solid #dde2ea' : undefined,
+                      }}
                     >
                       <Breakable text={c.title} />
                     </th>
@@ -70,7 +84,9 @@ function Section({ section }: { section: MatrixSection }) {
           <tbody>
             {section.rows.map((r, ri) => {
               const firstOfGroup = ri === 0 || section.rows[ri - 1]?.group !== r.group;
-              const span = firstOfGroup ? section.rows.slice(ri).findIndex((x) => x.group !== r.group) : 0;
+              const span = firstOfGroup
+                ? section.rows.slice(ri).findIndex((x) => x.group !== r.group)
+                : 0;
               return (
                 <tr key={r.id}>
                   {section.groupHeader && firstOfGroup ? (
@@ -117,11 +133,13 @@ function Section({ section }: { section: MatrixSection }) {
         </table>
       )}
       {selected ? (
-        <div className="explain" data-testid="explain" role="region" aria-label="Why">
+        <section className="explain" data-testid="explain" aria-label="Why">
           <div className="spread">
             <strong>
               {rowTitle(selected.row)} / {columnTitle(selected.column)}:{' '}
-              <span className={`badge ${selected.outcome === 'allowed' ? 'ok' : selected.outcome === 'denied' ? '' : 'bad'}`}>
+              <span
+                className={`badge ${selected.outcome === 'allowed' ? 'ok' : selected.outcome === 'denied' ? '' : 'bad'}`}
+              >
                 {selected.outcome}
               </span>{' '}
               <span className="muted small">(expected {selected.expected})</span>
@@ -136,7 +154,7 @@ function Section({ section }: { section: MatrixSection }) {
               <li key={line}>{line}</li>
             ))}
           </ol>
-        </div>
+        </section>
       ) : null}
     </section>
   );

@@ -91,7 +91,11 @@ export function PlanPanel({ plan }: { plan: PlanView }) {
           <DiffView tables={plan.diff} />
         </>
       ) : null}
-      <h3>{plan.kind === 'upgrade' ? 'The diagram after the upgrade' : 'The diagram this plan creates'}</h3>
+      <h3>
+        {plan.kind === 'upgrade'
+          ? 'The diagram after the upgrade'
+          : 'The diagram this plan creates'}
+      </h3>
       <ModuleDiagram
         model={plan.diagram}
         caption={plan.kind === 'upgrade' ? 'green: added, amber: changed, red: removed' : undefined}
@@ -125,7 +129,10 @@ function ModuleSection({ card }: { card: ModuleCard }) {
           <span className="badge">{card.moduleType}</span>
           {installed ? (
             <>
-              <span className={`badge ${installed.status === 'active' ? 'ok' : 'warn'}`} data-testid="installed-version">
+              <span
+                className={`badge ${installed.status === 'active' ? 'ok' : 'warn'}`}
+                data-testid="installed-version"
+              >
                 {installed.status === 'active' ? 'installed' : installed.status} {installed.version}
               </span>
               <span className="badge info mono" data-testid="namespace">
@@ -146,7 +153,9 @@ function ModuleSection({ card }: { card: ModuleCard }) {
       ) : null}
       <details open={installed !== null}>
         <summary>
-          {installed ? `Diagram of the installed version ${installed.version}` : `Preview: the diagram of ${card.version}`}
+          {installed
+            ? `Diagram of the installed version ${installed.version}`
+            : `Preview: the diagram of ${card.version}`}
         </summary>
         <ModuleDiagram model={card.diagram} />
       </details>
@@ -155,7 +164,13 @@ function ModuleSection({ card }: { card: ModuleCard }) {
           <button
             type="button"
             disabled={busy}
-            onClick={() => run(() => planInstallAction(card.key), (plan) => setPending({ kind: 'install', plan }), { changes: false })}
+            onClick={() =>
+              run(
+                () => planInstallAction(card.key),
+                (plan) => setPending({ kind: 'install', plan }),
+                { changes: false },
+              )
+            }
           >
             Show install plan
           </button>
@@ -164,19 +179,31 @@ function ModuleSection({ card }: { card: ModuleCard }) {
           <button
             type="button"
             disabled={busy}
-            onClick={() => run(() => planUpgradeAction(card.key), (plan) => setPending({ kind: 'upgrade', plan }), { changes: false })}
+            onClick={() =>
+              run(
+                () => planUpgradeAction(card.key),
+                (plan) => setPending({ kind: 'upgrade', plan }),
+                { changes: false },
+              )
+            }
           >
             Show upgrade plan to {card.upgradeVersion}
           </button>
         ) : null}
         {installed && installed.status === 'active' ? (
-          <button type="button" className="danger" disabled={busy} onClick={() => setPending({ kind: 'uninstall' })}>
+          <button
+            type="button"
+            className="danger"
+            disabled={busy}
+            onClick={() => setPending({ kind: 'uninstall' })}
+          >
             Uninstall everywhere
           </button>
         ) : null}
         {installed ? (
           <a className="small" href="/installations">
-            Installed on {installed.activeSites} {installed.activeSites === 1 ? 'site' : 'sites'}: per-site installs
+            Installed on {installed.activeSites} {installed.activeSites === 1 ? 'site' : 'sites'}:
+            per-site installs
           </a>
         ) : null}
       </div>
@@ -191,7 +218,10 @@ function ModuleSection({ card }: { card: ModuleCard }) {
               disabled={busy || pending.plan.refused.length > 0}
               onClick={() =>
                 run(
-                  () => (pending.kind === 'install' ? applyInstallAction(card.key) : applyUpgradeAction(card.key)),
+                  () =>
+                    pending.kind === 'install'
+                      ? applyInstallAction(card.key)
+                      : applyUpgradeAction(card.key),
                   (message) => {
                     setPending(null);
                     setDone(message);
@@ -212,13 +242,28 @@ function ModuleSection({ card }: { card: ModuleCard }) {
         <div className="card" data-testid="uninstall-panel" style={{ marginTop: 10 }}>
           <h3>Uninstall {card.title} everywhere</h3>
           <label className="row small">
-            <input type="radio" name={`mode-${card.key}`} checked={mode === 'drop'} onChange={() => setMode('drop')} />
+            <input
+              type="radio"
+              name={`mode-${card.key}`}
+              checked={mode === 'drop'}
+              onChange={() => setMode('drop')}
+            />
             Drop now: tables, roles, site installations and every site's rows go in one transaction.
           </label>
           <label className="row small">
-            <input type="radio" name={`mode-${card.key}`} checked={mode === 'retain'} onChange={() => setMode('retain')} />
+            <input
+              type="radio"
+              name={`mode-${card.key}`}
+              checked={mode === 'retain'}
+              onChange={() => setMode('retain')}
+            />
             Retain for
-            <select name="retain-for" value={retainFor} onChange={(e) => setRetainFor(e.target.value)} disabled={mode !== 'retain'}>
+            <select
+              name="retain-for"
+              value={retainFor}
+              onChange={(e) => setRetainFor(e.target.value)}
+              disabled={mode !== 'retain'}
+            >
               {RETENTION_CHOICES.map((c) => (
                 <option key={c} value={c}>
                   {c}
@@ -229,8 +274,16 @@ function ModuleSection({ card }: { card: ModuleCard }) {
           </label>
           <div className="row" style={{ marginTop: 8 }}>
             <ConfirmButton
-              label={mode === 'drop' ? `Drop ${card.title} everywhere` : `Retain ${card.title} for ${retainFor}`}
-              confirmLabel={mode === 'drop' ? `Yes, drop ${card.title} and its data` : `Yes, revoke access to ${card.title}`}
+              label={
+                mode === 'drop'
+                  ? `Drop ${card.title} everywhere`
+                  : `Retain ${card.title} for ${retainFor}`
+              }
+              confirmLabel={
+                mode === 'drop'
+                  ? `Yes, drop ${card.title} and its data`
+                  : `Yes, revoke access to ${card.title}`
+              }
               disabled={busy}
               onConfirm={() =>
                 run(
@@ -266,8 +319,8 @@ function Retention({ cards }: { cards: readonly ModuleCard[] }) {
     <section className="card" data-testid="retention">
       <h2>Retention</h2>
       <p className="muted small">
-        A module uninstalled with retention keeps its tables (nobody can reach them) until its
-        time has passed; <code>dropDueModules</code>, normally run by a scheduler, then drops every
+        A module uninstalled with retention keeps its tables (nobody can reach them) until its time
+        has passed; <code>dropDueModules</code>, normally run by a scheduler, then drops every
         module that is due, all of them or none.
       </p>
       {retained.length === 0 ? (
@@ -337,7 +390,13 @@ const SAMPLE_DEFINITION = JSON.stringify(
           { name: 'entry_id', type: 'uuid' },
           { name: 'body', type: 'text' },
         ],
-        foreignKeys: [{ column: 'entry_id', references: { table: 'entries', column: 'id' }, onDelete: 'CASCADE' }],
+        foreignKeys: [
+          {
+            column: 'entry_id',
+            references: { table: 'entries', column: 'id' },
+            onDelete: 'CASCADE',
+          },
+        ],
         rlsPolicies: [{ name: 'no_empty_replies', action: 'INSERT', withCheck: "body <> ''" }],
       },
     ],
@@ -356,10 +415,16 @@ function DefinitionTry() {
     <section className="card" data-testid="definition-try">
       <h2>Try a definition</h2>
       <p className="muted small">
-        Paste a module definition as JSON: it is validated (names, types and SQL expressions
-        through the PostgreSQL parser) and planned. A dry run: nothing is applied.
+        Paste a module definition as JSON: it is validated (names, types and SQL expressions through
+        the PostgreSQL parser) and planned. A dry run: nothing is applied.
       </p>
-      <textarea name="definition" rows={12} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+      <textarea
+        name="definition"
+        rows={12}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        spellCheck={false}
+      />
       <div className="field-note" data-testid="definition-limit">
         {formatBytes(size)} of at most {formatBytes(LIMITS.definitionBytes)}
       </div>

@@ -45,10 +45,10 @@ export default async function ModulesPage() {
     <>
       <h1>Modules</h1>
       <p className="lead">
-        Each module as an entity diagram of its installed version. Installing or upgrading shows
-        the plan first: what it creates, changes and removes, the lock each step takes, the
-        diagram it leads to and every statement; nothing runs until you apply it, in one
-        transaction. Per-site installs are on <a href="/installations">Installations</a>.
+        Each module as an entity diagram of its installed version. Installing or upgrading shows the
+        plan first: what it creates, changes and removes, the lock each step takes, the diagram it
+        leads to and every statement; nothing runs until you apply it, in one transaction. Per-site
+        installs are on <a href="/installations">Installations</a>.
       </p>
       <ModulesClient cards={result.data.cards} />
     </>

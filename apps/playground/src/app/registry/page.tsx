@@ -30,12 +30,15 @@ export default async function RegistryPage({ searchParams }: { searchParams: Sea
     return <div className="message error">The database is not reachable: {result.failure}</div>;
   }
   const { modules, events, platform } = result.data;
-  const moduleName = (id: string, shortId: string) => catalogModuleById(id)?.title ?? `mod_${shortId}`;
+  const moduleName = (id: string, shortId: string) =>
+    catalogModuleById(id)?.title ?? `mod_${shortId}`;
   const siteName = (id: string) => {
     const site = platform.sites.find((s) => s.id === id);
     return site ? `${site.label}: ${site.name}` : id.slice(0, 8);
   };
-  const moduleChoices = [...new Map(events.map((e) => [e.moduleId, moduleName(e.moduleId, e.shortId)] as const))];
+  const moduleChoices = [
+    ...new Map(events.map((e) => [e.moduleId, moduleName(e.moduleId, e.shortId)] as const)),
+  ];
   const shown = events.filter(
     (e) =>
       (!filter.module || e.moduleId === filter.module) &&
@@ -85,8 +88,14 @@ export default async function RegistryPage({ searchParams }: { searchParams: Sea
                     {m.strategy !== 'shared' ? <div>modadmin_{m.shortId}</div> : null}
                   </td>
                   <td>
-                    <span className={`badge ${m.status === 'active' ? 'ok' : 'warn'}`}>{m.status}</span>
-                    {m.dropAfter ? <div className="small muted">until {m.dropAfter.replace('T', ' ').slice(0, 16)}</div> : null}
+                    <span className={`badge ${m.status === 'active' ? 'ok' : 'warn'}`}>
+                      {m.status}
+                    </span>
+                    {m.dropAfter ? (
+                      <div className="small muted">
+                        until {m.dropAfter.replace('T', ' ').slice(0, 16)}
+                      </div>
+                    ) : null}
                   </td>
                   <td className="mono small">{m.checksum.slice(0, 12)}</td>
                 </tr>
@@ -136,13 +145,19 @@ export default async function RegistryPage({ searchParams }: { searchParams: Sea
           {shown.map((e) => {
             const { headline, facts } = describeEvent(e);
             return (
-              <li key={e.id} className={`ev-${e.event}`} data-testid="timeline-event" data-event={e.event}>
+              <li
+                key={e.id}
+                className={`ev-${e.event}`}
+                data-testid="timeline-event"
+                data-event={e.event}
+              >
                 <div className="row">
                   <strong>{EVENT_LABELS[e.event] ?? e.event}</strong>
                   <span className="badge info">{moduleName(e.moduleId, e.shortId)}</span>
                   {e.siteId ? <span className="badge">{siteName(e.siteId)}</span> : null}
                   <span className="when">
-                    {e.createdAt.replace('T', ' ').slice(0, 19)} UTC{e.actor ? `, by ${e.actor}` : ''}
+                    {e.createdAt.replace('T', ' ').slice(0, 19)} UTC
+                    {e.actor ? `, by ${e.actor}` : ''}
                   </span>
                 </div>
                 <div>{headline}</div>

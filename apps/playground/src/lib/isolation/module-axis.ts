@@ -50,7 +50,9 @@ async function tryAs(
   await db
     .transaction()
     .execute(async (trx) => {
-      await sql`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`.execute(trx);
+      await sql`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`.execute(
+        trx,
+      );
       await sql`set local role ${sql.id(role)}`.execute(trx);
       for (const table of tables) {
         for (const kind of STATEMENTS) {
@@ -61,7 +63,10 @@ async function tryAs(
             const n = kind === 'select' ? Number((r.rows[0] as { count?: string })?.count ?? 0) : 0;
             out.set(`${table}/${kind}`, {
               ok: true,
-              message: kind === 'select' ? `ran: ${n} rows visible through the policies` : 'ran (touched no row: where false)',
+              message:
+                kind === 'select'
+                  ? `ran: ${n} rows visible through the policies`
+                  : 'ran (touched no row: where false)',
             });
           } catch (error) {
             await sql`rollback to savepoint probe`.execute(trx);
@@ -106,14 +111,17 @@ export async function runModuleAxis(): Promise<MatrixSection> {
   });
   const tables = modules.flatMap((s) => s.entry?.qualifiedTables ?? []);
   const owner = new Map<string, string>();
-  for (const s of modules) for (const t of s.entry?.qualifiedTables ?? []) owner.set(t, s.module.key);
+  for (const s of modules)
+    for (const t of s.entry?.qualifiedTables ?? []) owner.set(t, s.module.key);
   const facts = await readTableFacts(db, tables);
   const { rows: schemaRows } = await sql<{ role: string; schema: string; usage: boolean }>`
     select r.rolname::text as role, n.nspname::text as schema,
       pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE') as usage
     from pg_catalog.pg_roles r cross join pg_catalog.pg_namespace n
     where r.rolname = any(${modules.flatMap((s) => [s.entry?.roleName ?? '', `modadmin_${s.entry?.shortId}`])}::text[])
-      and n.nspname = any(${[...new Set([...facts.values()].map((f) => f.schema))]}::text[])`.execute(db);
+      and n.nspname = any(${[...new Set([...facts.values()].map((f) => f.schema))]}::text[])`.execute(
+    db,
+  );
   const usage = new Map(schemaRows.map((r) => [`${r.role}/${r.schema}`, r.usage] as const));
 
   const cells: MatrixCell[] = [];
@@ -144,13 +152,18 @@ export async function runModuleAxis(): Promise<MatrixSection> {
       } catch (error) {
         tried = new Map(
           tables.flatMap((t) =>
-            STATEMENTS.map((k) => [`${t}/${k}`, { ok: false, message: (error as Error).message }] as const),
+            STATEMENTS.map(
+              (k) => [`${t}/${k}`, { ok: false, message: (error as Error).message }] as const,
+            ),
           ),
         );
       }
       for (const table of tables) {
         const own = owner.get(table) === s.module.key;
-        const results = STATEMENTS.map((k) => ({ kind: k, ...(tried.get(`${table}/${k}`) as Tried) }));
+        const results = STATEMENTS.map((k) => ({
+          kind: k,
+          ...(tried.get(`${table}/${k}`) as Tried),
+        }));
         const okCount = results.filter((r) => r.ok).length;
         const denied = results.filter((r) => !r.ok && r.sqlstate === '42501').length;
         const f = facts.get(table);
@@ -168,9 +181,12 @@ export async function runModuleAxis(): Promise<MatrixSection> {
           ...(own && kind === 'module role'
             ? ['Rows are still filtered by the site policy dramac_site_isolation (the site axis)']
             : []),
-          ...(own && kind !== 'module role' ? ['BYPASSRLS: the admin client sees every site of this module, and no other module'] : []),
+          ...(own && kind !== 'module role'
+            ? ['BYPASSRLS: the admin client sees every site of this module, and no other module']
+            : []),
           ...results.map(
-            (r) => `${r.kind}: ${r.ok ? r.message : `refused${r.sqlstate ? ` (${r.sqlstate})` : ''}: ${r.message}`}`,
+            (r) =>
+              `${r.kind}: ${r.ok ? r.message : `refused${r.sqlstate ? ` (${r.sqlstate})` : ''}: ${r.message}`}`,
           ),
         ];
         cells.push({
@@ -186,7 +202,10 @@ export async function runModuleAxis(): Promise<MatrixSection> {
                   ? 'denied: no usage'
                   : 'denied: no grant'
                 : outcome === 'leak'
-                  ? `LEAK ${results.filter((r) => r.ok).map((r) => r.kind[0]?.toUpperCase()).join(' ')}`
+                  ? `LEAK ${results
+                      .filter((r) => r.ok)
+                      .map((r) => r.kind[0]?.toUpperCase())
+                      .join(' ')}`
                   : 'error',
           detail: own
             ? `${okCount}/${STATEMENTS.length} statement kinds ran`

@@ -63,10 +63,13 @@ async function attemptOp(
         return { ok: row !== undefined, detail: 'row written (rolled back)', foreignRows: 0 };
       }
       case 'update': {
-        const rows = await rolledBack(sdk, (tx) => tx.update(probe.table, { id: target }, probe.change));
+        const rows = await rolledBack(sdk, (tx) =>
+          tx.update(probe.table, { id: target }, probe.change),
+        );
         return {
           ok: rows.length > 0,
-          detail: rows.length > 0 ? 'row changed (rolled back)' : '0 rows matched (hidden by the policy)',
+          detail:
+            rows.length > 0 ? 'row changed (rolled back)' : '0 rows matched (hidden by the policy)',
           foreignRows: 0,
         };
       }
@@ -131,7 +134,8 @@ function explain(args: {
       `Policy ${p.name} (restrictive, ${p.command}): ${p.using ? `using ${p.using}` : ''}${p.withCheck ? ` with check ${p.withCheck}` : ''}`,
     );
   }
-  if (facts?.rlsForced) lines.push('Row-level security is forced on the table (the owner is bound too)');
+  if (facts?.rlsForced)
+    lines.push('Row-level security is forced on the table (the owner is bound too)');
   const a = args.attempt;
   if (a?.raised) {
     lines.push(
@@ -168,7 +172,9 @@ export async function runSiteAxis(): Promise<MatrixSection> {
       return false;
     }
     if (!s.module.probe) {
-      skipped.push(`${s.module.title}: a widget, rows in public.module_data (see the pending widget rows)`);
+      skipped.push(
+        `${s.module.title}: a widget, rows in public.module_data (see the pending widget rows)`,
+      );
       return false;
     }
     return true;
@@ -205,9 +211,23 @@ export async function runSiteAxis(): Promise<MatrixSection> {
           let attempt: Attempt | undefined;
           let cell: Pick<MatrixCell, 'outcome' | 'short' | 'detail'>;
           try {
-            attempt = await attemptOp(state.module, probe, op, user.id, site.id, probes.get(`${state.module.key}/${site.id}`));
+            attempt = await attemptOp(
+              state.module,
+              probe,
+              op,
+              user.id,
+              site.id,
+              probes.get(`${state.module.key}/${site.id}`),
+            );
             if (attempt.foreignRows > 0 || (attempt.ok && expected === 'denied')) {
-              cell = { outcome: 'leak', short: 'LEAK', detail: attempt.foreignRows > 0 ? `${attempt.foreignRows} rows of another site!` : attempt.detail };
+              cell = {
+                outcome: 'leak',
+                short: 'LEAK',
+                detail:
+                  attempt.foreignRows > 0
+                    ? `${attempt.foreignRows} rows of another site!`
+                    : attempt.detail,
+              };
             } else if (attempt.ok) {
               cell = { outcome: 'allowed', short: 'allowed', detail: attempt.detail };
             } else {
@@ -218,7 +238,11 @@ export async function runSiteAxis(): Promise<MatrixSection> {
               };
             }
           } catch (error) {
-            cell = { outcome: 'unexpected', short: 'error', detail: error instanceof Error ? error.message : String(error) };
+            cell = {
+              outcome: 'unexpected',
+              short: 'error',
+              detail: error instanceof Error ? error.message : String(error),
+            };
           }
           cells.push({
             row: `${user.id}/${site.id}`,
@@ -250,12 +274,22 @@ export async function runSiteAxis(): Promise<MatrixSection> {
     groupHeader: 'User',
     rowHeader: 'Site',
     rows: users.flatMap((u) =>
-      sites.map((s) => ({ id: `${u.id}/${s.id}`, group: u.name, title: `${s.label}: ${s.name}`, subtitle: s.agencyName })),
+      sites.map((s) => ({
+        id: `${u.id}/${s.id}`,
+        group: u.name,
+        title: `${s.label}: ${s.name}`,
+        subtitle: s.agencyName,
+      })),
     ),
     columnGroups: modules.map((s) => ({
       id: s.module.key,
       title: s.module.title,
-      subtitle: `${(s.module.probe as Probe).table}; installed on ${sites.filter((site) => s.sites.has(site.id)).map((site) => site.label).join(', ') || 'no site'}`,
+      subtitle: `${(s.module.probe as Probe).table}; installed on ${
+        sites
+          .filter((site) => s.sites.has(site.id))
+          .map((site) => site.label)
+          .join(', ') || 'no site'
+      }`,
       columns: OPERATIONS.map((op) => ({ id: `${s.module.key}/${op}`, title: op })),
     })),
     cells,

@@ -39,7 +39,14 @@ export async function readTableFacts(
     qualified: string;
     schema: string;
     forced: boolean;
-    policies: { name: string; permissive: boolean; cmd: string; roles: string[] | null; qual: string | null; check: string | null }[];
+    policies: {
+      name: string;
+      permissive: boolean;
+      cmd: string;
+      roles: string[] | null;
+      qual: string | null;
+      check: string | null;
+    }[];
     grants: { grantee: string; privilege: string }[];
   }>`
     select n.nspname || '.' || c.relname as qualified, n.nspname as schema,
@@ -63,7 +70,8 @@ export async function readTableFacts(
   const out = new Map<string, TableFacts>();
   for (const r of rows) {
     const grants = new Map<string, string[]>();
-    for (const g of r.grants) grants.set(g.grantee, [...(grants.get(g.grantee) ?? []), g.privilege]);
+    for (const g of r.grants)
+      grants.set(g.grantee, [...(grants.get(g.grantee) ?? []), g.privilege]);
     out.set(r.qualified, {
       qualified: r.qualified,
       schema: r.schema,
@@ -86,7 +94,8 @@ export async function readTableFacts(
 export function grantLine(facts: TableFacts | undefined, role: string): string {
   if (!facts) return 'the table is not in the catalog';
   const held = facts.grants.get(role);
-  if (held && held.length > 0) return `${role} holds ${held.join(', ')} on ${facts.qualified} (granted by the module's plan)`;
+  if (held && held.length > 0)
+    return `${role} holds ${held.join(', ')} on ${facts.qualified} (granted by the module's plan)`;
   const holders = [...facts.grants].map(([g, p]) => `${g} (${p.join(', ')})`).join('; ');
   return `${role} holds no privilege on ${facts.qualified}; its privileges go to ${holders || 'nobody'}`;
 }
