@@ -23,7 +23,8 @@ export interface CatalogModule {
   /** Probe row for the isolation matrix: a table and a record valid for it. */
   readonly probe?: {
     readonly table: string;
-    readonly record: () => Record<string, unknown>;
+    /** A valid record; `label` names what wrote it (the matrix's probe, the batch demo). */
+    readonly record: (label?: string) => Record<string, unknown>;
     readonly change: Record<string, unknown>;
     /** A record PostgreSQL refuses (a check or unique constraint), for the batch demo. */
     readonly bad: (first: Record<string, unknown>) => Record<string, unknown>;
@@ -43,7 +44,7 @@ export const MODULE_CATALOG: readonly CatalogModule[] = [
     upgrade: crmModuleV2 as CatalogDefinition,
     probe: {
       table: 'contacts',
-      record: () => ({ first_name: 'Probe', last_name: `Row ${tag()}` }),
+      record: (label = 'Probe') => ({ first_name: label, last_name: `Row ${tag()}` }),
       change: { lead_score: 7 },
       bad: () => ({ first_name: 'Over', last_name: 'Score', lead_score: 150 }),
       badReason: 'lead_score 150 breaks the check lead_score between 0 and 100',
@@ -57,7 +58,7 @@ export const MODULE_CATALOG: readonly CatalogModule[] = [
     upgrade: bookingModuleV2 as CatalogDefinition,
     probe: {
       table: 'calendars',
-      record: () => ({ name: `Probe ${tag()}` }),
+      record: (label = 'Probe') => ({ name: `${label} ${tag()}` }),
       change: { timezone: 'Europe/Paris' },
       bad: () => ({ name: 'No zone', timezone: '' }),
       badReason: "an empty timezone breaks the check timezone <> ''",
@@ -71,7 +72,10 @@ export const MODULE_CATALOG: readonly CatalogModule[] = [
     upgrade: shopModuleV2 as CatalogDefinition,
     probe: {
       table: 'customers',
-      record: () => ({ email: `probe-${tag()}@example.test`, full_name: 'Probe' }),
+      record: (label = 'Probe') => ({
+        email: `${label.toLowerCase()}-${tag()}@example.test`,
+        full_name: label,
+      }),
       change: { phone: '555-0100' },
       bad: (first) => ({ email: first.email, full_name: 'Duplicate' }),
       badReason: 'the same email again breaks the unique key (site_id, email)',

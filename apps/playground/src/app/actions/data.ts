@@ -197,10 +197,10 @@ export async function batchDemoAction(
       uuid(target.siteId, 'site'),
       uuid(target.userId, 'user'),
     );
-    const first = probe.record();
+    const first = probe.record('Batch');
     const ops = [
       { type: 'create', table: probe.table, data: first },
-      { type: 'create', table: probe.table, data: probe.record() },
+      { type: 'create', table: probe.table, data: probe.record('Batch') },
       { type: 'create', table: probe.table, data: probe.bad(first) },
     ];
     const before = await sdk.count(probe.table);
@@ -261,9 +261,9 @@ export async function transactionDemoAction(target: DataTarget): Promise<ActionR
     let error: ActionError | undefined;
     try {
       await sdk.transaction(async (tx) => {
-        await tx.createOne(probe.table, probe.record());
+        await tx.createOne(probe.table, probe.record('Transaction'));
         steps.push({ label: `tx.createOne(${probe.table})`, status: 'ran' });
-        await tx.createOne(probe.table, probe.record());
+        await tx.createOne(probe.table, probe.record('Transaction'));
         steps.push({ label: `tx.createOne(${probe.table})`, status: 'ran' });
         inside = await tx.count(probe.table);
         steps.push({

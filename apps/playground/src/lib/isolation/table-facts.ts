@@ -16,6 +16,8 @@ export interface TableFacts {
   readonly qualified: string;
   readonly schema: string;
   readonly rlsForced: boolean;
+  /** The table's owner (its privileges come with ownership, not from a grant). */
+  readonly owner: string;
   readonly policies: readonly PolicyFact[];
   /** Grantee -> privileges (`SELECT`, `INSERT`...). */
   readonly grants: ReadonlyMap<string, readonly string[]>;
@@ -39,6 +41,7 @@ export async function readTableFacts(
     qualified: string;
     schema: string;
     forced: boolean;
+    owner: string;
     policies: {
       name: string;
       permissive: boolean;
@@ -50,7 +53,7 @@ export async function readTableFacts(
     grants: { grantee: string; privilege: string }[];
   }>`
     select n.nspname || '.' || c.relname as qualified, n.nspname as schema,
-      c.relforcerowsecurity as forced,
+      c.relforcerowsecurity as forced, pg_catalog.pg_get_userbyid(c.relowner)::text as owner,
       coalesce((
         select json_agg(json_build_object(
           'name', p.polname, 'permissive', p.polpermissive, 'cmd', p.polcmd,
@@ -76,6 +79,7 @@ export async function readTableFacts(
       qualified: r.qualified,
       schema: r.schema,
       rlsForced: r.forced,
+      owner: r.owner,
       policies: r.policies.map((p) => ({
         name: p.name,
         permissive: p.permissive,
@@ -96,6 +100,9 @@ export function grantLine(facts: TableFacts | undefined, role: string): string {
   const held = facts.grants.get(role);
   if (held && held.length > 0)
     return `${role} holds ${held.join(', ')} on ${facts.qualified} (granted by the module's plan)`;
-  const holders = [...facts.grants].map(([g, p]) => `${g} (${p.join(', ')})`).join('; ');
-  return `${role} holds no privilege on ${facts.qualified}; its privileges go to ${holders || 'nobody'}`;
+  const holders = [...facts.grants]
+    .filter(([g]) => g !== facts.owner)
+    .map(([g, p]) => `${g} (${p.join(', ')})`)
+    .join('; ');
+  return `${role} holds no privilege on ${facts.qualified}; besides its owner ${facts.owner}, only ${holders || 'nobody'} ${holders.includes(';') ? 'hold' : 'holds'} any`;
 }
