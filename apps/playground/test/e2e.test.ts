@@ -301,7 +301,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     // The SQL: every statement, wrapped.
     const sql = plan.getByTestId('plan-sql');
     expect(await sql.locator('code.sql').count()).toBeGreaterThan(40);
-    expect(await text(sql)).toMatch(/create schema "mod_c0ffee42"/i);
+    expect(await text(sql)).toMatch(/create table "mod_c0ffee42"\."contacts"/i);
     expect(await text(sql)).toMatch(/force row level security/i);
     await shot('02-modules-install-plan');
     await crm.getByRole('button', { name: 'Apply install plan' }).click();

@@ -28,6 +28,7 @@ export { ColumnDefinitionSchema } from './definition/column-definition';
 export type { DeepReadonly } from './definition/deep-freeze';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
+export { checkDefinitionSize, DEFINITION_LIMITS } from './definition/definition-limits';
 export type { ForeignKeyDefinition } from './definition/foreign-key-definition';
 export {
   FOREIGN_KEY_ACTIONS,
@@ -154,13 +155,27 @@ export { uninstallModuleFromSite } from './lifecycle/uninstall-module-from-site'
 export type { LintCode, LintFinding, LintLevel, LintReport } from './lint/lint-finding';
 export { LINT_CODES, LINT_LEVELS } from './lint/lint-finding';
 export { lintModuleDatabase } from './lint/lint-module-database';
+export { desiredModuleState } from './model/desired-module-state';
+// The one model of a module's database: desired state, catalog state, one diff
+export type {
+  ColumnGrantState,
+  ColumnState,
+  ConstraintState,
+  ForeignKeyReference,
+  GrantState,
+  IndexState,
+  ModuleState,
+  PolicyState,
+  ReferentialAction,
+  TableState,
+  TriggerState,
+} from './model/module-state';
 // Plan
-export type { ModuleObject, ModulePlan } from './plan/module-plan';
+export type { ModulePlan } from './plan/module-plan';
 export { planModuleDatabase, SITE_POLICY_NAME } from './plan/plan-module-database';
 export type { ChangeClass, ModuleChange, ModuleUpgradePlan } from './plan/plan-module-upgrade';
 export { planModuleUpgrade, renderUpgradePlan } from './plan/plan-module-upgrade';
 export type { PlanOptions } from './plan/plan-options';
-export { DEFAULT_REVOKE_FROM } from './plan/plan-options';
 export type { PlannedStatement, PlanStepKind } from './plan/planned-statement';
 export { renderPlan } from './plan/render-plan';
 export type { MigratePlatformResult, PlatformMigration } from './platform/platform-migrations';

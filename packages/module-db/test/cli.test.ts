@@ -175,7 +175,10 @@ describe('dramac-modules', () => {
     const text = await cli(['plan', 'notes-v1.json', '--offline']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('begin;');
-    expect(text.stdout).toMatch(/create role "modrole_[0-9a-f]{8}" nologin/);
+    expect(text.stdout).toMatch(/create table "mod_[0-9a-f]{8}"\."notes"/);
+    expect(text.stdout).toMatch(
+      /create policy "dramac_site_isolation" on "mod_[0-9a-f]{8}"\."notes"/,
+    );
     const json = await cli(['plan', 'notes-v1.json', '--json'], { DATABASE_URL: undefined });
     expect(json.code).toBe(0);
     expect(json.json.modules[0]).toMatchObject({ moduleId: notesId, action: 'install' });

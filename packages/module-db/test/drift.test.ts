@@ -51,9 +51,13 @@ function qualified(plan: ModulePlan, logical: string): string {
 }
 
 function objectName(plan: ModulePlan, logical: string, key: string): string {
-  const table = qualified(plan, logical);
-  const found = plan.objects.find((o) => o.table === table && o.key === key);
-  if (!found) throw new Error(`no object ${key} on ${table}`);
+  const table = plan.desired.tables.find((t) => t.key === logical);
+  const found = table
+    ? [...table.constraints, ...table.indexes, ...table.policies, ...table.triggers].find(
+        (o) => o.key === key,
+      )
+    : undefined;
+  if (!found) throw new Error(`no object ${key} on ${logical}`);
   return found.name;
 }
 
@@ -315,7 +319,7 @@ describe('checkModuleDatabase reports hand-made changes', () => {
     await sql`alter policy dramac_site_isolation on ${deals} to public`.execute(db);
     const report = await check('policy mode, command and roles', plan);
     expect(report.differences.map((d) => [d.kind, d.object, d.expected, d.actual])).toEqual([
-      ['policy_roles', 'dramac_site_isolation', plan.role, 'public'],
+      ['policy_roles', 'dramac_site_isolation', plan.role, 'PUBLIC'],
       ['policy_not_restrictive', 'hide_deleted_deals', 'restrictive', 'permissive'],
       ['policy_command', 'hide_deleted_deals', 'SELECT', 'ALL'],
     ]);
@@ -339,22 +343,30 @@ describe('checkModuleDatabase reports hand-made changes', () => {
     await sql`grant truncate on ${customers} to public`.execute(db);
     await sql`grant update (email) on ${customers} to authenticated`.execute(db);
     const report = await check('grant to public and column grant', plan);
-    // PUBLIC's grant reaches every role, so each of them now holds TRUNCATE.
+    // The catalog's own entries: the grant to PUBLIC (which reaches every role) and the column
+    // grant, each once, with the statement that takes it back.
     expect(
       report.differences
-        .map((d) => [d.kind, d.object, d.actual])
+        .map((d) => [d.kind, d.object, d.actual, d.repair])
         .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
-    ).toEqual(
+    ).toEqual([
       [
-        ['unexpected_grant', 'anon', 'TRUNCATE'],
-        ['unexpected_grant', 'authenticated', 'TRUNCATE'],
-        ['unexpected_grant', 'authenticated', 'UPDATE (email)'],
-        ['unexpected_grant', plan.adminRole, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'],
-        ['unexpected_grant', plan.role, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'],
-        ['unexpected_grant', 'PUBLIC', 'TRUNCATE'],
-        ['unexpected_grant', 'service_role', 'TRUNCATE'],
-      ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
-    );
+        'unexpected_grant',
+        'authenticated',
+        'UPDATE (email)',
+        [
+          `revoke update ("email") on table "public"."${qualified(plan, 'customers').split('.')[1]}" from "authenticated"`,
+        ],
+      ],
+      [
+        'unexpected_grant',
+        'PUBLIC',
+        'TRUNCATE',
+        [
+          `revoke truncate on table "public"."${qualified(plan, 'customers').split('.')[1]}" from public`,
+        ],
+      ],
+    ]);
   });
 
   it('REVOKE DELETE ... FROM modrole_x -> missing_grant', async () => {
@@ -364,8 +376,8 @@ describe('checkModuleDatabase reports hand-made changes', () => {
       kind: 'missing_grant',
       table: qualified(plan, 'activities'),
       object: plan.role,
-      expected: 'SELECT, INSERT, UPDATE, DELETE',
-      actual: 'SELECT, INSERT, UPDATE',
+      expected: 'DELETE',
+      actual: '',
     });
   });
 

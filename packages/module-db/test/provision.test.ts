@@ -49,7 +49,7 @@ describe('provisionModuleDatabase', () => {
     expect(tables.rows).toEqual(
       ['activities', 'companies', 'contacts', 'deals'].map((name) => ({
         name,
-        owner: 'dramac_provisioner',
+        owner: `modowner_${result.shortId}`,
         rls: true,
         forced: true,
       })),
@@ -210,42 +210,49 @@ describe('dramac_apply_module_plan refuses plans that reach outside their module
     victim = await provisionModuleDatabase(db, withFreshModuleId(crmModule));
   });
 
+  // The statements run as the module's owner role: PostgreSQL refuses what it may not touch
+  // (42501), and what it may do but the plan does not describe is refused by the end-state
+  // check (DM004). Nothing is taken from the SQL text.
   const hostile: Array<
     [string, (plan: ModulePlan, victimSchema: string, victimRole: string) => string, string]
   > = [
     [
       'a second statement after a semicolon',
       (p) => `create table "${p.schema}"."x" (a int); drop table public.sites`,
-      'DM001',
+      '42501',
     ],
-    ['a comment hiding the rest', (p) => `create table "${p.schema}"."x" (a int) -- `, 'DM001'],
+    ['a comment hiding the rest', (p) => `create table "${p.schema}"."x" (a int) -- `, 'DM004'],
     [
       'an escape-string literal',
       (p) => `create table "${p.schema}"."x" (a text default E'\\'')`,
-      'DM001',
+      'DM004',
     ],
     [
       'a dollar-quoted body',
       (p) => `create table "${p.schema}"."x" (a text default $$x$$)`,
-      'DM001',
+      'DM004',
     ],
-    ['DROP of a platform table', () => 'drop table public.sites', 'DM001'],
+    ['DROP of a platform table', () => 'drop table public.sites', '42501'],
     [
       'a table in another module schema',
       (_p, s) => `create table "${s}"."stolen" (a int)`,
-      'DM001',
+      '42501',
     ],
-    ['a grant to an API role', (p) => `grant select on table "${p.tables[0]}" to "anon"`, 'DM001'],
+    [
+      'a grant to an API role',
+      (p) => `grant select on table "${p.schema}"."contacts" to "anon"`,
+      'DM004',
+    ],
     [
       'a grant on another module table to itself',
       (p, s) => `grant select on table "${s}"."contacts" to "${p.role}"`,
-      'DM004',
+      '42501',
     ],
     [
       'a permissive policy on another module table',
       (p, s) =>
         `create policy "open" on "${s}"."contacts" as permissive for all to "${p.role}" using (true)`,
-      'DM004',
+      '42501',
     ],
     [
       'disabling RLS on a platform table',
@@ -255,7 +262,7 @@ describe('dramac_apply_module_plan refuses plans that reach outside their module
     [
       'a copy of another module table',
       (p, s) => `create table "${p.schema}"."copy" as select * from "${s}"."contacts"`,
-      'DM004',
+      '42501',
     ],
   ];
 

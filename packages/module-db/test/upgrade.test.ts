@@ -62,9 +62,13 @@ async function installWithData() {
 /** Index and constraint names in the catalog for the module vs. a fresh install of `def`. */
 async function namesMatchFreshInstall(def: unknown) {
   const plan = planModuleDatabase(await validateModuleDefinition(def));
-  const expected = plan.objects
-    .filter((o) => o.type !== 'table' && o.type !== 'policy' && o.type !== 'trigger')
-    .map((o) => `${o.table}:${o.name}`)
+  const expected = plan.desired.tables
+    .flatMap((t) => [
+      ...t.constraints.map((c) => `${t.schema}.${t.name}:${c.name}`),
+      ...t.indexes
+        .filter((i) => i.constraint === null)
+        .map((i) => `${t.schema}.${t.name}:${i.name}`),
+    ])
     .sort();
   const { rows } = await sql<{ name: string }>`
     select n.nspname || '.' || c.relname || ':' || k.conname as name from pg_constraint k

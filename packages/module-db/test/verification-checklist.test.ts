@@ -67,7 +67,7 @@ const asA = <T>(fn: Parameters<typeof asModule<T>>[3]) =>
   asModule(db, crm.role, { sub: userA, site_id: siteA }, fn);
 
 describe('EM-11 verification checklist', () => {
-  it('1. the module schema is created, owned by the provisioner, usable by the module role only', async () => {
+  it('1. the module schema is created, owned by the module owner role, usable by the module role only', async () => {
     const { rows } = await sql<{ owner: string; module: boolean; anon: boolean; auth: boolean }>`
       select pg_get_userbyid(nspowner) as owner,
              has_schema_privilege(${crm.role}, nspname, 'usage') as module,
@@ -75,7 +75,9 @@ describe('EM-11 verification checklist', () => {
              has_schema_privilege('authenticated', nspname, 'usage') as auth
       from pg_namespace where nspname = ${crm.schemaName}`.execute(db);
     expect(crm.schemaName).toBe(`mod_${crm.shortId}`);
-    expect(rows).toEqual([{ owner: 'dramac_provisioner', module: true, anon: false, auth: false }]);
+    expect(rows).toEqual([
+      { owner: `modowner_${crm.shortId}`, module: true, anon: false, auth: false },
+    ]);
   });
 
   it('2. tables are created with the declared structure plus site_id, RLS forced', async () => {

@@ -24,6 +24,11 @@ export {
   parseModuleAdminRoleName,
 } from './module-admin-role-name';
 export { isModuleId, normalizeModuleId } from './module-id';
+export {
+  getModuleOwnerRoleName,
+  isModuleOwnerRoleName,
+  parseModuleOwnerRoleName,
+} from './module-owner-role-name';
 export { getModuleRoleName, isModuleRoleName, parseModuleRoleName } from './module-role-name';
 export {
   getModuleSchemaName,

@@ -1,13 +1,14 @@
 import { ModuleNamingError, quote } from './errors';
 import { assertModuleShortId } from './module-short-id';
 
-// The admin role of a module: BYPASSRLS, privileges on that module's tables only. A separate
-// role from `modrole_`, so ordinary module code never runs with row-level security off.
+// The admin role of a module: every site's rows of that module's tables (through an explicit
+// policy), nothing else. A separate role from `modrole_`, so ordinary module code never sees
+// more than one site.
 const ADMIN_ROLE_NAME = /^modadmin_([a-f0-9]{8})$/;
 
 /**
- * Returns the name of a module's admin role (`NOLOGIN`, `BYPASSRLS`, granted only that module's
- * tables): `modadmin_<shortId>`. The server-only admin client runs as it.
+ * Returns the name of a module's admin role (`NOLOGIN`; every site's rows of that module's
+ * tables, through a policy, and nothing else): `modadmin_<shortId>`. The server-only admin client runs as it.
  *
  * @example
  * ```ts

@@ -16,7 +16,7 @@ export const FOREIGN_KEY_ACTIONS = ['CASCADE', 'SET NULL', 'RESTRICT', 'NO ACTIO
  * The zod schema of one declared foreign key (the seed's `ForeignKeyDefinition`).
  *
  * Without `schema` (or with the module's own schema name) the target is a table of the same
- * module. `public` allows only the platform tables `sites`, `agencies`, `clients` and
+ * module. `public` allows only the platform tables `agencies`, `clients` and
  * `profiles` (column `id`), `auth` only `users(id)`; {@link validateModuleDefinition} refuses
  * every other target, because reaching into another module would break module isolation.
  *

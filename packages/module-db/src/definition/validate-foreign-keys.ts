@@ -4,19 +4,21 @@ import type { CheckedColumn, CheckedTable } from './validate-table';
 import type { ForeignKeyTarget, ValidatedForeignKey } from './validated-definition';
 
 /**
- * Platform tables a module may reference, by schema, with the one column it may reference.
- * Everything else outside the module is refused: a key into another module's table would make
- * that module's data reachable (and its deletes blockable) from this one.
+ * Platform tables a module may reference, by schema, with the one column it may reference, always
+ * `ON DELETE SET NULL` or `CASCADE` (default: SET NULL for a nullable column, CASCADE otherwise) so
+ * no module row keeps the platform from deleting the row. `public.sites` is not among them: a
+ * row's site is its `site_id`. Everything else outside the module is refused: a key into another
+ * module's table would make that module's data reachable (and its deletes blockable) from this one.
  *
  * @example
  * ```ts
- * PLATFORM_FOREIGN_KEY_TARGETS.public.sites; // 'id'
+ * PLATFORM_FOREIGN_KEY_TARGETS.auth.users; // 'id'
  * ```
  *
  * @throws Never; this is a constant.
  */
 export const PLATFORM_FOREIGN_KEY_TARGETS = Object.freeze({
-  public: Object.freeze({ sites: 'id', agencies: 'id', clients: 'id', profiles: 'id' }),
+  public: Object.freeze({ agencies: 'id', clients: 'id', profiles: 'id' }),
   auth: Object.freeze({ users: 'id' }),
 }) satisfies Readonly<Record<'public' | 'auth', Readonly<Record<string, 'id'>>>>;
 
@@ -99,11 +101,25 @@ export function checkForeignKeys(
         );
       }
     }
+    // A row of this module must never keep the platform from deleting a user, an agency or a
+    // client: a reference to one is set to null (nullable column) or goes with it (NOT NULL).
+    let onDelete = fk.onDelete ?? 'NO ACTION';
+    if (target?.target.kind === 'platform') {
+      const label = `${target.target.schema}.${target.target.table}`;
+      if (fk.onDelete === 'RESTRICT' || fk.onDelete === 'NO ACTION') {
+        issues.add(
+          `${path}.onDelete`,
+          'blocking_platform_reference',
+          `onDelete ${fk.onDelete} on a reference to ${label} would keep the platform from deleting that row (and every site's rows could pin it): use SET NULL (nullable column) or CASCADE, or leave onDelete out.`,
+        );
+      }
+      onDelete = fk.onDelete ?? (column?.nullable ? 'SET NULL' : 'CASCADE');
+    }
     if (target !== undefined) {
       out.push({
         column: fk.column,
         target: target.target,
-        onDelete: fk.onDelete ?? 'NO ACTION',
+        onDelete,
         onUpdate: fk.onUpdate ?? 'NO ACTION',
       });
     }
@@ -161,6 +177,14 @@ function resolveTarget(
     return { target: { kind: 'module', table, column }, column: targetColumn };
   }
 
+  if (schema === 'public' && table === 'sites') {
+    issues.add(
+      `${rpath}.table`,
+      'site_reference',
+      "A module row already references its own site through site_id (the platform adds that key). A reference to public.sites from another column could name another tenant's site: use site_id instead.",
+    );
+    return undefined;
+  }
   if (schema === 'public' || schema === 'auth') {
     const allowed: Readonly<Record<string, string>> = PLATFORM_FOREIGN_KEY_TARGETS[schema];
     const allowedColumn = Object.hasOwn(allowed, table) ? allowed[table] : undefined;

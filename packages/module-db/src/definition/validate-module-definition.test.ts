@@ -845,30 +845,74 @@ describe('foreign keys', () => {
   });
 
   test.each([
-    ['public', 'sites'],
     ['public', 'agencies'],
     ['public', 'clients'],
     ['public', 'profiles'],
     ['auth', 'users'],
-  ])('a key to %s.%s(id) is accepted', async (schema, table) => {
+  ])(
+    'a key to %s.%s(id) is accepted, and never blocks deleting that row',
+    async (schema, table) => {
+      const definition = await expectValid(
+        moduleWith([
+          parent,
+          child({ column: 'parent_id', references: { schema, table, column: 'id' } }),
+        ]),
+      );
+      expect(definition.tables[1]?.foreignKeys[0]).toMatchObject({
+        target: { kind: 'platform', schema, table, column: 'id' },
+        // parent_id is NOT NULL in this fixture: the row goes with the platform row.
+        onDelete: 'CASCADE',
+      });
+    },
+  );
+
+  test('a nullable reference to a platform row is set to null when that row is deleted', async () => {
     const definition = await expectValid(
       moduleWith([
         parent,
-        child({ column: 'parent_id', references: { schema, table, column: 'id' } }),
+        child({ column: 'owner', references: { schema: 'auth', table: 'users', column: 'id' } }, [
+          { name: 'owner', type: 'uuid', nullable: true },
+        ]),
       ]),
     );
-    expect(definition.tables[1]?.foreignKeys[0]?.target).toEqual({
-      kind: 'platform',
-      schema,
-      table,
-      column: 'id',
-    });
+    expect(definition.tables[1]?.foreignKeys[0]?.onDelete).toBe('SET NULL');
   });
+
+  test.each(['RESTRICT', 'NO ACTION'] as const)(
+    'onDelete %s on a platform reference is refused: it would block deleting a user',
+    async (onDelete) => {
+      await expectIssue(
+        moduleWith([
+          parent,
+          child({
+            column: 'parent_id',
+            references: { schema: 'auth', table: 'users', column: 'id' },
+            onDelete,
+          }),
+        ]),
+        `${fkPath}.onDelete`,
+        'blocking_platform_reference',
+      );
+    },
+  );
+
+  test.each([
+    { schema: 'public', table: 'sites', column: 'id' },
+    { schema: 'public', table: 'sites', column: 'client_id' },
+  ])(
+    'a key to public.sites (%j) is refused: a row names its site through site_id',
+    async (references) => {
+      await expectIssue(
+        moduleWith([parent, child({ column: 'parent_id', references })]),
+        `${fkPath}.references.table`,
+        'site_reference',
+      );
+    },
+  );
 
   test.each([
     [{ schema: 'public', table: 'module_data', column: 'id' }, 'references.table'],
     [{ schema: 'public', table: 'module_database_registry', column: 'id' }, 'references.table'],
-    [{ schema: 'public', table: 'sites', column: 'client_id' }, 'references.column'],
     [{ schema: 'public', table: 'mod_a1b2c3d4_contacts', column: 'id' }, 'references.table'],
     [{ schema: 'auth', table: 'sessions', column: 'id' }, 'references.table'],
     [{ schema: 'mod_a1b2c3d4', table: 'contacts', column: 'id' }, 'references.schema'],

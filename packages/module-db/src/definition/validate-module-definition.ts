@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { DefinitionValidationError } from '../errors';
 import { loadSqlParser } from '../sql/sql-parser';
 import { deepFreeze } from './deep-freeze';
+import { checkDefinitionSize } from './definition-limits';
 import { resolveStrategy } from './isolation-strategy';
 import { IssueCollector } from './issue-collector';
 import {
@@ -70,14 +71,16 @@ const PLACEHOLDER_SHORT_ID = '00000000';
  * policies follow module isolation. The platform's `id` (primary key, when no column declares
  * one and no column is named `id`) and `site_id` columns are added when absent.
  *
- * Codes: zod's (`invalid_type`, `invalid_value`, `too_small`, ...), `unknown_key`,
+ * Codes: `definition_too_large` (see {@link DEFINITION_LIMITS}, checked first), zod's
+ * (`invalid_type`, `invalid_value`, `too_small`, ...), `unknown_key`,
  * `invalid_version`, `rls_required`, `invalid_module_id`, `tables_not_allowed`, `no_tables`,
  * `invalid_identifier`, `reserved_word`, `reserved_prefix`, `identifier_too_long`,
  * `duplicate_name`, the SQL parser's codes (`type_not_allowed`, ...), `missing_primary_key`,
  * `multiple_primary_keys`, `nullable_primary_key`, `invalid_site_id`, `unknown_column`,
  * `unique_index_method`, `unknown_table`, `foreign_key_not_allowed`,
  * `foreign_key_target_not_unique`, `foreign_key_type_mismatch`, `duplicate_foreign_key`,
- * `set_null_on_not_null`, `policy_roles_not_allowed`, `missing_policy_expression`,
+ * `set_null_on_not_null`, `site_reference`, `blocking_platform_reference`,
+ * `reserved_policy_name`, `policy_roles_not_allowed`, `missing_policy_expression`,
  * `policy_using_not_allowed`, `policy_with_check_not_allowed`.
  *
  * @example
@@ -90,6 +93,9 @@ const PLACEHOLDER_SHORT_ID = '00000000';
  * @throws {DefinitionValidationError} With every issue found, when the definition is invalid.
  */
 export async function validateModuleDefinition(input: unknown): Promise<ValidatedModuleDefinition> {
+  // Size first, before anything walks the input: a huge definition is refused in milliseconds.
+  const tooLarge = checkDefinitionSize(input);
+  if (tooLarge) throw new DefinitionValidationError([tooLarge]);
   await loadSqlParser();
   const issues = new IssueCollector();
   const parsed = ModuleDatabaseConfigSchema.safeParse(input);

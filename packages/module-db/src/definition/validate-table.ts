@@ -388,6 +388,13 @@ function checkPolicies(
   return (table.rlsPolicies ?? []).map((policy, pi) => {
     const ppath = `${path}.rlsPolicies[${pi}]`;
     issues.identifier(policy.name, 'policy', `${ppath}.name`);
+    if (policy.name.startsWith('dramac_')) {
+      issues.add(
+        `${ppath}.name`,
+        'reserved_policy_name',
+        `Policy names starting with "dramac_" belong to the platform (its site, owner and admin policies): rename "${policy.name}".`,
+      );
+    }
     const first = firstSeen.get(policy.name);
     if (first !== undefined) {
       issues.add(

@@ -1,89 +1,44 @@
 import { type Kysely, sql } from 'kysely';
 import { validateModuleDefinition } from '../definition/validate-module-definition';
-import type { PolicyAction, ValidatedTable } from '../definition/validated-definition';
+import type { ValidatedModuleDefinition } from '../definition/validated-definition';
 import { NotFoundError } from '../errors';
 import { getModuleRegistryEntry } from '../lifecycle/get-module-registry-entry';
 import { toLifecycleError } from '../lifecycle/lifecycle-error';
-import type { ModuleObject, ModulePlan } from '../plan/module-plan';
-import { planModuleDatabase, SITE_POLICY_NAME } from '../plan/plan-module-database';
-import { DEFAULT_REVOKE_FROM } from '../plan/plan-options';
-import { MODULE_DATA_TABLE, PLATFORM_SCHEMA } from '../platform/platform-functions';
-import { catalogTypeName, normalizeCatalogTypeName } from './catalog-type-name';
-import type { DriftDifference, DriftReport } from './drift-difference';
-import { type ModuleCatalog, readModuleCatalog } from './read-module-catalog';
-
-/** The privileges the module role and the admin role hold on each module table, and no others. */
-const MODULE_PRIVILEGES: readonly string[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
-/** Every table privilege, in the order reports list them. */
-const PRIVILEGE_ORDER: readonly string[] = [
-  'SELECT',
-  'INSERT',
-  'UPDATE',
-  'DELETE',
-  'TRUNCATE',
-  'REFERENCES',
-  'TRIGGER',
-  'MAINTAIN',
-];
-
-const RELATION_KINDS: Readonly<Record<string, string>> = {
-  r: 'table',
-  p: 'partitioned table',
-  v: 'view',
-  m: 'materialized view',
-  f: 'foreign table',
-  S: 'sequence',
-};
-
-const CONSTRAINT_TYPES: Readonly<Record<string, string>> = {
-  p: 'primary key',
-  u: 'unique',
-  c: 'check',
-  f: 'foreign key',
-  x: 'exclusion',
-};
-
-const CONTYPE_OF: Readonly<Partial<Record<ModuleObject['type'], string>>> = {
-  primary_key: 'p',
-  unique: 'u',
-  check: 'c',
-  foreign_key: 'f',
-};
-
-const POLCMD: Readonly<Record<PolicyAction, string>> = {
-  SELECT: 'r',
-  INSERT: 'a',
-  UPDATE: 'w',
-  DELETE: 'd',
-  ALL: '*',
-};
-const POLICY_COMMANDS: Readonly<Record<string, string>> = {
-  r: 'SELECT',
-  a: 'INSERT',
-  w: 'UPDATE',
-  d: 'DELETE',
-  '*': 'ALL',
-};
+import type { ModuleRegistryEntry } from '../lifecycle/module-registry-entry';
+import { desiredModuleState } from '../model/desired-module-state';
+import { diffModuleStates, type PlannedChange } from '../model/diff-module-states';
+import type { ModuleState, PolicyState, TableState } from '../model/module-state';
+import {
+  type CatalogModuleState,
+  fromRawModuleState,
+  type RawModuleState,
+  readModuleState,
+} from '../model/read-module-state';
+import { declaredColumnOrder } from '../plan/plan-module-database';
+import type { PlannedStatement } from '../plan/planned-statement';
+import type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift-difference';
 
 /**
  * Compares the live catalog with what the registry says a module should have, and lists every
- * difference: tables, columns (type as `format_type` spells it, nullability), primary key,
- * unique, check and foreign key constraints, indexes (and half-built invalid ones), `ENABLE` and
- * `FORCE ROW LEVEL SECURITY`, policies (the site policy permissive, every module policy
- * restrictive, their command and roles), the `updated_at` trigger, and table privileges: the
- * module role and the admin role hold exactly `SELECT, INSERT, UPDATE, DELETE` on every module
- * table (none once the module is deprecated), while `anon`, `authenticated`, `service_role`
- * (where they exist) and PUBLIC hold none, and nobody holds a column-level grant.
+ * difference, each with the exact SQL that repairs it where module DDL can (`repair`): tables,
+ * columns (type as `format_type` spells it, nullability, default), constraints with their columns,
+ * targets and actions, indexes (and half-built invalid ones), policies with their command, roles,
+ * permissive/restrictive kind and expressions, triggers, every grant (table and column), row-level
+ * security enabled and forced, the module's roles with their attributes and memberships, what
+ * those roles own or hold outside the module, and dependencies that reach outside it.
  *
- * What should exist comes from re-validating and re-planning the definition stored in the
- * registry, so it is exactly what provisioning created. The catalog is read in one read-only
- * snapshot with bound parameters; nothing is changed. A fresh provision reports `ok: true`.
+ * One comparison serves provisioning, upgrades, drift and repair: the desired state comes from
+ * re-validating the definition stored in the registry (`desiredModuleState`), the catalog state
+ * from `public.dramac_read_module_state` (the reader the database verifies every change with), and
+ * `diffModuleStates` compares them. Expressions are compared with what PostgreSQL recorded when
+ * the module was installed or last upgraded or repaired. The catalog is read with bound
+ * parameters; nothing is changed. A fresh provision reports `ok: true`.
  *
  * @example
  * const report = await checkModuleDatabase(db, crm.moduleId);
  * if (!report.ok) {
- *   for (const d of report.differences) console.log(d.kind, d.message);
- *   // rls_not_forced  row-level security on mod_c7a1e0b2.contacts is not forced
+ *   for (const d of report.differences) console.log(d.kind, d.message, d.repair);
+ *   // rls_not_forced  row-level security on mod_c7a1e0b2.contacts is not forced  [alter table ...]
  * }
  * @throws DefinitionValidationError (`invalid_module_id`) when `moduleId` is not a UUID, or when
  * the stored definition no longer validates; NotFoundError when the module is not provisioned;
@@ -91,487 +46,696 @@ const POLICY_COMMANDS: Readonly<Record<string, string>> = {
  * be read.
  */
 export async function checkModuleDatabase(db: Kysely<any>, moduleId: string): Promise<DriftReport> {
-  const entry = await getModuleRegistryEntry(db, moduleId);
-  if (!entry) {
-    throw new NotFoundError(`module ${moduleId} is not provisioned (no registry row)`);
-  }
-  const definition = await validateModuleDefinition(entry.definition);
-  const plan = planModuleDatabase(definition);
-  const moduleRoles = plan.adminRole ? [plan.role, plan.adminRole] : [plan.role];
-  const namespace =
-    plan.strategy === 'schema'
-      ? { schema: plan.schema, prefix: null }
-      : // Widgets own no tables, but a relation named like theirs is drift all the same.
-        { schema: PLATFORM_SCHEMA, prefix: `mod_${plan.shortId}_` };
-  const deprecated = entry.status === 'deprecated';
-
-  let catalog: ModuleCatalog;
-  let sharedGrants: readonly string[] = [];
-  try {
-    catalog = await readModuleCatalog(db, namespace, [...moduleRoles, ...DEFAULT_REVOKE_FROM]);
-    if (plan.strategy === 'shared' && catalog.existingRoles.includes(plan.role)) {
-      const { rows } = await sql<{ privilege: string }>`
-        select p.privilege from unnest(${[...PRIVILEGE_ORDER]}::text[]) p(privilege)
-        where (p.privilege <> 'MAINTAIN' or pg_catalog.current_setting('server_version_num')::int >= 170000)
-          and pg_catalog.has_table_privilege(${plan.role}::text,
-            pg_catalog.format('%I.%I', ${PLATFORM_SCHEMA}::text, ${MODULE_DATA_TABLE}::text), p.privilege)`.execute(
-        db,
-      );
-      sharedGrants = rows.map((r) => r.privilege);
-    }
-  } catch (error) {
-    throw toLifecycleError(error, `reading the catalog of module ${plan.moduleId} failed`);
-  }
-
-  const differences = compare(plan, definition.tables, catalog, deprecated);
-  if (plan.strategy === 'shared' && catalog.existingRoles.includes(plan.role)) {
-    const qualified = `${PLATFORM_SCHEMA}.${MODULE_DATA_TABLE}`;
-    compareGrants(
-      differences,
-      qualified,
-      plan.role,
-      deprecated ? [] : MODULE_PRIVILEGES,
-      sharedGrants,
-    );
-  }
+  const { entry, differences } = await compareWithCatalog(db, moduleId);
   return Object.freeze({
-    moduleId: plan.moduleId,
-    shortId: plan.shortId,
+    moduleId: entry.moduleId,
+    shortId: entry.shortId,
     version: entry.version,
     ok: differences.length === 0,
     differences: Object.freeze(differences.map((d) => Object.freeze(d))),
   });
 }
 
-function groupBy<T extends { readonly table: string }>(items: readonly T[]): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) {
-    const list = map.get(item.table);
-    if (list) list.push(item);
-    else map.set(item.table, [item]);
+/** What {@link compareWithCatalog} found: the differences and the changes behind them. */
+export interface CatalogComparison {
+  readonly entry: ModuleRegistryEntry;
+  readonly definition: ValidatedModuleDefinition;
+  readonly desired: ModuleState;
+  readonly catalog: CatalogModuleState;
+  readonly changes: readonly PlannedChange[];
+  readonly differences: DriftDifference[];
+}
+
+/**
+ * The one comparison behind drift checks, lint remedies and repair (internal).
+ */
+export async function compareWithCatalog(
+  db: Kysely<any>,
+  moduleId: string,
+): Promise<CatalogComparison> {
+  const entry = await getModuleRegistryEntry(db, moduleId);
+  if (!entry) {
+    throw new NotFoundError(`module ${moduleId} is not provisioned (no registry row)`);
   }
-  return map;
+  const definition = await validateModuleDefinition(entry.definition);
+  let catalog: CatalogModuleState;
+  let recorded: Recorded;
+  try {
+    catalog = await readModuleState(
+      db,
+      entry.shortId,
+      entry.strategy,
+      entry.moduleId,
+      entry.version,
+    );
+    recorded = await readRecorded(db, entry);
+  } catch (error) {
+    throw toLifecycleError(error, `reading the catalog of module ${entry.moduleId} failed`);
+  }
+  const deprecated = entry.status === 'deprecated';
+  const planned = desiredModuleState(definition);
+  // A deprecated module's roles have lost every grant (retention): that is what it should be.
+  const desired: ModuleState = deprecated
+    ? { ...planned, tables: planned.tables.map((t) => ({ ...t, grants: [] })) }
+    : planned;
+  const changes = diffModuleStates(catalog.state, desired, {
+    allowPrimaryKeyChange: true,
+    columnOrder: declaredColumnOrder(definition),
+    sameExpression: (table, object, actual, wanted) =>
+      recorded.sameExpression(table, object, actual, wanted),
+  });
+  // Module-wide differences first, then table by table in declared order.
+  const order = new Map(desired.tables.map((t, i) => [`${t.schema}.${t.name}`, i]));
+  const rank = (d: DriftDifference) =>
+    d.table === undefined ? -1 : (order.get(d.table) ?? order.size);
+  const differences = [
+    ...roleDifferences(catalog, entry, deprecated),
+    ...tableFactDifferences(catalog, desired, entry),
+    ...changeDifferences(changes, catalog.state, desired),
+    ...dependencyDifferences(catalog),
+  ]
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i)
+    .map(({ d }) => d);
+  return { entry, definition, desired, catalog, changes, differences };
 }
 
-function sortPrivileges(privileges: Iterable<string>): string[] {
-  return [...new Set(privileges)].sort(
-    (a, b) => rank(PRIVILEGE_ORDER.indexOf(a)) - rank(PRIVILEGE_ORDER.indexOf(b)),
-  );
+interface Recorded {
+  sameExpression(table: TableState, object: string, actual?: string, wanted?: string): boolean;
 }
 
-function rank(index: number): number {
-  return index < 0 ? Number.MAX_SAFE_INTEGER : index;
+/**
+ * Expressions as PostgreSQL printed them when the installed version was applied (the registry's
+ * `installed_state`) and as the planner wrote them then (the version's plan): an expression is
+ * unchanged when the catalog still prints what it printed then and the definition still wants what
+ * it wanted then.
+ */
+async function readRecorded(db: Kysely<any>, entry: ModuleRegistryEntry): Promise<Recorded> {
+  const { rows } = await sql<{ installed: RawModuleState | null; desired: ModuleState | null }>`
+    select r.installed_state as installed, v.plan -> 'desired' as desired
+    from public.module_database_registry r
+    left join public.module_database_versions v on v.module_id = r.module_id and v.version = r.version
+    where r.module_id = ${entry.moduleId}::uuid`.execute(db);
+  const installed = rows[0]?.installed ?? null;
+  const printed = new Map<string, Readonly<Record<string, string>>>();
+  if (installed) {
+    const state = fromRawModuleState(
+      installed,
+      entry.shortId,
+      entry.strategy,
+      entry.moduleId,
+      entry.version,
+    );
+    for (const [name, facts] of state.tables) printed.set(name, facts.expressions);
+  }
+  const planned = new Map<string, Map<string, string | undefined>>();
+  for (const t of rows[0]?.desired?.tables ?? []) {
+    const map = new Map<string, string | undefined>();
+    for (const c of t.columns) map.set(`default:${c.name}`, c.default);
+    for (const c of t.constraints) if (c.type === 'c') map.set(`check:${c.name}`, c.check);
+    for (const i of t.indexes) if (i.hasPredicate) map.set(`index:${i.name}`, i.where);
+    for (const p of t.policies) {
+      map.set(`using:${p.name}`, p.using);
+      map.set(`withCheck:${p.name}`, p.withCheck);
+    }
+    planned.set(t.name, map);
+  }
+  return {
+    sameExpression(table, object, actual, wanted) {
+      const then = printed.get(table.name)?.[object];
+      if (then === undefined || then !== actual) return false;
+      const wantedThen = planned.get(table.name);
+      // Modules installed before plans recorded their desired state: the catalog text decides.
+      return (
+        wantedThen === undefined || !wantedThen.has(object) || wantedThen.get(object) === wanted
+      );
+    },
+  };
 }
 
-/** Pure comparison of the planned objects with the catalog's. */
-function compare(
-  plan: ModulePlan,
-  tables: readonly ValidatedTable[],
-  catalog: ModuleCatalog,
+function roleDifferences(
+  catalog: CatalogModuleState,
+  entry: ModuleRegistryEntry,
   deprecated: boolean,
 ): DriftDifference[] {
   const out: DriftDifference[] = [];
-  const moduleRoles = plan.adminRole ? [plan.role, plan.adminRole] : [plan.role];
-  for (const role of moduleRoles) {
-    if (!catalog.existingRoles.includes(role)) {
-      out.push({ kind: 'missing_role', object: role, message: `role ${role} does not exist` });
+  const short = entry.shortId;
+  const role = `modrole_${short}`;
+  const admin = `modadmin_${short}`;
+  const owner = `modowner_${short}`;
+  const wanted = entry.strategy === 'shared' ? [role] : [role, admin, owner];
+  const allowedMemberOf: Record<string, string[]> = {
+    [role]: deprecated
+      ? []
+      : entry.strategy === 'shared'
+        ? ['dramac_module_roles', 'dramac_widget_roles']
+        : ['dramac_module_roles'],
+    [admin]: [],
+    [owner]: ['dramac_module_owners'],
+  };
+  const allowedMembers: Record<string, string[]> = {
+    [role]: ['dramac_data_api', 'dramac_platform'],
+    [admin]: ['dramac_admin_api', 'dramac_platform'],
+    [owner]: ['dramac_platform'],
+  };
+  for (const name of wanted) {
+    const facts = catalog.roles.find((r) => r.name === name);
+    if (!facts?.exists) {
+      out.push({ kind: 'missing_role', object: name, message: `role ${name} does not exist` });
+      continue;
     }
-  }
-
-  const schema = plan.strategy === 'schema' ? plan.schema : PLATFORM_SCHEMA;
-  const qualify = (name: string) => `${schema}.${name}`;
-  const relations = new Map(catalog.relations.map((r) => [r.name, r]));
-  const columns = groupBy(catalog.columns);
-  const constraints = groupBy(catalog.constraints);
-  const indexes = groupBy(catalog.indexes);
-  const policies = groupBy(catalog.policies);
-  const triggers = groupBy(catalog.triggers);
-  const grants = groupBy(catalog.grants);
-  const objects = new Map<string, ModuleObject[]>();
-  for (const object of plan.objects) {
-    const list = objects.get(object.table);
-    if (list) list.push(object);
-    else objects.set(object.table, [object]);
-  }
-  const expectedNames = new Set<string>();
-
-  plan.tables.forEach((qualified, i) => {
-    const table = tables[i];
-    const name = qualified.slice(schema.length + 1);
-    expectedNames.add(name);
-    const relation = relations.get(name);
-    if (!table) throw new Error(`internal: no definition for planned table ${qualified}`);
-    if (!relation || (relation.kind !== 'r' && relation.kind !== 'p')) {
+    const attributes = Object.entries(facts.attributes ?? {})
+      .filter(([k, v]) => v && k !== 'inherit')
+      .map(([k]) => k);
+    if (attributes.length > 0) {
       out.push({
-        kind: 'missing_table',
-        table: qualified,
+        kind: 'role_attributes',
         object: name,
-        expected: 'table',
-        ...(relation ? { actual: RELATION_KINDS[relation.kind] ?? relation.kind } : {}),
-        message: relation
-          ? `${qualified} is a ${RELATION_KINDS[relation.kind] ?? relation.kind}, expected a table`
-          : `table ${qualified} does not exist`,
+        expected: '',
+        actual: attributes.join(', '),
+        message: `role ${name} has ${attributes.join(', ')}: module roles hold no attribute`,
       });
-      return;
     }
-    const planned = objects.get(qualified) ?? [];
-    compareColumns(out, qualified, table, columns.get(name) ?? []);
-    compareConstraints(out, qualified, planned, constraints.get(name) ?? []);
-    compareIndexes(out, qualified, planned, indexes.get(name) ?? []);
-    if (!relation.rls) {
+    for (const m of facts.memberOf) {
+      if ((allowedMemberOf[name] ?? []).includes(m.role)) continue;
+      out.push({
+        kind: 'unexpected_membership',
+        object: name,
+        actual: m.role,
+        message: `role ${name} is a member of ${m.role}: it gains that role's privileges`,
+      });
+    }
+    for (const m of facts.members) {
+      if ((allowedMembers[name] ?? []).includes(m.role)) continue;
+      out.push({
+        kind: 'unexpected_membership',
+        object: name,
+        actual: m.role,
+        message: `role ${m.role} is a member of ${name}: it can act as the module`,
+      });
+    }
+    for (const o of facts.objects) {
+      out.push({
+        kind: 'outside_object',
+        object: `${o.type} ${o.identity}`,
+        actual: name,
+        message: `role ${name} ${o.dependency === 'owner' ? 'owns' : o.dependency === 'acl' ? 'holds privileges on' : 'is named by'} ${o.type} ${o.identity}, outside the module`,
+      });
+    }
+  }
+  if (catalog.schema && catalog.schema.owner !== owner && entry.strategy === 'schema') {
+    out.push({
+      kind: 'schema_owner',
+      object: catalog.schema.name,
+      expected: owner,
+      actual: catalog.schema.owner,
+      message: `schema ${catalog.schema.name} belongs to ${catalog.schema.owner}, expected ${owner}`,
+    });
+  }
+  return out;
+}
+
+function tableFactDifferences(
+  catalog: CatalogModuleState,
+  desired: ModuleState,
+  entry: ModuleRegistryEntry,
+): DriftDifference[] {
+  const out: DriftDifference[] = [];
+  const owner = `modowner_${entry.shortId}`;
+  const wanted = new Set(desired.tables.map((t) => t.name));
+  for (const [name, facts] of catalog.tables) {
+    if (!wanted.has(name)) continue;
+    const qualified = `${desired.schema}.${name}`;
+    if (!facts.rowSecurity) {
       out.push({
         kind: 'rls_not_enabled',
         table: qualified,
         expected: 'enabled',
         actual: 'disabled',
         message: `row-level security on ${qualified} is not enabled: no policy applies`,
+        repair: [`alter table ${quote(desired.schema)}.${quote(name)} enable row level security`],
       });
     }
-    if (!relation.forced) {
+    if (!facts.forceRowSecurity) {
       out.push({
         kind: 'rls_not_forced',
         table: qualified,
         expected: 'forced',
         actual: 'not forced',
         message: `row-level security on ${qualified} is not forced: the owner bypasses every policy`,
+        repair: [`alter table ${quote(desired.schema)}.${quote(name)} force row level security`],
       });
     }
-    comparePolicies(out, qualified, table, plan.role, planned, policies.get(name) ?? []);
-    compareTriggers(out, qualified, planned, triggers.get(name) ?? []);
-
-    const tableGrants = grants.get(name) ?? [];
-    const grantees = [
-      ...moduleRoles.filter((r) => catalog.existingRoles.includes(r)),
-      ...DEFAULT_REVOKE_FROM.filter((r) => catalog.existingRoles.includes(r)),
-      'PUBLIC',
-    ];
-    for (const grantee of grantees) {
-      const expected = moduleRoles.includes(grantee) && !deprecated ? MODULE_PRIVILEGES : [];
-      const actual = tableGrants
-        .filter((g) => g.grantee === grantee && g.column === null)
-        .map((g) => g.privilege);
-      compareGrants(out, qualified, grantee, expected, actual);
-    }
-    // The plan never grants on single columns: any column-level grant is drift.
-    const columnGrants = new Map<string, string[]>();
-    for (const g of tableGrants) {
-      if (g.column === null) continue;
-      const list = columnGrants.get(g.grantee) ?? [];
-      list.push(`${g.privilege} (${g.column})`);
-      columnGrants.set(g.grantee, list);
-    }
-    for (const [grantee, list] of columnGrants) {
+    if (facts.owner !== owner) {
       out.push({
-        kind: 'unexpected_grant',
+        kind: 'table_owner',
         table: qualified,
-        object: grantee,
-        expected: '',
-        actual: list.join(', '),
-        message: `${grantee} holds column privileges ${list.join(', ')} on ${qualified}`,
+        expected: owner,
+        actual: facts.owner,
+        message: `${qualified} belongs to ${facts.owner}, expected ${owner}`,
       });
     }
-  });
-
-  for (const relation of catalog.relations) {
-    if (expectedNames.has(relation.name)) continue;
-    const kind = RELATION_KINDS[relation.kind] ?? relation.kind;
-    out.push({
-      kind: 'unexpected_table',
-      table: qualify(relation.name),
-      object: relation.name,
-      actual: kind,
-      message: `${kind} ${qualify(relation.name)} is not part of the module's definition`,
-    });
+    if (
+      facts.kind !== 'r' ||
+      facts.inherits.length > 0 ||
+      facts.inheritedBy.length > 0 ||
+      facts.rules.length > 0
+    ) {
+      out.push({
+        kind: 'table_kind',
+        table: qualified,
+        expected: 'an ordinary table without inheritance or rules',
+        actual: [
+          facts.kind !== 'r' ? `relkind ${facts.kind}` : '',
+          ...facts.inherits.map((p) => `inherits ${p}`),
+          ...facts.inheritedBy.map((c) => `inherited by ${c}`),
+          ...facts.rules.map((r) => `rule ${r}`),
+        ]
+          .filter(Boolean)
+          .join(', '),
+        message: `${qualified} is not an ordinary module table`,
+      });
+    }
   }
   return out;
 }
 
-function compareColumns(
-  out: DriftDifference[],
-  qualified: string,
-  table: ValidatedTable,
-  actual: readonly ModuleCatalog['columns'][number][],
-): void {
-  const byName = new Map(actual.map((c) => [c.name, c]));
-  for (const column of table.columns) {
-    const expectedType = catalogTypeName(column.type);
-    // Primary key columns are NOT NULL whatever the column says.
-    const notNull = !column.nullable || table.primaryKey.includes(column.name);
-    const found = byName.get(column.name);
-    if (!found) {
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+const KIND_OF_CHANGE: Readonly<Record<string, DriftDifferenceKind>> = {
+  add_table: 'missing_table',
+  drop_table: 'unexpected_table',
+  add_column: 'missing_column',
+  drop_column: 'unexpected_column',
+  alter_type: 'column_type',
+  set_not_null: 'column_nullability',
+  drop_not_null: 'column_nullability',
+  alter_default: 'column_default',
+  add_unique: 'missing_constraint',
+  add_check: 'missing_constraint',
+  add_foreign_key: 'missing_constraint',
+  add_constraint: 'missing_constraint',
+  drop_unique: 'unexpected_constraint',
+  drop_check: 'unexpected_constraint',
+  drop_foreign_key: 'unexpected_constraint',
+  drop_constraint: 'unexpected_constraint',
+  rebuild_primary_key: 'primary_key',
+  change_primary_key: 'primary_key',
+  add_index: 'missing_index',
+  drop_index: 'unexpected_index',
+  add_policy: 'missing_policy',
+  drop_policy: 'unexpected_policy',
+  add_trigger: 'missing_trigger',
+  drop_trigger: 'unexpected_trigger',
+  add_grant: 'missing_grant',
+  revoke_grant: 'unexpected_grant',
+  add_column_grant: 'missing_grant',
+  revoke_column_grant: 'unexpected_grant',
+};
+
+const CONSTRAINT_LABEL: Readonly<Record<string, string>> = {
+  p: 'primary key',
+  u: 'unique',
+  c: 'check',
+  f: 'foreign key',
+  x: 'exclusion',
+  t: 'constraint trigger',
+};
+
+/** The diff's changes, read as differences of the catalog from the definition. */
+function changeDifferences(
+  changes: readonly PlannedChange[],
+  actual: ModuleState,
+  desired: ModuleState,
+): DriftDifference[] {
+  const out: DriftDifference[] = [];
+  const used = new Set<PlannedChange>();
+  const tableOf = (state: ModuleState, key: string) => state.tables.find((t) => t.key === key);
+  const sqlOf = (c: PlannedChange) => c.statements.map((s: PlannedStatement) => s.sql);
+  for (const c of changes) {
+    if (used.has(c)) continue;
+    if (c.kind === 'add_table') {
+      // A missing table comes back whole: its foreign keys are part of the same difference.
+      const fks = changes.filter(
+        (o) => o.kind === 'add_foreign_key' && o.table === c.table && !used.has(o),
+      );
+      for (const fk of fks) used.add(fk);
+      const wantedTable = tableOf(desired, c.table);
+      const qualified = `${wantedTable?.schema}.${wantedTable?.name}`;
+      out.push(
+        describe('missing_table', c, qualified, undefined, wantedTable, [
+          ...sqlOf(c),
+          ...fks.flatMap(sqlOf),
+        ]),
+      );
+      continue;
+    }
+    const wantedTable = tableOf(desired, c.table);
+    const actualTable = tableOf(actual, c.table);
+    const qualified = `${wantedTable?.schema ?? actualTable?.schema ?? desired.schema}.${wantedTable?.name ?? actualTable?.name ?? c.table}`;
+    // A changed object is a drop and an add of the same name: one difference.
+    const partner = c.kind.startsWith('drop_')
+      ? changes.find(
+          (o) =>
+            o !== c &&
+            !used.has(o) &&
+            o.table === c.table &&
+            o.object === c.object &&
+            o.kind === c.kind.replace('drop_', 'add_'),
+        )
+      : undefined;
+    if (partner) {
+      used.add(partner);
+      out.push(
+        ...[
+          changedObject(c, partner, qualified, actualTable, wantedTable, [
+            ...sqlOf(c),
+            ...sqlOf(partner),
+          ]),
+        ].flat(),
+      );
+      continue;
+    }
+    if (c.kind === 'rebuild_primary_key') {
+      const pair = changes.find(
+        (o) => o !== c && !used.has(o) && o.kind === c.kind && o.table === c.table,
+      );
+      if (pair) used.add(pair);
+      const before = actualTable?.constraints.find((k) => k.type === 'p');
+      const after = wantedTable?.constraints.find((k) => k.type === 'p');
       out.push({
-        kind: 'missing_column',
+        kind: 'primary_key',
         table: qualified,
-        object: column.name,
-        expected: expectedType,
-        message: `column ${qualified}.${column.name} (${expectedType}) does not exist`,
+        object: after?.name ?? c.object,
+        expected: after?.columns.join(', ') ?? '',
+        actual: before?.columns.join(', ') ?? '',
+        message: `the primary key of ${qualified} is (${before?.columns.join(', ')}), expected (${after?.columns.join(', ')}): keys are unique per site`,
+        repair: [...sqlOf(c), ...(pair ? sqlOf(pair) : [])],
       });
       continue;
     }
-    const actualType = normalizeCatalogTypeName(found.type);
-    if (actualType !== expectedType) {
-      out.push({
-        kind: 'column_type',
-        table: qualified,
-        object: column.name,
-        expected: expectedType,
-        actual: found.type,
-        message: `column ${qualified}.${column.name} is ${found.type}, expected ${expectedType}`,
-      });
-    }
-    if (found.notNull !== notNull) {
-      const label = (b: boolean) => (b ? 'not null' : 'nullable');
-      out.push({
-        kind: 'column_nullability',
-        table: qualified,
-        object: column.name,
-        expected: label(notNull),
-        actual: label(found.notNull),
-        message: `column ${qualified}.${column.name} is ${label(found.notNull)}, expected ${label(notNull)}`,
-      });
-    }
+    const kind = KIND_OF_CHANGE[c.kind];
+    if (!kind) continue; // renames and other bookkeeping: the objects differ only in name
+    out.push(describe(kind, c, qualified, actualTable, wantedTable, sqlOf(c)));
   }
-  const declared = new Set(table.columns.map((c) => c.name));
-  for (const found of actual) {
-    if (declared.has(found.name)) continue;
-    out.push({
-      kind: 'unexpected_column',
-      table: qualified,
-      object: found.name,
-      actual: found.type,
-      message: `column ${qualified}.${found.name} (${found.type}) is not part of the definition`,
-    });
+  return out;
+}
+
+function describe(
+  kind: DriftDifferenceKind,
+  c: PlannedChange,
+  qualified: string,
+  actual: TableState | undefined,
+  wanted: TableState | undefined,
+  repair: string[],
+): DriftDifference {
+  const object = c.object;
+  const base = { kind, table: qualified, ...(object ? { object } : {}), repair };
+  switch (kind) {
+    case 'missing_table':
+      return {
+        ...base,
+        object: wanted?.name ?? c.table,
+        expected: 'table',
+        message: `table ${qualified} does not exist`,
+      };
+    case 'unexpected_table':
+      return {
+        ...base,
+        object: actual?.name ?? c.table,
+        actual: 'table',
+        message: `table ${qualified} is not part of the module's definition`,
+      };
+    case 'missing_column': {
+      const col = wanted?.columns.find((x) => x.name === object);
+      return {
+        ...base,
+        expected: col?.type ?? '',
+        message: `column ${qualified}.${object} (${col?.type}) does not exist`,
+      };
+    }
+    case 'unexpected_column': {
+      const col = actual?.columns.find((x) => x.name === object);
+      return {
+        ...base,
+        actual: col?.type ?? '',
+        message: `column ${qualified}.${object} is not part of the module's definition`,
+      };
+    }
+    case 'column_type': {
+      const a = actual?.columns.find((x) => x.name === object)?.type ?? '';
+      const w = wanted?.columns.find((x) => x.name === object)?.type ?? '';
+      return {
+        ...base,
+        expected: w,
+        actual: a,
+        message: `column ${qualified}.${object} is ${a}, expected ${w}`,
+      };
+    }
+    case 'column_nullability': {
+      const label = (b?: boolean) => (b ? 'not null' : 'nullable');
+      const a = label(actual?.columns.find((x) => x.name === object)?.notNull);
+      const w = label(wanted?.columns.find((x) => x.name === object)?.notNull);
+      return {
+        ...base,
+        expected: w,
+        actual: a,
+        message: `column ${qualified}.${object} is ${a}, expected ${w}`,
+      };
+    }
+    case 'column_default': {
+      const a = actual?.columns.find((x) => x.name === object)?.default ?? 'no default';
+      const w = wanted?.columns.find((x) => x.name === object)?.default ?? 'no default';
+      return {
+        ...base,
+        expected: w,
+        actual: a,
+        message: `the default of ${qualified}.${object} is ${a}, expected ${w}`,
+      };
+    }
+    case 'missing_constraint': {
+      const k = wanted?.constraints.find((x) => x.name === object);
+      return {
+        ...base,
+        expected: CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint',
+        message: `${CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint'} ${object} on ${qualified} does not exist`,
+      };
+    }
+    case 'unexpected_constraint': {
+      const k = actual?.constraints.find((x) => x.name === object);
+      return {
+        ...base,
+        actual: CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint',
+        message: `${CONSTRAINT_LABEL[k?.type ?? ''] ?? 'constraint'} ${object} on ${qualified} is not part of the module's definition`,
+      };
+    }
+    case 'missing_index':
+      return { ...base, message: `index ${object} on ${qualified} does not exist` };
+    case 'unexpected_index':
+      return {
+        ...base,
+        message: `index ${object} on ${qualified} is not part of the module's definition`,
+      };
+    case 'missing_policy':
+      return { ...base, message: `policy ${object} on ${qualified} does not exist` };
+    case 'unexpected_policy': {
+      const p = actual?.policies.find((x) => x.name === object);
+      return {
+        ...base,
+        actual: p?.permissive ? 'permissive' : 'restrictive',
+        message: p?.permissive
+          ? `permissive policy ${object} on ${qualified} is not part of the module's definition: it widens access`
+          : `policy ${object} on ${qualified} is not part of the module's definition`,
+      };
+    }
+    case 'missing_trigger':
+      return { ...base, message: `trigger ${object} on ${qualified} does not exist` };
+    case 'unexpected_trigger':
+      return {
+        ...base,
+        message: `trigger ${object} on ${qualified} is not part of the module's definition`,
+      };
+    case 'missing_grant':
+    case 'unexpected_grant': {
+      const missing = kind === 'missing_grant';
+      if (c.kind.endsWith('column_grant')) {
+        const grants = ((missing ? wanted : actual)?.columnGrants ?? []).filter((g) => {
+          const other = (missing ? actual : wanted)?.columnGrants ?? [];
+          return (
+            !other.some(
+              (o) =>
+                o.column === g.column &&
+                o.grantee === g.grantee &&
+                o.privilege === g.privilege &&
+                o.grantable === g.grantable,
+            ) &&
+            (missing || g.grantee === object)
+          );
+        });
+        const grantee = missing
+          ? [...new Set(grants.map((g) => g.grantee))].join(', ')
+          : (object ?? '');
+        const privileges = grants.map((g) => `${g.privilege} (${g.column})`).join(', ');
+        return {
+          ...base,
+          object: grantee,
+          ...(missing
+            ? { expected: privileges, actual: '' }
+            : { expected: '', actual: privileges }),
+          message: missing
+            ? `${grantee} lacks ${privileges} on ${qualified}`
+            : `${grantee} holds column privileges ${privileges} on ${qualified}, which the module does not grant`,
+        };
+      }
+      const grants = (missing ? wanted : actual)?.grants ?? [];
+      const other = (missing ? actual : wanted)?.grants ?? [];
+      const id = (g: { grantee: string; privilege: string; grantable: boolean }) =>
+        `${g.grantee}|${g.privilege}|${g.grantable}`;
+      const otherIds = new Set(other.map(id));
+      const diff = grants.filter((g) => !otherIds.has(id(g)));
+      const grantees = [...new Set(diff.map((g) => g.grantee))];
+      const grantee = missing ? grantees.join(', ') : (object ?? grantees.join(', '));
+      const privileges = diff
+        .filter((g) => missing || g.grantee === object)
+        .map((g) => `${g.privilege}${g.grantable ? ' WITH GRANT OPTION' : ''}`)
+        .join(', ');
+      return {
+        ...base,
+        object: grantee,
+        ...(missing ? { expected: privileges, actual: '' } : { expected: '', actual: privileges }),
+        message: missing
+          ? `${grantee} lacks ${privileges} on ${qualified}`
+          : `${grantee} holds ${privileges} on ${qualified}, which the module does not grant`,
+      };
+    }
+    default:
+      return { ...base, message: c.description };
   }
 }
 
-function compareConstraints(
-  out: DriftDifference[],
+function changedObject(
+  drop: PlannedChange,
+  add: PlannedChange,
   qualified: string,
-  planned: readonly ModuleObject[],
-  actual: readonly ModuleCatalog['constraints'][number][],
-): void {
-  const expected = new Map<string, string>();
-  for (const object of planned) {
-    const contype = CONTYPE_OF[object.type];
-    if (contype) expected.set(object.name, contype);
-  }
-  const byName = new Map(actual.map((c) => [c.name, c]));
-  for (const [name, contype] of expected) {
-    const found = byName.get(name);
-    if (found?.type === contype) continue;
-    const label = CONSTRAINT_TYPES[contype] ?? contype;
-    out.push({
-      kind: 'missing_constraint',
-      table: qualified,
-      object: name,
-      expected: label,
-      ...(found ? { actual: CONSTRAINT_TYPES[found.type] ?? found.type } : {}),
-      message: found
-        ? `constraint ${name} on ${qualified} is a ${CONSTRAINT_TYPES[found.type] ?? found.type} constraint, expected ${label}`
-        : `${label} constraint ${name} on ${qualified} does not exist`,
-    });
-  }
-  for (const found of actual) {
-    if (expected.has(found.name)) continue;
-    const label = CONSTRAINT_TYPES[found.type] ?? found.type;
-    out.push({
-      kind: 'unexpected_constraint',
-      table: qualified,
-      object: found.name,
-      actual: label,
-      message: `${label} constraint ${found.name} on ${qualified} is not part of the definition`,
-    });
-  }
-}
-
-function compareIndexes(
-  out: DriftDifference[],
-  qualified: string,
-  planned: readonly ModuleObject[],
-  actual: readonly ModuleCatalog['indexes'][number][],
-): void {
-  const expected = new Set(planned.filter((o) => o.type === 'index').map((o) => o.name));
-  const byName = new Map(actual.map((i) => [i.name, i]));
-  for (const name of expected) {
-    const found = byName.get(name);
-    if (!found) {
-      out.push({
-        kind: 'missing_index',
+  actual: TableState | undefined,
+  wanted: TableState | undefined,
+  repair: string[],
+): DriftDifference | DriftDifference[] {
+  const object = add.object ?? drop.object ?? '';
+  const base = { table: qualified, object, repair };
+  if (add.kind === 'add_policy') {
+    const a = actual?.policies.find((p) => p.name === object) as PolicyState | undefined;
+    const w = wanted?.policies.find((p) => p.name === object) as PolicyState | undefined;
+    // One difference per aspect; the repair (drop and create again) goes with the first.
+    const found: DriftDifference[] = [];
+    const next = (d: Omit<DriftDifference, 'table' | 'object' | 'repair'>) =>
+      found.push({
+        ...d,
         table: qualified,
-        object: name,
-        message: `index ${name} on ${qualified} does not exist`,
+        object,
+        ...(found.length === 0 ? { repair } : {}),
+      } as DriftDifference);
+    if (a && w && a.permissive !== w.permissive) {
+      next({
+        kind: w.permissive ? 'policy_not_permissive' : 'policy_not_restrictive',
+        expected: w.permissive ? 'permissive' : 'restrictive',
+        actual: a.permissive ? 'permissive' : 'restrictive',
+        message: w.permissive
+          ? `policy ${object} on ${qualified} is restrictive: the site policy must be permissive`
+          : `module policy ${object} on ${qualified} is permissive: it widens access`,
       });
-    } else if (!found.valid) {
-      out.push({
+    }
+    if (a && w && a.command !== w.command) {
+      next({
+        kind: 'policy_command',
+        expected: w.command,
+        actual: a.command,
+        message: `policy ${object} on ${qualified} applies to ${a.command}, expected ${w.command}`,
+      });
+    }
+    if (a && w && a.roles.join() !== w.roles.join()) {
+      next({
+        kind: 'policy_roles',
+        expected: w.roles.join(', '),
+        actual: a.roles.join(', '),
+        message: `policy ${object} on ${qualified} applies to ${a.roles.join(', ')}, expected ${w.roles.join(', ')}`,
+      });
+    }
+    if (found.length === 0) {
+      next({
+        kind: 'policy_expression',
+        expected: [w?.using, w?.withCheck].filter(Boolean).join(' / '),
+        actual: [a?.using, a?.withCheck].filter(Boolean).join(' / '),
+        message: `the expressions of policy ${object} on ${qualified} are not the module's`,
+      });
+    }
+    return found;
+  }
+  if (add.kind === 'add_trigger') {
+    const a = actual?.triggers.find((t) => t.name === object);
+    if (a?.enabled !== undefined && a.enabled !== 'O') {
+      return {
+        ...base,
+        kind: 'trigger_disabled',
+        expected: 'enabled',
+        actual: a.enabled === 'D' ? 'disabled' : a.enabled,
+        message: `trigger ${object} on ${qualified} is disabled`,
+      };
+    }
+    return {
+      ...base,
+      kind: 'trigger_definition',
+      message: `trigger ${object} on ${qualified} is not the module's`,
+    };
+  }
+  if (add.kind === 'add_index') {
+    const a = actual?.indexes.find((i) => i.name === object);
+    if (a?.valid === false) {
+      return {
+        ...base,
         kind: 'invalid_index',
-        table: qualified,
-        object: name,
         expected: 'valid',
         actual: 'invalid',
-        message: `index ${name} on ${qualified} is invalid (a failed concurrent build): rebuild it`,
-      });
+        message: `index ${object} on ${qualified} is invalid (a failed concurrent build): it serves no query`,
+      };
     }
+    return {
+      ...base,
+      kind: 'index_definition',
+      message: `index ${object} on ${qualified} is not the module's (columns, method, uniqueness or predicate)`,
+    };
   }
-  for (const found of actual) {
-    if (expected.has(found.name)) continue;
-    out.push({
-      kind: 'unexpected_index',
-      table: qualified,
-      object: found.name,
-      ...(found.valid ? {} : { actual: 'invalid' }),
-      message: `index ${found.name} on ${qualified} is not part of the definition`,
-    });
-  }
+  return {
+    ...base,
+    kind: 'constraint_definition',
+    message: `constraint ${object} on ${qualified} is not the module's (columns, expression, target or actions)`,
+  };
 }
 
-function comparePolicies(
-  out: DriftDifference[],
-  qualified: string,
-  table: ValidatedTable,
-  role: string,
-  planned: readonly ModuleObject[],
-  actual: readonly ModuleCatalog['policies'][number][],
-): void {
-  const byName = new Map(actual.map((p) => [p.name, p]));
-  const expected = new Set<string>();
-  for (const object of planned) {
-    if (object.type !== 'policy') continue;
-    expected.add(object.name);
-    const found = byName.get(object.name);
-    if (!found) {
-      out.push({
-        kind: 'missing_policy',
-        table: qualified,
-        object: object.name,
-        message: `policy ${object.name} on ${qualified} does not exist`,
-      });
-      continue;
-    }
-    const site = object.name === SITE_POLICY_NAME;
-    if (site && !found.permissive) {
-      out.push({
-        kind: 'policy_not_permissive',
-        table: qualified,
-        object: object.name,
-        expected: 'permissive',
-        actual: 'restrictive',
-        message: `site policy ${object.name} on ${qualified} is restrictive, expected permissive`,
-      });
-    } else if (!site && found.permissive) {
-      out.push({
-        kind: 'policy_not_restrictive',
-        table: qualified,
-        object: object.name,
-        expected: 'restrictive',
-        actual: 'permissive',
-        message: `module policy ${object.name} on ${qualified} is permissive: it widens access`,
-      });
-    }
-    const action = site ? 'ALL' : table.policies.find((p) => p.name === object.name)?.action;
-    if (action !== undefined && found.command !== POLCMD[action]) {
-      const actualCommand = POLICY_COMMANDS[found.command] ?? found.command;
-      out.push({
-        kind: 'policy_command',
-        table: qualified,
-        object: object.name,
-        expected: action,
-        actual: actualCommand,
-        message: `policy ${object.name} on ${qualified} is for ${actualCommand}, expected ${action}`,
-      });
-    }
-    if (found.roles.length !== 1 || found.roles[0] !== role) {
-      out.push({
-        kind: 'policy_roles',
-        table: qualified,
-        object: object.name,
-        expected: role,
-        actual: found.roles.join(', '),
-        message: `policy ${object.name} on ${qualified} applies to ${found.roles.join(', ')}, expected ${role}`,
-      });
-    }
-  }
-  for (const found of actual) {
-    if (expected.has(found.name)) continue;
-    const mode = found.permissive ? 'permissive' : 'restrictive';
+/**
+ * Dependencies of module objects outside the module, other than the platform objects a module
+ * may use; and objects outside the module that depend on a module object.
+ */
+function dependencyDifferences(catalog: CatalogModuleState): DriftDifference[] {
+  const allowed =
+    /^(public\.(sites|agencies|clients|profiles)(_pkey)?|auth\.users(_pkey)?|public\.dramac_(current_site_id|current_user_id|can_access_current_site|set_updated_at|current_claims|current_role)\(.*\)|auth\.(uid|jwt|role)\(\)|(.+\.)?citext.*)$/;
+  const out: DriftDifference[] = [];
+  for (const d of catalog.externalDependencies) {
+    if (d.type === 'schema' || allowed.test(d.identity)) continue;
     out.push({
-      kind: 'unexpected_policy',
-      table: qualified,
-      object: found.name,
-      actual: mode,
-      message: `${mode} policy ${found.name} on ${qualified} is not part of the definition${found.permissive ? ' (it widens access)' : ''}`,
+      kind: 'outside_dependency',
+      object: `${d.type} ${d.identity}`,
+      message: `a module object depends on ${d.type} ${d.identity}, outside the module`,
     });
   }
-}
-
-function compareTriggers(
-  out: DriftDifference[],
-  qualified: string,
-  planned: readonly ModuleObject[],
-  actual: readonly ModuleCatalog['triggers'][number][],
-): void {
-  const expected = new Set(planned.filter((o) => o.type === 'trigger').map((o) => o.name));
-  const byName = new Map(actual.map((t) => [t.name, t]));
-  for (const name of expected) {
-    const found = byName.get(name);
-    if (!found) {
-      out.push({
-        kind: 'missing_trigger',
-        table: qualified,
-        object: name,
-        message: `trigger ${name} on ${qualified} does not exist`,
-      });
-    } else if (found.enabled === 'D' || found.enabled === 'R') {
-      // 'R' fires only in replica sessions, so in normal operation it is as good as disabled.
-      out.push({
-        kind: 'trigger_disabled',
-        table: qualified,
-        object: name,
-        expected: 'enabled',
-        actual: found.enabled === 'D' ? 'disabled' : 'replica only',
-        message: `trigger ${name} on ${qualified} is ${found.enabled === 'D' ? 'disabled' : 'enabled for replicas only'}`,
-      });
-    }
-  }
-  for (const found of actual) {
-    if (expected.has(found.name)) continue;
+  for (const d of catalog.dependents) {
     out.push({
-      kind: 'unexpected_trigger',
-      table: qualified,
-      object: found.name,
-      message: `trigger ${found.name} on ${qualified} is not part of the definition`,
+      kind: 'outside_dependent',
+      object: `${d.type} ${d.identity}`,
+      message: `${d.type} ${d.identity}, outside the module, depends on a module object: dropping the module would drop it too`,
     });
   }
-}
-
-function compareGrants(
-  out: DriftDifference[],
-  qualified: string,
-  grantee: string,
-  expectedPrivileges: readonly string[],
-  actualPrivileges: readonly string[],
-): void {
-  const expected = sortPrivileges(expectedPrivileges);
-  const actual = sortPrivileges(actualPrivileges);
-  const missing = expected.filter((p) => !actual.includes(p));
-  const extra = actual.filter((p) => !expected.includes(p));
-  if (missing.length > 0) {
-    out.push({
-      kind: 'missing_grant',
-      table: qualified,
-      object: grantee,
-      expected: expected.join(', '),
-      actual: actual.join(', '),
-      message: `${grantee} lacks ${missing.join(', ')} on ${qualified}`,
-    });
-  }
-  if (extra.length > 0) {
-    out.push({
-      kind: 'unexpected_grant',
-      table: qualified,
-      object: grantee,
-      expected: expected.join(', '),
-      actual: actual.join(', '),
-      message: `${grantee} holds ${extra.join(', ')} on ${qualified}, which the definition does not grant`,
-    });
-  }
+  return out;
 }

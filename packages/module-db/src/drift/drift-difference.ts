@@ -31,6 +31,20 @@ export const DRIFT_DIFFERENCE_KINDS = [
   'trigger_disabled',
   'missing_grant',
   'unexpected_grant',
+  'column_default',
+  'primary_key',
+  'constraint_definition',
+  'index_definition',
+  'policy_expression',
+  'trigger_definition',
+  'role_attributes',
+  'unexpected_membership',
+  'outside_object',
+  'outside_dependency',
+  'outside_dependent',
+  'schema_owner',
+  'table_owner',
+  'table_kind',
 ] as const;
 
 /**
@@ -48,8 +62,19 @@ export const DRIFT_DIFFERENCE_KINDS = [
  * - `missing_policy` / `unexpected_policy`, `policy_not_permissive` (the site policy),
  *   `policy_not_restrictive` (every module policy), `policy_command`, `policy_roles`.
  * - `missing_trigger` / `unexpected_trigger` / `trigger_disabled`.
- * - `missing_grant` / `unexpected_grant`: table privileges of the module role, the admin role,
- *   Supabase's API roles and PUBLIC, and any column-level grant.
+ * - `missing_grant` / `unexpected_grant`: table privileges of every role (the module role and
+ *   the admin role hold exactly SELECT, INSERT, UPDATE, DELETE; nobody else holds anything).
+ * - `column_default`, `primary_key` (keys are `(site_id, ...)`), `constraint_definition`,
+ *   `index_definition`, `policy_expression`, `trigger_definition`: the object exists under its
+ *   name but is not the module's (expressions compared with what PostgreSQL recorded when the
+ *   version was installed).
+ * - `role_attributes`, `unexpected_membership`: a module role holds an attribute (BYPASSRLS...)
+ *   or a membership it should not, or a role that should not can act as a module role.
+ * - `outside_object`: a module role owns or holds privileges on something outside the module.
+ * - `outside_dependency` / `outside_dependent`: a module object depends on something outside the
+ *   module other than the allowed platform objects, or something outside depends on it.
+ * - `schema_owner`, `table_owner`, `table_kind`: the module's objects belong to another role, or a
+ *   table has inheritance, partitions or rules.
  *
  * @example
  * const kind: DriftDifferenceKind = 'rls_not_forced';
@@ -76,6 +101,12 @@ export interface DriftDifference {
   readonly actual?: string;
   /** One line for people. */
   readonly message: string;
+  /**
+   * The exact statements that bring this object back to the definition, where module DDL can
+   * (absent for differences only the platform can repair: roles, memberships, outside objects).
+   * `repairModuleDatabase` runs them, with everything else the repair needs, in one transaction.
+   */
+  readonly repair?: readonly string[];
 }
 
 /**

@@ -27,7 +27,7 @@ export interface OrphanReport {
 /**
  * Compares the registry with the catalog. Orphaned: schemas `mod_<8 hex>`, relations
  * `public.mod_<8 hex>_*` or inside a module schema, and roles `modrole_<8 hex>` or
- * `modadmin_<8 hex>` that no registry row accounts for. Missing: registry rows whose roles,
+ * `modadmin_<8 hex>` or `modowner_<8 hex>` that no registry row accounts for. Missing: registry rows whose roles,
  * schema or tables are gone.
  *
  * Roles are cluster-wide: a module role that holds privileges or objects only in another
@@ -70,9 +70,10 @@ export async function checkOrphans(db: Kysely<any>): Promise<OrphanReport> {
       union all
       select 'orphaned', 'role', r.rolname::text, null
       from pg_catalog.pg_roles r
-      where r.rolname ~ '^mod(role|admin)_[a-f0-9]{8}$'
+      where r.rolname ~ '^mod(role|admin|owner)_[a-f0-9]{8}$'
         and not exists (select 1 from reg where reg.role_name = r.rolname
-          or (reg.strategy <> 'shared' and 'modadmin_' || reg.module_short_id = r.rolname))
+          or (reg.strategy <> 'shared' and 'modadmin_' || reg.module_short_id = r.rolname)
+          or (reg.strategy <> 'shared' and 'modowner_' || reg.module_short_id = r.rolname))
         and not exists (
           select 1 from pg_catalog.pg_shdepend d
           where d.refclassid = 'pg_catalog.pg_authid'::regclass and d.refobjid = r.oid
@@ -82,6 +83,7 @@ export async function checkOrphans(db: Kysely<any>): Promise<OrphanReport> {
       from reg r cross join lateral (
         select r.role_name as name
         union all select 'modadmin_' || r.module_short_id where r.strategy <> 'shared'
+        union all select 'modowner_' || r.module_short_id where r.strategy <> 'shared'
       ) x
       where not exists (select 1 from pg_catalog.pg_roles y where y.rolname = x.name)
       union all

@@ -4,14 +4,36 @@ import { inTransaction } from '../lifecycle/in-transaction';
 import { toLifecycleError } from '../lifecycle/lifecycle-error';
 import { type ModuleRegistryEntry, readRegistry } from '../lifecycle/module-registry-entry';
 import { parseModuleId } from '../lifecycle/parse-lifecycle-ids';
-import { SITE_POLICY_NAME } from '../plan/plan-module-database';
+import {
+  ADMIN_POLICY_NAME,
+  OWNER_POLICY_NAME,
+  SITE_POLICY_NAME,
+} from '../model/desired-module-state';
 import { loadSqlParser } from '../sql/sql-parser';
 import { LINT_LEVELS, type LintCode, type LintFinding, type LintReport } from './lint-finding';
 import { analyzePolicyExpression, type PolicyExpressionFacts } from './policy-expression';
 import { type LintCatalog, type LintNamespace, readLintCatalog } from './read-lint-catalog';
 
 /** Roles whose own policies on the shared `module_data` table are platform administration. */
-const PLATFORM_POLICY_ROLES: ReadonlySet<string> = new Set(['dramac_provisioner']);
+const PLATFORM_POLICY_ROLES: ReadonlySet<string> = new Set(['dramac_platform']);
+
+/**
+ * The platform's own permissive policies on a module table: the owner role (DDL and backfills)
+ * and the admin role (the server-only admin client) see every site's rows of this module, and
+ * nobody else gains anything from them.
+ */
+function isPlatformPolicy(
+  entry: ModuleRegistryEntry,
+  policy: { readonly name: string; readonly roles: readonly string[] },
+): boolean {
+  const role =
+    policy.name === OWNER_POLICY_NAME
+      ? `modowner_${entry.shortId}`
+      : policy.name === ADMIN_POLICY_NAME
+        ? `modadmin_${entry.shortId}`
+        : undefined;
+  return role !== undefined && policy.roles.length === 1 && policy.roles[0] === role;
+}
 
 /** Functions that read the request and so belong in `(select ...)` even from `pg_catalog`. */
 const REQUEST_FUNCTIONS: ReadonlySet<string> = new Set(['current_setting']);
@@ -143,6 +165,7 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
     ) {
       continue;
     }
+    if (isPlatformPolicy(entry, policy)) continue;
     if (policy.permissive && policy.name !== SITE_POLICY_NAME) {
       add(
         'permissive_policy',

@@ -1,28 +1,17 @@
 import type { IsolationStrategy } from '../definition/validated-definition';
+import type { ModuleState } from '../model/module-state';
 import type { PlannedStatement } from './planned-statement';
 
 /**
- * A catalog object a plan creates, keyed by its role in the table (`primary_key`, `site_key`,
- * `unique:<column>`, `check:<column>`, `foreign_key:<column>`, `index:<name or method(columns)>`,
- * `policy:<name>`, `trigger:updated_at`) so upgrades and drift checks can match old and new names.
+ * The ordered, immutable result of planning a module's database: the statements that create it
+ * and the desired state they lead to, which the database checks its catalogs against before the
+ * change commits.
+ *
+ * @example
+ * const plan = planModuleDatabase(definition);
+ * plan.statements.length; // 40
+ * plan.desired.tables.map((t) => t.name);
  */
-export interface ModuleObject {
-  readonly type:
-    | 'table'
-    | 'primary_key'
-    | 'unique'
-    | 'check'
-    | 'foreign_key'
-    | 'index'
-    | 'policy'
-    | 'trigger';
-  /** The table it belongs to, `schema.table`. */
-  readonly table: string;
-  readonly key: string;
-  readonly name: string;
-}
-
-/** The ordered, immutable result of planning a module's database. */
 export interface ModulePlan {
   readonly moduleId: string;
   readonly shortId: string;
@@ -32,11 +21,17 @@ export interface ModulePlan {
   readonly schema: string;
   /** The module's `NOLOGIN` role: module code runs as it. */
   readonly role: string;
-  /** The module's admin role (`BYPASSRLS`, its tables only), or null for widgets. */
+  /** The module's admin role (every site's rows of its tables, nothing else), or null for widgets. */
   readonly adminRole: string | null;
-  /** Physical tables in creation order, `schema.table`. */
+  /** The role that owns the module's schema and tables and runs its DDL, or null for widgets. */
+  readonly ownerRole: string | null;
+  /** Physical tables in declared order, `schema.table`. */
   readonly tables: readonly string[];
+  /**
+   * The module's DDL, run with the owner role's privileges. The platform creates the roles, the
+   * schema and the memberships itself; they are not statements of the plan.
+   */
   readonly statements: readonly PlannedStatement[];
-  /** Every object the plan creates, for drift checks and upgrades. */
-  readonly objects: readonly ModuleObject[];
+  /** The state the statements lead to (see `desiredModuleState`). */
+  readonly desired: ModuleState;
 }

@@ -41,43 +41,22 @@ describe('planModuleDatabase', () => {
       adminRole: 'modadmin_0123abcd',
       tables: ['public.mod_0123abcd_notes'],
     });
-    expect(plan.statements.map(({ sql, parameters }) => ({ sql, parameters }))).toEqual([
-      { sql: 'create role "modrole_0123abcd" nologin noinherit', parameters: [] },
-      { sql: 'create role "modadmin_0123abcd" nologin noinherit bypassrls', parameters: [] },
-      {
-        sql: 'grant execute on function "public"."dramac_current_site_id"(), "public"."dramac_current_user_id"(), "public"."dramac_can_access_current_site"(text) to "modrole_0123abcd"',
-        parameters: [],
-      },
-      {
-        sql: 'create table "public"."mod_0123abcd_notes" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "body" text not null, "pinned" boolean default false not null, constraint "pk_mod_0123abcd_notes" primary key ("id"), constraint "uq_mod_0123abcd_notes_site_id_id" unique ("site_id", "id"), constraint "ck_mod_0123abcd_notes_body" check ((length("body") <= 280)), constraint "fk_mod_0123abcd_notes_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade)',
-        parameters: [],
-      },
-      {
-        sql: 'revoke all on table "public"."mod_0123abcd_notes" from public, "anon", "authenticated", "service_role"',
-        parameters: [],
-      },
-      {
-        sql: 'grant select, insert, update, delete on table "public"."mod_0123abcd_notes" to "modrole_0123abcd"',
-        parameters: [],
-      },
-      {
-        sql: 'grant select, insert, update, delete on table "public"."mod_0123abcd_notes" to "modadmin_0123abcd"',
-        parameters: [],
-      },
-      {
-        sql: 'alter table "public"."mod_0123abcd_notes" enable row level security',
-        parameters: [],
-      },
-      { sql: 'alter table "public"."mod_0123abcd_notes" force row level security', parameters: [] },
-      {
-        sql: `create policy "dramac_site_isolation" on "public"."mod_0123abcd_notes" as permissive for all to "modrole_0123abcd" using ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('0123abcd'))) with check ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('0123abcd')))`,
-        parameters: [],
-      },
-      {
-        sql: 'create policy "only_pinned" on "public"."mod_0123abcd_notes" as restrictive for select to "modrole_0123abcd" using ("pinned")',
-        parameters: [],
-      },
-    ]);
+    // The roles, the schema and their memberships are platform steps, not statements.
+    const site = `("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('0123abcd')))`;
+    expect(plan.statements.map(({ sql, parameters }) => ({ sql, parameters }))).toEqual(
+      [
+        'create table "public"."mod_0123abcd_notes" ("id" uuid default gen_random_uuid() not null, "site_id" uuid not null, "body" text not null, "pinned" boolean default false not null, constraint "pk_mod_0123abcd_notes" primary key ("site_id", "id"), constraint "ck_mod_0123abcd_notes_body" check ((length("body") <= 280)), constraint "fk_mod_0123abcd_notes_site_id" foreign key ("site_id") references "public"."sites" ("id") on delete cascade on update no action)',
+        'grant select, insert, update, delete on table "public"."mod_0123abcd_notes" to "modrole_0123abcd"',
+        'grant select, insert, update, delete on table "public"."mod_0123abcd_notes" to "modadmin_0123abcd"',
+        'alter table "public"."mod_0123abcd_notes" enable row level security',
+        'alter table "public"."mod_0123abcd_notes" force row level security',
+        `create policy "dramac_site_isolation" on "public"."mod_0123abcd_notes" as permissive for all to "modrole_0123abcd" using (${site}) with check (${site})`,
+        'create policy "dramac_owner_access" on "public"."mod_0123abcd_notes" as permissive for all to "modowner_0123abcd" using (true) with check (true)',
+        'create policy "dramac_admin_access" on "public"."mod_0123abcd_notes" as permissive for all to "modadmin_0123abcd" using (true) with check (true)',
+        'create policy "only_pinned" on "public"."mod_0123abcd_notes" as restrictive for select to "modrole_0123abcd" using ("pinned")',
+      ].map((sql) => ({ sql, parameters: [] })),
+    );
+    expect(plan.desired.tables.map((t) => t.name)).toEqual(['mod_0123abcd_notes']);
   });
 
   it('is pure and immutable: same input, same plan; the plan is frozen', async () => {
@@ -90,19 +69,12 @@ describe('planModuleDatabase', () => {
     expect(Object.isFrozen(a.statements[0])).toBe(true);
   });
 
-  it('uses a revokeFrom list given by the platform', async () => {
-    const plan = planModuleDatabase(await validateModuleDefinition(notes), { revokeFrom: [] });
-    expect(plan.statements.find((s) => s.kind === 'revoke')?.sql).toBe(
-      'revoke all on table "public"."mod_0123abcd_notes" from public',
-    );
-  });
-
-  it('plans only the role and its module_data grant for a widget', async () => {
+  it('plans no statement for a widget: its rows live in module_data', async () => {
     const plan = planModuleDatabase(await validateModuleDefinition(widgetModule));
     expect(plan.tables).toEqual([]);
-    expect(plan.statements.at(-1)?.sql).toBe(
-      `grant select, insert, update, delete on table "public"."module_data" to "${plan.role}"`,
-    );
+    expect(plan.statements).toEqual([]);
+    expect(plan.desired.tables).toEqual([]);
+    expect(plan).toMatchObject({ adminRole: null, ownerRole: null, strategy: 'shared' });
   });
 
   it('refuses a module policy named like the mandatory site policy', async () => {

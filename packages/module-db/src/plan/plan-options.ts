@@ -1,16 +1,11 @@
-/** Options of {@link planModuleDatabase}. */
-export interface PlanOptions {
-  /**
-   * Roles whose privileges on module tables are revoked explicitly. Default: Supabase's API roles
-   * `anon`, `authenticated` and `service_role`, because Supabase's default privileges grant them
-   * every new table in `public`. Pass `[]` on a PostgreSQL without those roles.
-   */
-  readonly revokeFrom?: readonly string[];
-}
-
-/** Supabase's API roles. */
-export const DEFAULT_REVOKE_FROM: readonly string[] = Object.freeze([
-  'anon',
-  'authenticated',
-  'service_role',
-]);
+/**
+ * Options of {@link planModuleDatabase} and {@link planModuleUpgrade}. None today: what a plan
+ * creates follows from the definition alone. (Earlier versions took `revokeFrom`; module tables
+ * are now owned by the module's owner role, which no default privilege covers, and the database
+ * proves that no other role holds a privilege on them.)
+ *
+ * @example
+ * planModuleDatabase(definition, {});
+ */
+// biome-ignore lint/complexity/noBannedTypes: reserved for options; accepted for compatibility.
+export type PlanOptions = {};

@@ -24,6 +24,6 @@ export const MODULE_DATA_TABLE = 'module_data';
 
 /** Platform tables a module table may reference with a foreign key (schema -> tables). */
 export const PLATFORM_FK_TARGETS: Readonly<Record<'public' | 'auth', readonly string[]>> = {
-  public: ['sites', 'agencies', 'clients', 'profiles'],
+  public: ['agencies', 'clients', 'profiles'],
   auth: ['users'],
 };

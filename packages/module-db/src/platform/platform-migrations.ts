@@ -4,6 +4,7 @@ import { MIGRATION_0002_REGISTRY } from './migration-0002-registry';
 import { MIGRATION_0003_APPLY_PLAN } from './migration-0003-apply-plan';
 import { MIGRATION_0004_LIFECYCLE } from './migration-0004-lifecycle';
 import { MIGRATION_0005_APPLY_UPGRADE } from './migration-0005-apply-upgrade';
+import { MIGRATION_0006_LEAST_PRIVILEGE } from './migration-0006-least-privilege';
 
 /** One versioned platform migration. */
 export interface PlatformMigration {
@@ -23,6 +24,7 @@ export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
   { version: 3, name: 'apply_module_plan', sql: MIGRATION_0003_APPLY_PLAN },
   { version: 4, name: 'lifecycle_helpers_deprovision', sql: MIGRATION_0004_LIFECYCLE },
   { version: 5, name: 'apply_module_upgrade', sql: MIGRATION_0005_APPLY_UPGRADE },
+  { version: 6, name: 'least_privilege_provisioning', sql: MIGRATION_0006_LEAST_PRIVILEGE },
 ]);
 
 /** What {@link migratePlatform} did. */

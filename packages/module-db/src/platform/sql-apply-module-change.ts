@@ -1,0 +1,372 @@
+/**
+ * Applying a module's DDL with least privilege, then proving the end state.
+ *
+ * `public.dramac_apply_module_change(mode, plan, ...)` is the one body behind
+ * `dramac_apply_module_plan` (install), `dramac_apply_module_upgrade` and
+ * `dramac_apply_module_repair`. It runs as `dramac_platform` (owner of the platform functions; not a
+ * superuser; no BYPASSRLS; nobody logs in as it or is a member of it but the migration user) and:
+ *
+ * 1. checks the plan's identity (module id, short id, strategy, version) and mode against the registry;
+ * 2. takes the fixed platform steps itself, with no caller-supplied SQL: the module's roles
+ *    (`modrole_<id>` for data, `modadmin_<id>` for the server-only admin client, `modowner_<id>`
+ *    which owns the module's objects), their memberships, the module schema;
+ * 3. runs the plan's statements through a SECURITY DEFINER function owned by `modowner_<id>`,
+ *    created for this call and dropped after it: the statements run with the privileges of that
+ *    role alone, which owns nothing but this module's objects, can read no other table, bypasses no
+ *    policy, creates no role and grants no membership. PostgreSQL itself refuses everything else;
+ *    nothing here looks at the SQL text;
+ * 4. refuses a change of the session's state (settings, advisory locks, listeners, prepared
+ *    statements, cursors) made by those statements;
+ * 5. proves the end state with `dramac_verify_module_state` and writes the registry, the version
+ *    history and the event log, in the same transaction.
+ *
+ * Static, checked-in SQL: nothing in it comes from input; names are derived from the checked
+ * short id and quoted with `format('%I')`.
+ */
+export const SQL_APPLY_MODULE_CHANGE = `
+-- What a module's statements must not change in the calling session: settings made at session
+-- level, advisory locks, LISTEN channels, prepared statements, open cursors.
+CREATE OR REPLACE FUNCTION public.dramac_session_state() RETURNS text
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT pg_catalog.md5(pg_catalog.concat_ws(E'\\n',
+    (SELECT pg_catalog.string_agg(s.name || '=' || coalesce(s.setting, ''), ',' ORDER BY s.name)
+     FROM pg_catalog.pg_settings s WHERE s.source = 'session'),
+    (SELECT pg_catalog.string_agg(l.objid::text || '/' || l.classid::text || '/' || l.objsubid::text || '/' || l.mode, ',' ORDER BY 1)
+     FROM pg_catalog.pg_locks l WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'advisory'),
+    (SELECT pg_catalog.string_agg(c, ',' ORDER BY c) FROM pg_catalog.pg_listening_channels() c),
+    (SELECT pg_catalog.count(*)::text FROM pg_catalog.pg_prepared_statements),
+    (SELECT pg_catalog.count(*)::text FROM pg_catalog.pg_cursors)))
+$fn$;
+
+-- Creates a module role if it is missing. On PostgreSQL 16+ the creating role (dramac_platform)
+-- receives ADMIN OPTION on it; for the owner role it also needs SET and INHERIT, so that it can
+-- hand objects to it and act as their owner.
+CREATE OR REPLACE FUNCTION public.dramac_ensure_module_role(p_role text, p_inherit boolean, p_platform_acts_as boolean)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF p_role !~ '^mod(role|admin|owner|visitor)_[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('%L is not a module role name', p_role);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = p_role) THEN
+    EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN %s', p_role, CASE WHEN p_inherit THEN 'INHERIT' ELSE 'NOINHERIT' END);
+  END IF;
+  IF p_platform_acts_as AND NOT pg_catalog.pg_has_role(current_user, p_role, 'USAGE') THEN
+    IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
+      EXECUTE pg_catalog.format('GRANT %I TO %I WITH INHERIT TRUE, SET TRUE', p_role, current_user);
+    ELSE
+      EXECUTE pg_catalog.format('GRANT %I TO %I', p_role, current_user);
+    END IF;
+  END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.dramac_apply_module_change(
+  p_mode text,
+  p_plan jsonb,
+  p_definition jsonb,
+  p_checksum text,
+  p_from_checksum text,
+  p_module_type text,
+  p_actor text,
+  p_lock_timeout_ms integer,
+  p_lock_wait_ms integer
+) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_module_id uuid;
+  v_short text := p_plan ->> 'shortId';
+  v_strategy text := p_plan ->> 'strategy';
+  v_version text := CASE p_mode WHEN 'upgrade' THEN p_plan ->> 'toVersion' ELSE p_plan ->> 'version' END;
+  v_desired jsonb := p_plan -> 'desired';
+  v_schema text;
+  v_role text;
+  v_admin text;
+  v_owner text;
+  v_existing record;
+  v_stmt jsonb;
+  v_sql text;
+  v_i integer := 0;
+  v_table jsonb;
+  v_tables text[];
+  v_new_tables text[] := '{}';
+  v_before oid[];
+  v_names text[];
+  v_exec text;
+  v_session text;
+  v_actual jsonb;
+  v_module_type text := p_module_type;
+  v_state text;
+  v_msg text;
+  v_detail text;
+  v_hint text;
+  v_ok boolean;
+BEGIN
+  -- 1. The plan's identity, checked against itself and the naming rules.
+  IF p_mode IS NULL OR p_mode NOT IN ('install', 'upgrade', 'repair') THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('mode %L is not install, upgrade or repair', p_mode);
+  END IF;
+  IF p_plan IS NULL OR pg_catalog.jsonb_typeof(p_plan) <> 'object' THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'the plan is not a JSON object';
+  END IF;
+  IF pg_catalog.octet_length(p_plan::text) > 8388608 THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'the plan is larger than 8 MiB';
+  END IF;
+  BEGIN
+    v_module_id := (p_plan ->> 'moduleId')::uuid;
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan has no valid moduleId';
+  END;
+  IF v_short IS NULL OR v_short !~ '^[a-f0-9]{8}$' OR pg_catalog.left(pg_catalog.replace(v_module_id::text, '-', ''), 8) <> v_short THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan shortId does not match its moduleId';
+  END IF;
+  IF v_strategy IS NULL OR v_strategy NOT IN ('shared', 'prefix', 'schema') THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('plan strategy %L is not shared, prefix or schema', v_strategy);
+  END IF;
+  IF v_version IS NULL OR pg_catalog.length(v_version) > 64 THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan version is missing or too long';
+  END IF;
+  IF p_mode = 'install' AND (p_module_type IS NULL OR p_module_type NOT IN ('widget', 'app', 'integration', 'system', 'custom')) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('module type %L is unknown', p_module_type);
+  END IF;
+  IF p_mode <> 'repair' AND (p_checksum IS NULL OR p_definition IS NULL) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan checksum and definition are required';
+  END IF;
+  IF v_desired IS NULL OR pg_catalog.jsonb_typeof(v_desired) <> 'object'
+     OR pg_catalog.jsonb_typeof(coalesce(v_desired -> 'tables', 'null'::jsonb)) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan has no desired state (desired.tables)';
+  END IF;
+  IF pg_catalog.jsonb_typeof(coalesce(p_plan -> 'statements', '[]'::jsonb)) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan statements are not a list';
+  END IF;
+  IF p_mode = 'upgrade' AND pg_catalog.jsonb_array_length(coalesce(p_plan -> 'refused', '[]'::jsonb)) > 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'upgrade plan still has refused changes';
+  END IF;
+  v_role := 'modrole_' || v_short;
+  v_admin := 'modadmin_' || v_short;
+  v_owner := 'modowner_' || v_short;
+  v_schema := CASE WHEN v_strategy = 'schema' THEN 'mod_' || v_short ELSE 'public' END;
+  IF v_strategy = 'shared' AND pg_catalog.jsonb_array_length(v_desired -> 'tables') > 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'a shared (widget) module has no tables';
+  END IF;
+  FOR v_table IN SELECT value FROM pg_catalog.jsonb_array_elements(v_desired -> 'tables') LOOP
+    v_ok := pg_catalog.jsonb_typeof(v_table) = 'object' AND v_table ->> 'schema' = v_schema
+      AND ((v_strategy = 'schema' AND v_table ->> 'name' ~ '^[a-z_][a-z0-9_]{0,62}$')
+        OR (v_strategy = 'prefix' AND v_table ->> 'name' ~ ('^mod_' || v_short || '_[a-z0-9_]{1,49}$')));
+    IF NOT coalesce(v_ok, false) THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('plan table %L is outside the module namespace',
+        coalesce(v_table ->> 'schema', '?') || '.' || coalesce(v_table ->> 'name', '?'));
+    END IF;
+    v_tables := v_tables || (v_schema || '.' || (v_table ->> 'name'));
+  END LOOP;
+  IF pg_catalog.cardinality(coalesce(v_tables, '{}')) <> (SELECT pg_catalog.count(DISTINCT x) FROM pg_catalog.unnest(v_tables) x) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan lists a table twice';
+  END IF;
+
+  -- 2. One change of module objects at a time, database-wide (roles and the public schema's ACL
+  -- are shared catalog rows), and one per module.
+  PERFORM pg_catalog.set_config('lock_timeout', p_lock_wait_ms::text || 'ms', true);
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.provisioning'));
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.module'), pg_catalog.hashtext(v_short));
+  PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout_ms::text || 'ms', true);
+
+  SELECT r.module_id, r.checksum, r.version, r.status, r.strategy, r.module_type INTO v_existing
+  FROM public.module_database_registry r WHERE r.module_short_id = v_short FOR UPDATE;
+  IF p_mode = 'install' THEN
+    IF FOUND THEN
+      IF v_existing.module_id <> v_module_id THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM002',
+          MESSAGE = pg_catalog.format('short id %s is taken: module %s is installed, module %s cannot use the same namespace', v_short, v_existing.module_id, v_module_id),
+          DETAIL = pg_catalog.jsonb_build_object('installedModuleId', v_existing.module_id, 'requestedModuleId', v_module_id, 'shortId', v_short)::text;
+      END IF;
+      IF v_existing.checksum = p_checksum THEN
+        RETURN pg_catalog.jsonb_build_object('status', 'unchanged', 'statementsApplied', 0, 'version', v_existing.version);
+      END IF;
+      RAISE EXCEPTION USING ERRCODE = 'DM003',
+        MESSAGE = pg_catalog.format('module %s is installed at version %s with a different definition: plan an upgrade instead', v_module_id, v_existing.version),
+        DETAIL = pg_catalog.jsonb_build_object('installedVersion', v_existing.version, 'requestedVersion', v_version)::text;
+    END IF;
+  ELSE
+    IF NOT FOUND OR v_existing.module_id <> v_module_id THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM005', MESSAGE = pg_catalog.format('module %s is not installed', v_module_id);
+    END IF;
+    IF v_existing.strategy <> v_strategy THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('module %s uses the %s strategy, not %s', v_module_id, v_existing.strategy, v_strategy);
+    END IF;
+    IF v_existing.status <> 'active' THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM003', MESSAGE = pg_catalog.format('module %s is %s', v_module_id, v_existing.status);
+    END IF;
+    v_module_type := v_existing.module_type;
+    IF p_mode = 'upgrade' THEN
+      IF v_existing.checksum = p_checksum THEN
+        RETURN pg_catalog.jsonb_build_object('status', 'unchanged', 'statementsApplied', 0, 'version', v_existing.version);
+      END IF;
+      IF v_existing.checksum IS DISTINCT FROM p_from_checksum OR v_existing.version IS DISTINCT FROM p_plan ->> 'fromVersion' THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM003',
+          MESSAGE = pg_catalog.format('module %s is at version %s now, not the version %s this upgrade was planned from', v_module_id, v_existing.version, p_plan ->> 'fromVersion');
+      END IF;
+    ELSIF v_existing.version IS DISTINCT FROM v_version OR (p_checksum IS NOT NULL AND v_existing.checksum IS DISTINCT FROM p_checksum) THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM003',
+        MESSAGE = pg_catalog.format('module %s is at version %s now: the repair was planned for version %s', v_module_id, v_existing.version, v_version);
+    END IF;
+  END IF;
+  -- The module's tables before the change, by oid: a renamed table keeps its rows and its oid,
+  -- a new one must start empty.
+  v_before := ARRAY(
+    SELECT d.objid FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_roles r ON r.oid = d.refobjid
+    WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND r.rolname = v_owner
+      AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'o');
+
+  -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL.
+  PERFORM public.dramac_ensure_module_role(v_role, true, false);
+  IF NOT pg_catalog.pg_has_role('dramac_data_api', v_role, 'MEMBER') THEN
+    EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_role);
+  END IF;
+  IF NOT pg_catalog.pg_has_role(v_role, 'dramac_module_roles', 'MEMBER') THEN
+    EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_role);
+  END IF;
+  IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_role, 'dramac_widget_roles', 'MEMBER') THEN
+    EXECUTE pg_catalog.format('GRANT dramac_widget_roles TO %I', v_role);
+  END IF;
+  IF v_strategy <> 'shared' THEN
+    PERFORM public.dramac_ensure_module_role(v_admin, false, false);
+    IF NOT pg_catalog.pg_has_role('dramac_admin_api', v_admin, 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT %I TO dramac_admin_api', v_admin);
+    END IF;
+    PERFORM public.dramac_ensure_module_role(v_owner, true, true);
+    IF NOT pg_catalog.pg_has_role(v_owner, 'dramac_module_owners', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_module_owners TO %I', v_owner);
+    END IF;
+    IF v_strategy = 'schema' THEN
+      IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = v_schema) THEN
+        EXECUTE pg_catalog.format('CREATE SCHEMA %I AUTHORIZATION %I', v_schema, v_owner);
+        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I, %I', v_schema, v_role, v_admin);
+      END IF;
+      v_exec := pg_catalog.format('%I.%I', v_schema, 'dramac_ddl');
+    ELSE
+      -- For this call only: the prefixed tables live in public.
+      EXECUTE pg_catalog.format('GRANT CREATE ON SCHEMA public TO %I', v_owner);
+      v_exec := pg_catalog.format('%I.%I', 'public', 'mod_' || v_short || '_dramac_ddl');
+    END IF;
+
+    -- 4. The plan's statements, with the owner role's privileges and nothing more.
+    -- The search path of the statements: pg_catalog first (nothing can shadow a built-in), the
+    -- schema of the citext extension if it is installed (column types name it unqualified),
+    -- pg_temp last.
+    EXECUTE pg_catalog.format('CREATE FUNCTION %s(p_sql text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER '
+      'SET search_path = %s AS %L', v_exec,
+      pg_catalog.concat_ws(', ', 'pg_catalog',
+        (SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+         JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+         WHERE e.extname = 'citext' AND n.nspname <> 'pg_catalog'),
+        'pg_temp'),
+      'BEGIN EXECUTE p_sql; END');
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text) FROM PUBLIC', v_exec);
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s(text) OWNER TO %I', v_exec, v_owner);
+    v_session := public.dramac_session_state();
+    BEGIN
+      FOR v_stmt IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'statements', '[]'::jsonb)) LOOP
+        v_sql := CASE WHEN pg_catalog.jsonb_typeof(v_stmt) = 'object' THEN v_stmt ->> 'sql' END;
+        IF v_sql IS NULL THEN
+          RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has no SQL', v_i);
+        END IF;
+        IF pg_catalog.jsonb_array_length(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) > 0 THEN
+          RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has bind parameters', v_i);
+        END IF;
+        EXECUTE pg_catalog.format('SELECT %s($1)', v_exec) USING v_sql;
+        v_i := v_i + 1;
+      END LOOP;
+    EXCEPTION WHEN others THEN
+      GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+      RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, HINT = coalesce(v_hint, ''),
+        DETAIL = pg_catalog.jsonb_build_object('statementIndex', v_i, 'statement', pg_catalog.left(v_sql, 4000), 'detail', v_detail)::text;
+    END;
+    IF public.dramac_session_state() IS DISTINCT FROM v_session THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004',
+        MESSAGE = 'the plan''s statements changed the session (a setting, an advisory lock, a listener, a prepared statement or a cursor)';
+    END IF;
+    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s(text)', v_exec);
+    IF v_strategy = 'prefix' THEN
+      EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA public FROM %I', v_owner);
+    END IF;
+  ELSIF pg_catalog.jsonb_array_length(coalesce(p_plan -> 'statements', '[]'::jsonb)) > 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'a shared (widget) module runs no DDL: its plan has no statements';
+  END IF;
+
+  -- 5. Prove the end state, then record it.
+  FOREACH v_sql IN ARRAY coalesce(v_tables, '{}') LOOP
+    IF coalesce(pg_catalog.to_regclass(pg_catalog.format('%I.%I', pg_catalog.split_part(v_sql, '.', 1),
+         pg_catalog.split_part(v_sql, '.', 2)))::oid <> ALL (v_before), true) THEN
+      v_new_tables := v_new_tables || v_sql;
+    END IF;
+  END LOOP;
+  v_actual := public.dramac_verify_module_state(v_short, v_strategy, v_desired, v_new_tables);
+
+  v_names := ARRAY(SELECT pg_catalog.split_part(t, '.', 2) FROM pg_catalog.unnest(coalesce(v_tables, '{}')) t);
+  IF v_strategy = 'prefix' THEN
+    v_names := ARRAY(SELECT pg_catalog.substr(t, pg_catalog.length('mod_' || v_short || '_') + 1) FROM pg_catalog.unnest(v_names) t);
+  END IF;
+  IF p_mode = 'install' THEN
+    INSERT INTO public.module_database_registry (module_id, module_short_id, module_type, strategy, uses_schema,
+      schema_name, role_name, table_names, version, definition, checksum, created_by, installed_state)
+    VALUES (v_module_id, v_short, v_module_type, v_strategy, v_strategy = 'schema',
+      CASE WHEN v_strategy = 'schema' THEN v_schema END, v_role, v_names, v_version, p_definition, p_checksum, p_actor, v_actual);
+    INSERT INTO public.module_database_versions (module_id, version, checksum, definition, plan, applied_by)
+    VALUES (v_module_id, v_version, p_checksum, p_definition, p_plan, p_actor);
+    INSERT INTO public.module_database_events (module_id, module_short_id, event, actor, details)
+    VALUES (v_module_id, v_short, 'provisioned', p_actor,
+      pg_catalog.jsonb_build_object('version', v_version, 'strategy', v_strategy, 'statements', v_i, 'tables', pg_catalog.to_jsonb(coalesce(v_tables, '{}'))));
+    RETURN pg_catalog.jsonb_build_object('status', 'created', 'statementsApplied', v_i, 'version', v_version);
+  ELSIF p_mode = 'upgrade' THEN
+    UPDATE public.module_database_registry
+    SET version = v_version, definition = p_definition, checksum = p_checksum, table_names = v_names, installed_state = v_actual
+    WHERE module_short_id = v_short;
+    INSERT INTO public.module_database_versions (module_id, version, checksum, definition, plan, applied_by)
+    VALUES (v_module_id, v_version, p_checksum, p_definition, p_plan, p_actor);
+    INSERT INTO public.module_database_events (module_id, module_short_id, event, actor, details)
+    VALUES (v_module_id, v_short, 'upgraded', p_actor,
+      pg_catalog.jsonb_build_object('from', v_existing.version, 'to', v_version, 'statements', v_i, 'changes', p_plan -> 'changes'));
+    RETURN pg_catalog.jsonb_build_object('status', 'upgraded', 'statementsApplied', v_i, 'version', v_version, 'fromVersion', v_existing.version);
+  ELSE
+    UPDATE public.module_database_registry SET installed_state = v_actual WHERE module_short_id = v_short;
+    INSERT INTO public.module_database_events (module_id, module_short_id, event, actor, details)
+    VALUES (v_module_id, v_short, 'repaired', p_actor,
+      pg_catalog.jsonb_build_object('version', v_version, 'statements', v_i, 'changes', p_plan -> 'changes'));
+    RETURN pg_catalog.jsonb_build_object('status', CASE WHEN v_i = 0 THEN 'unchanged' ELSE 'repaired' END, 'statementsApplied', v_i, 'version', v_version);
+  END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.dramac_apply_module_plan(
+  p_plan jsonb, p_definition jsonb, p_checksum text, p_module_type text, p_actor text DEFAULT NULL,
+  p_lock_timeout_ms integer DEFAULT 5000, p_lock_wait_ms integer DEFAULT 60000
+) RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT public.dramac_apply_module_change('install', p_plan, p_definition, p_checksum, NULL, p_module_type, p_actor,
+    p_lock_timeout_ms, p_lock_wait_ms)
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.dramac_apply_module_upgrade(
+  p_plan jsonb, p_definition jsonb, p_checksum text, p_from_checksum text, p_actor text DEFAULT NULL,
+  p_lock_timeout_ms integer DEFAULT 5000, p_lock_wait_ms integer DEFAULT 60000
+) RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT public.dramac_apply_module_change('upgrade', p_plan, p_definition, p_checksum, p_from_checksum, NULL, p_actor,
+    p_lock_timeout_ms, p_lock_wait_ms)
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.dramac_apply_module_repair(
+  p_plan jsonb, p_checksum text, p_actor text DEFAULT NULL,
+  p_lock_timeout_ms integer DEFAULT 5000, p_lock_wait_ms integer DEFAULT 60000
+) RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT public.dramac_apply_module_change('repair', p_plan, NULL, p_checksum, NULL, NULL, p_actor,
+    p_lock_timeout_ms, p_lock_wait_ms)
+$fn$;
+`;
