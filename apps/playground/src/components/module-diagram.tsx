@@ -253,7 +253,7 @@ function TableBox({ box }: { box: Box }) {
       {t.policies.map((p, i) => (
         <g key={p.name} data-policy={p.name} data-state={p.state}>
           <title>
-            {`${policyLabel(p)}${p.using ? `\nusing ${p.using}` : ''}${p.withCheck ? `\nwith check ${p.withCheck}` : ''}${
+            {`${policyLabel(p)}${p.roles ? ` to ${p.roles.join(', ')}` : ''}${p.using ? `\nusing ${p.using}` : ''}${p.withCheck ? `\nwith check ${p.withCheck}` : ''}${
               p.mode === 'restrictive'
                 ? '\nrestrictive: narrows what the site policy allows, never widens it'
                 : ''
@@ -399,13 +399,14 @@ export function ModuleDiagram({ model, caption }: { model: DiagramModel; caption
           <b className="k-pk">PK</b> primary key
         </span>
         <span>
-          <b className="k-sk">SK</b> site key (site_id, references public.sites)
+          <b className="k-sk">SK</b> site key (site_id: the row's site; policies and indexes lead
+          with it)
         </span>
         <span>
           <b className="k-fk">FK</b> foreign key (arrow)
         </span>
         <span>
-          <b className="k-p">P</b> permissive site policy
+          <b className="k-p">P</b> permissive platform policy (site, owner, admin)
         </span>
         <span>
           <b className="k-r">R</b> restrictive module policy

@@ -24,14 +24,15 @@ const COMMAND: Record<string, string> = {
  */
 export function diagramOf(definition: ValidatedModuleDefinition): DiagramModel {
   const plan = planModuleDatabase(definition);
-  // Table objects name the physical table (`mod_<id>_<name>` under the prefix strategy).
-  const physical = new Map(
-    plan.objects
-      .filter((o) => o.type === 'table')
-      .map((o) => [logicalTable(o.table), o.table] as const),
-  );
+  // The plan's physical tables (`schema.table`, `public.mod_<id>_<name>` under the prefix
+  // strategy), by the logical name they carry.
+  const physical = new Map(plan.tables.map((t) => [logicalTable(t), t] as const));
+  // The desired state the plan leads to: the policies and keys exactly as the database will hold them.
+  const desired = new Map(plan.desired.tables.map((t) => [t.key, t] as const));
   const tables: DiagramTable[] = definition.tables.map((t) => {
     const fks = new Map(t.foreignKeys.map((fk) => [fk.column, fk] as const));
+    const state = desired.get(t.name);
+    const primaryKey = state?.constraints.find((c) => c.type === 'p')?.columns ?? t.primaryKey;
     return {
       name: t.name,
       qualified: physical.get(t.name) ?? t.name,
@@ -42,7 +43,7 @@ export function diagramOf(definition: ValidatedModuleDefinition): DiagramModel {
           name: c.name,
           type: formatColumnType(c.type),
           nullable: c.nullable,
-          primaryKey: t.primaryKey.includes(c.name),
+          primaryKey: primaryKey.includes(c.name),
           siteKey: c.name === 'site_id',
           platform: c.addedBy === 'platform',
           unique: t.uniqueColumns.includes(c.name),
@@ -60,21 +61,23 @@ export function diagramOf(definition: ValidatedModuleDefinition): DiagramModel {
           }),
         };
       }),
-      policies: [
-        {
-          name: SITE_POLICY_NAME,
-          mode: 'permissive' as const,
-          command: 'all',
-          using: "site_id = the request's site, and its agency has the user and the module",
-        },
-        ...t.policies.map((p) => ({
+      // Permissive policies first (the site policy for the module role, then the owner's and
+      // admin's), then the module's own, restrictive ones.
+      policies: [...(state?.policies ?? [])]
+        .sort(
+          (a, b) =>
+            Number(b.permissive) - Number(a.permissive) ||
+            Number(b.name === SITE_POLICY_NAME) - Number(a.name === SITE_POLICY_NAME) ||
+            a.name.localeCompare(b.name),
+        )
+        .map((p) => ({
           name: p.name,
-          mode: 'restrictive' as const,
-          command: COMMAND[p.action] ?? p.action.toLowerCase(),
-          ...(p.using && { using: p.using.canonical }),
-          ...(p.withCheck && { withCheck: p.withCheck.canonical }),
+          mode: p.permissive ? ('permissive' as const) : ('restrictive' as const),
+          command: COMMAND[p.command] ?? p.command.toLowerCase(),
+          roles: p.roles,
+          ...(p.using && { using: p.using }),
+          ...(p.withCheck && { withCheck: p.withCheck }),
         })),
-      ],
       // Btree indexes lead with site_id (every query is filtered by site), as the planner builds them.
       indexes: t.indexes.map((i) => {
         const columns =

@@ -35,6 +35,8 @@ export interface DiagramPolicy {
   /** The site policy is the one permissive policy; module policies are restrictive. */
   readonly mode: 'permissive' | 'restrictive';
   readonly command: string;
+  /** The roles it applies to. */
+  readonly roles?: readonly string[];
   readonly using?: string;
   readonly withCheck?: string;
   readonly state?: DiagramState;

@@ -306,8 +306,9 @@ export interface AdminView {
 }
 
 /**
- * The module admin client (server-only; its role has BYPASSRLS on this module's tables and
- * nothing else): every site's rows, and the same client limited to one site.
+ * The module admin client (server-only): its role is granted this module's tables and nothing
+ * else, and its own policy (`dramac_admin_access`) reaches every site's rows of them. Every
+ * site's rows, and the same client limited to one site.
  */
 export async function adminOverviewAction(
   moduleKey: string,

@@ -7,7 +7,7 @@ import { callAction } from '../../lib/call-action';
 import { showValue } from '../../lib/show-value';
 import { type AdminView, adminOverviewAction } from '../actions/data';
 
-/** The module admin client: server-only, BYPASSRLS on this module's tables, every site. */
+/** The module admin client: server-only, this module's tables only, every site. */
 export function AdminPanel({
   moduleKey,
   moduleTitle,
@@ -28,9 +28,10 @@ export function AdminPanel({
       </div>
       <p className="small">
         <code>createModuleAdminClient</code> from <code>@dramac/module-db/admin</code> runs as the
-        module's admin role (<code>BYPASSRLS</code>, granted this module's tables and nothing else):
-        it sees every site's rows, and never another module's. It needs a server connection; it is
-        never shipped to a browser. With <code>siteId</code> it is limited to one site.
+        module's admin role, granted this module's tables and nothing else; its own policy (
+        <code>dramac_admin_access</code>) lets it past the site filter: it sees every site's rows,
+        and never another module's. It needs a server connection; it is never shipped to a browser.
+        With <code>siteId</code> it is limited to one site.
       </p>
       <button
         type="button"

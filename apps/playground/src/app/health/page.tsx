@@ -73,8 +73,8 @@ export default async function HealthPage() {
         row-level security, the site policy, restrictive module policies, indexes, grants to API
         roles), drift between the live catalog and the registered definition (
         <code>checkModuleDatabase</code>), and the registry against the catalog (
-        <code>checkOrphans</code>). Remedies are shown as the packages give them today; a repair
-        command that turns drift into SQL is on its way in module-db.
+        <code>checkOrphans</code>). Lint remedies and drift repair SQL are shown exactly as the
+        packages give them.
       </p>
       {reports.length === 0 ? <p className="muted">No module is provisioned.</p> : null}
       {reports.map(({ name, moduleId, version, findings, drift }) => {
@@ -142,7 +142,7 @@ export default async function HealthPage() {
                     <th>Object</th>
                     <th>Expected</th>
                     <th>Actual</th>
-                    <th>Difference</th>
+                    <th>Difference and repair</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -155,7 +155,23 @@ export default async function HealthPage() {
                       <td className="mono small">{d.object ?? ''}</td>
                       <td className="mono small">{d.expected ?? ''}</td>
                       <td className="mono small">{d.actual ?? ''}</td>
-                      <td>{d.message}</td>
+                      <td>
+                        {d.message}
+                        {d.repair && d.repair.length > 0 ? (
+                          <>
+                            <div className="small muted">
+                              repair SQL, as checkModuleDatabase gives it:
+                            </div>
+                            {d.repair.map((statement) => (
+                              <code className="sql" key={statement}>
+                                {statement}
+                              </code>
+                            ))}
+                          </>
+                        ) : (
+                          <div className="small muted">only the platform can repair this</div>
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -135,7 +135,7 @@ export async function runModuleAxis(): Promise<MatrixSection> {
     const user = site ? platform.users.find((u) => u.agencyIds.includes(site.agencyId)) : undefined;
     const roles = [
       [entry.roleName, 'module role'],
-      [`modadmin_${entry.shortId}`, 'admin role (BYPASSRLS, server-only)'],
+      [`modadmin_${entry.shortId}`, 'admin role (server-only)'],
     ] as const;
     roleColumns.push({
       id: s.module.key,
@@ -178,11 +178,17 @@ export async function runModuleAxis(): Promise<MatrixSection> {
             ? `Schema ${f.schema}: ${role} ${schemaUsage ? 'has' : 'has no'} USAGE${schemaUsage ? '' : ', so every statement fails with "permission denied for schema"'}`
             : `Table in public: reachable only through its own grants`,
           `Grant: ${grantLine(f, role)}`,
-          ...(own && kind === 'module role'
-            ? ['Rows are still filtered by the site policy dramac_site_isolation (the site axis)']
+          // The policies that apply to this role on its own tables: which rows it then sees.
+          ...(own
+            ? (f?.policies ?? [])
+                .filter((p) => p.roles.includes(role) || p.roles.includes('public'))
+                .map(
+                  (p) =>
+                    `Policy ${p.name} (${p.permissive ? 'permissive' : 'restrictive'}, ${p.command}, to ${role}): using ${p.using ?? 'true'}`,
+                )
             : []),
-          ...(own && kind !== 'module role'
-            ? ['BYPASSRLS: the admin client sees every site of this module, and no other module']
+          ...(own && kind === 'module role'
+            ? ['Rows are still filtered by the site policy: the site axis shows which']
             : []),
           ...results.map(
             (r) =>

@@ -110,7 +110,8 @@ function explain(args: {
   attempt: Attempt | undefined;
 }): string[] {
   const { facts } = args;
-  const site = facts?.policies.find((p) => p.permissive);
+  // The permissive policy for the module's role (the others serve its owner and admin roles).
+  const site = facts?.policies.find((p) => p.permissive && p.roles.includes(args.role));
   const command = args.op === 'read' ? 'select' : args.op === 'create' ? 'insert' : args.op;
   const restrictive = facts?.policies.filter(
     (p) => !p.permissive && (p.command === 'all' || p.command === command),
