@@ -147,8 +147,9 @@ function rowY(box: Box, index: number): number {
 }
 
 function marker(c: DiagramColumn): { text: string; color: string } | null {
-  if (c.primaryKey) return { text: 'PK', color: '#8a5a00' };
+  // site_id is part of the primary key (site_id, id): the site key is the mark that matters.
   if (c.siteKey) return { text: 'SK', color: '#2f5fd0' };
+  if (c.primaryKey) return { text: 'PK', color: '#8a5a00' };
   if (c.references) return { text: 'FK', color: '#5d6678' };
   return null;
 }
@@ -165,6 +166,7 @@ function ColumnRow({ box, column, index }: { box: Box; column: DiagramColumn; in
     column.check ? `check ${column.check}` : '',
     column.references ? `references ${column.references.table}(${column.references.column})` : '',
     column.siteKey ? "site key: the row's site; the site policy and every index lead with it" : '',
+    column.primaryKey ? 'part of the primary key' : '',
     column.platform ? 'added by the platform' : '',
     column.state ? `${column.state}${column.before ? ` (was: ${column.before})` : ''}` : '',
   ]
