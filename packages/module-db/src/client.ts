@@ -5,6 +5,7 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  ModuleStatus,
   OrderBy,
   RequestContext,
   SelectQuery,
@@ -15,7 +16,7 @@ export type {
   ModuleDataClient,
   ModuleDataClientOptions,
 } from './access/module-data-client';
-export { createModuleDataClient, MAX_LIMIT } from './access/module-data-client';
+export { createModuleDataClient, MAX_LIMIT, MAX_SORT_KEYS } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';
 export type {
   SupabaseCountMethod,
@@ -25,13 +26,21 @@ export {
   createSupabaseTransport,
   SupabaseTransportError,
 } from './access/supabase-transport';
-export type { WhereInput, WhereOperators, WhereScalar, WhereValue } from './access/where-input';
+export type {
+  WhereInput,
+  WhereLimit,
+  WhereOperators,
+  WhereScalar,
+  WhereValue,
+} from './access/where-input';
+export { WHERE_LIMITS } from './access/where-input';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
 export type { JsonValue } from './definition/json-value';
 export type {
   AnyModuleDefinition,
   ColumnTypeToTs,
+  ColumnTypeToWriteTs,
   Insert,
   Row,
   TableNames,
@@ -39,7 +48,7 @@ export type {
   Update,
 } from './definition/row-types';
 export type { IsolationStrategy, ModuleType } from './definition/validated-definition';
-export type { DefinitionIssue, ModuleDbErrorCode } from './errors';
+export type { ColumnLocation, DefinitionIssue, ModuleDbErrorCode } from './errors';
 export {
   AccessDeniedError,
   ConflictError,
@@ -48,8 +57,10 @@ export {
   DefinitionValidationError,
   isModuleDbError,
   ModuleDbError,
+  ModuleVersionMismatchError,
   NotFoundError,
   NotSupportedError,
   ProvisioningError,
+  QueryLimitError,
   QueryValidationError,
 } from './errors';

@@ -14,7 +14,9 @@ export type ModuleDbErrorCode =
   | 'CONSTRAINT_VIOLATION'
   | 'NOT_SUPPORTED'
   | 'DATABASE_ERROR'
-  | 'UPGRADE_REFUSED';
+  | 'UPGRADE_REFUSED'
+  | 'QUERY_TOO_LARGE'
+  | 'VERSION_MISMATCH';
 
 const BRAND = Symbol.for('dramac.module-db.error');
 
@@ -144,42 +146,127 @@ export class AccessDeniedError extends ModuleDbError {
 }
 
 /**
- * A data-API call named an unknown table or column, an unknown operator, or a value of the wrong
- * type. Thrown before any SQL is sent.
+ * A data-API call named an unknown table or column, an unknown operator, an operator that does
+ * not fit the column, or a value of the wrong type. Thrown before any SQL is sent; or, with a
+ * `sqlstate`, PostgreSQL refused a value the pre-checks could not judge (`22003` out of range,
+ * `22007`/`22008` bad date/time, `22P02` bad text representation).
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'INVALID_QUERY') console.log(e.path); }
  */
 export class QueryValidationError extends ModuleDbError {
-  /** Where in the call: `where.lead_score.gte`, `select[1]`, `data[0].email`. */
+  /** Where in the call: `where.lead_score.gte`, `select[1]`, `data[0].email`, `deals.amount`. */
   readonly path: string;
-  constructor(message: string, path: string, options: ModuleDbErrorOptions = {}) {
+  /** The SQLSTATE when PostgreSQL refused the value; undefined when refused before SQL. */
+  readonly sqlstate: string | undefined;
+  constructor(
+    message: string,
+    path: string,
+    options: ModuleDbErrorOptions & { readonly sqlstate?: string | undefined } = {},
+  ) {
     super('INVALID_QUERY', message, options);
     this.name = 'QueryValidationError';
+    this.path = path;
+    this.sqlstate = options.sqlstate;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      path: this.path,
+      ...(this.sqlstate ? { sqlstate: this.sqlstate } : {}),
+    };
+  }
+}
+
+/**
+ * A `where` expands beyond one of the data API's limits (nesting depth, number of conditions,
+ * values, bytes of values, alternatives in one `or`). Thrown before any SQL is sent, after a
+ * bounded amount of work however large the expansion would have been.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'QUERY_TOO_LARGE') console.log(e.limit, e.max, e.path); }
+ */
+export class QueryLimitError extends ModuleDbError {
+  /** Which limit: `depth`, `conditions`, `values`, `bytes` or `alternatives`. */
+  readonly limit: string;
+  /** The limit's value. */
+  readonly max: number;
+  /** Where in the call the limit was reached: `where.or[3].or[0].status`. */
+  readonly path: string;
+  constructor(limit: string, max: number, path: string, options: ModuleDbErrorOptions = {}) {
+    super('QUERY_TOO_LARGE', `${path}: where exceeds the ${limit} limit (${max})`, options);
+    this.name = 'QueryLimitError';
+    this.limit = limit;
+    this.max = max;
     this.path = path;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), path: this.path };
+    return { ...super.toJSON(), limit: this.limit, max: this.max, path: this.path };
   }
 }
 
-/** A row broke a constraint: foreign key (23503), check (23514) or not-null (23502). */
+/**
+ * Where a database error points in the module's definition, when it could be found.
+ *
+ * @example
+ * const at: ColumnLocation = { table: 'deals', column: 'amount', path: 'deals.amount' };
+ * @throws Never; this is a type.
+ */
+export interface ColumnLocation {
+  /** The declared table name (`deals`). */
+  readonly table?: string | undefined;
+  /** The declared column name (`amount`). */
+  readonly column?: string | undefined;
+  /** `<table>.<column>` (`deals.amount`), or the table alone when the column is unknown. */
+  readonly path?: string | undefined;
+}
+
+/**
+ * A row broke a constraint: foreign key (23503), check (23514) or not-null (23502). `path` names
+ * the column (`deals.amount`) when the constraint could be traced back to the definition, and
+ * `rule` is the check's expression as the definition declares it.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'CONSTRAINT_VIOLATION') console.log(e.path, e.rule); }
+ */
 export class ConstraintViolationError extends ModuleDbError {
   readonly sqlstate: string | undefined;
   /** The constraint's name when the database reported it. */
   readonly constraint: string | undefined;
+  /** The declared table. */
+  readonly table: string | undefined;
+  /** The declared column. */
+  readonly column: string | undefined;
+  /** `<table>.<column>`. */
+  readonly path: string | undefined;
+  /** For a check violation: the check expression that failed (`lead_score between 0 and 100`). */
+  readonly rule: string | undefined;
   constructor(
     message: string,
     sqlstate?: string,
     constraint?: string,
-    options: ModuleDbErrorOptions = {},
+    options: ModuleDbErrorOptions & ColumnLocation & { readonly rule?: string | undefined } = {},
   ) {
     super('CONSTRAINT_VIOLATION', message, options);
     this.name = 'ConstraintViolationError';
     this.sqlstate = sqlstate;
     this.constraint = constraint;
+    this.table = options.table;
+    this.column = options.column;
+    this.path = options.path;
+    this.rule = options.rule;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), sqlstate: this.sqlstate, constraint: this.constraint };
+    return {
+      ...super.toJSON(),
+      sqlstate: this.sqlstate,
+      constraint: this.constraint,
+      path: this.path,
+      ...(this.rule ? { rule: this.rule } : {}),
+    };
   }
 }
 
@@ -238,28 +325,116 @@ export class NotSupportedError extends ModuleDbError {
   }
 }
 
-/** A module, table or row that was asked for does not exist. */
+/**
+ * A module, table or row that was asked for does not exist (for the data API: a module that was
+ * never provisioned in this database, or was deprovisioned; `moduleId` names it).
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'NOT_FOUND') console.log(e.message); }
+ */
 export class NotFoundError extends ModuleDbError {
-  constructor(message: string, options: ModuleDbErrorOptions = {}) {
+  /** The module that was not found, when a module was asked for. */
+  readonly moduleId: string | undefined;
+  constructor(
+    message: string,
+    options: ModuleDbErrorOptions & { readonly moduleId?: string | undefined } = {},
+  ) {
     super('NOT_FOUND', message, options);
     this.name = 'NotFoundError';
+    this.moduleId = options.moduleId;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), ...(this.moduleId ? { moduleId: this.moduleId } : {}) };
+  }
+}
+
+/**
+ * The module's code expects another version of its tables than the database has: the local
+ * definition is newer (or older) than the installed one, so a column or table it names is not
+ * there. Upgrade the module (`upgradeModuleDatabase`) or deploy the code of the installed version.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'VERSION_MISMATCH') console.log(e.installedVersion, e.expectedVersion); }
+ */
+export class ModuleVersionMismatchError extends ModuleDbError {
+  readonly moduleId: string;
+  /** The version the registry says is installed. */
+  readonly installedVersion: string;
+  /** The version of the definition the code was built with. */
+  readonly expectedVersion: string;
+  /** The SQLSTATE of the failure that revealed it (`42703` column, `42P01` table). */
+  readonly sqlstate: string | undefined;
+  constructor(
+    moduleId: string,
+    installedVersion: string,
+    expectedVersion: string,
+    sqlstate: string | undefined,
+    options: ModuleDbErrorOptions = {},
+  ) {
+    super(
+      'VERSION_MISMATCH',
+      `module ${moduleId}: version ${installedVersion} is installed but this code expects ${expectedVersion}; ` +
+        `upgrade the module's database (upgradeModuleDatabase / dramac-modules upgrade) or run the code of version ${installedVersion}`,
+      options,
+    );
+    this.name = 'ModuleVersionMismatchError';
+    this.moduleId = moduleId;
+    this.installedVersion = installedVersion;
+    this.expectedVersion = expectedVersion;
+    this.sqlstate = sqlstate;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      moduleId: this.moduleId,
+      installedVersion: this.installedVersion,
+      expectedVersion: this.expectedVersion,
+      sqlstate: this.sqlstate,
+    };
   }
 }
 
 /**
  * The request conflicts with what exists: a short-id collision, another installed definition, or
- * a unique violation (SQLSTATE 23505).
+ * a unique violation (SQLSTATE 23505; `path` names the unique column when it could be traced).
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'CONFLICT') console.log(e.path); }
  */
 export class ConflictError extends ModuleDbError {
   readonly sqlstate: string | undefined;
-  constructor(message: string, options: ModuleDbErrorOptions & { sqlstate?: string } = {}) {
+  /** The violated constraint, for a unique violation. */
+  readonly constraint: string | undefined;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+  /** `<table>.<column>` of the unique column. */
+  readonly path: string | undefined;
+  constructor(
+    message: string,
+    options: ModuleDbErrorOptions &
+      ColumnLocation & {
+        readonly sqlstate?: string;
+        readonly constraint?: string | undefined;
+      } = {},
+  ) {
     super('CONFLICT', message, options);
     this.name = 'ConflictError';
     this.sqlstate = options.sqlstate;
+    this.constraint = options.constraint;
+    this.table = options.table;
+    this.column = options.column;
+    this.path = options.path;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), sqlstate: this.sqlstate };
+    return {
+      ...super.toJSON(),
+      sqlstate: this.sqlstate,
+      ...(this.constraint ? { constraint: this.constraint } : {}),
+      ...(this.path ? { path: this.path } : {}),
+    };
   }
 }
 

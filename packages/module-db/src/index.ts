@@ -6,6 +6,7 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  ModuleStatus,
   OrderBy,
   RequestContext,
   SelectQuery,
@@ -18,10 +19,17 @@ export type {
   Page,
   PageOptions,
 } from './access/module-data-client';
-export { createModuleDataClient, MAX_LIMIT } from './access/module-data-client';
+export { createModuleDataClient, MAX_LIMIT, MAX_SORT_KEYS } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';
 export { createPostgresTransport } from './access/postgres-transport';
-export type { WhereInput, WhereOperators, WhereScalar, WhereValue } from './access/where-input';
+export type {
+  WhereInput,
+  WhereLimit,
+  WhereOperators,
+  WhereScalar,
+  WhereValue,
+} from './access/where-input';
+export { WHERE_LIMITS } from './access/where-input';
 export type { ColumnDefinition } from './definition/column-definition';
 // Definitions
 export { ColumnDefinitionSchema } from './definition/column-definition';
@@ -53,6 +61,7 @@ export { POLICY_ACTIONS, RlsPolicyDefinitionSchema } from './definition/rls-poli
 export type {
   AnyModuleDefinition,
   ColumnTypeToTs,
+  ColumnTypeToWriteTs,
   Insert,
   Row,
   TableNames,
@@ -85,7 +94,14 @@ export type {
 export { checkModuleDatabase } from './drift/check-module-database';
 export type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift/drift-difference';
 export { DRIFT_DIFFERENCE_KINDS } from './drift/drift-difference';
+export type { ModuleRepairPlan, ModuleRepairResult } from './drift/repair-module-database';
+export {
+  planModuleRepair,
+  renderRepairPlan,
+  repairModuleDatabase,
+} from './drift/repair-module-database';
 export type {
+  ColumnLocation,
   DefinitionIssue,
   ModuleDbErrorCode,
   ModuleDbErrorOptions,
@@ -102,9 +118,11 @@ export {
   isDefinitionValidationError,
   isModuleDbError,
   ModuleDbError,
+  ModuleVersionMismatchError,
   NotFoundError,
   NotSupportedError,
   ProvisioningError,
+  QueryLimitError,
   QueryValidationError,
   UpgradeRefusedError,
 } from './errors';
@@ -178,7 +196,11 @@ export { planModuleUpgrade, renderUpgradePlan } from './plan/plan-module-upgrade
 export type { PlanOptions } from './plan/plan-options';
 export type { PlannedStatement, PlanStepKind } from './plan/planned-statement';
 export { renderPlan } from './plan/render-plan';
-export type { MigratePlatformResult, PlatformMigration } from './platform/platform-migrations';
+export type {
+  MigratePlatformOptions,
+  MigratePlatformResult,
+  PlatformMigration,
+} from './platform/platform-migrations';
 // Platform
 export { migratePlatform, PLATFORM_MIGRATIONS } from './platform/platform-migrations';
 export type { ApplyOptions, ApplyResult } from './provision/apply-module-plan';

@@ -213,7 +213,7 @@ describe('upgrades', () => {
       transport: createPostgresTransport(db),
     });
     const ada = (await client.select('contacts', { where: { first_name: 'Ada' } }))[0];
-    expect(ada).toMatchObject({ phone_number: '123', source: 'import', lead_score: 0 });
+    expect(ada).toMatchObject({ phone_number: '123', source: 'import', lead_score: '0' }); // bigint reads as exact text
     expect(ada).not.toHaveProperty('tags');
     expect(await client.count('opportunities')).toBe(1);
     const names = await namesMatchFreshInstall(v2);

@@ -4,6 +4,7 @@
 // Re-exported from @dramac/module-db/client so module code needs one import.
 export type {
   AnyModuleDefinition,
+  ColumnLocation,
   DataTransport,
   Insert,
   ModuleDbErrorCode,
@@ -21,9 +22,12 @@ export {
   defineModule,
   isModuleDbError,
   ModuleDbError,
+  ModuleVersionMismatchError,
   NotFoundError,
   NotSupportedError,
+  QueryLimitError,
   QueryValidationError,
+  WHERE_LIMITS,
 } from '@dramac/module-db/client';
 export type { AnyRow, BatchOperation, BatchOptions } from './batch-operation';
 export type {

@@ -58,22 +58,27 @@ type IsTextType<T extends string> =
 /**
  * The scalar a filter on a column of SQL type `T` compares with, or `never` when the column can
  * only be tested for `null` (JSON) or compared whole (arrays, see {@link ColumnCondition}).
- * Date/time columns also take a `Date`; `numeric` and `bigint` columns take a number or a decimal
- * string (exact beyond 2^53).
+ * Date/time columns also take a `Date`; `numeric` and `bigint` columns take a decimal string, a
+ * number or a JavaScript `bigint` (strings and bigints stay exact beyond 2^53).
  */
 type ScalarFor<T extends string> = string extends T
-  ? string | number | boolean | Date
+  ? string | number | bigint | boolean | Date
   : Norm<T> extends `${string}[]` | 'json' | 'jsonb'
     ? never
     : Norm<T> extends `timestamp${string}` | 'date' | `time${string}`
       ? string | Date
       : Norm<T> extends `numeric${string}` | `decimal${string}` | 'bigint' | 'int8'
-        ? string | number
+        ? string | number | bigint
         : Exclude<ColumnTypeToTs<T>, null>;
 
 /**
- * Operators on one column, typed by the column: `like`/`ilike` only on text columns, `is: null`
- * only on nullable columns, `is: true | false` only on boolean columns.
+ * Operators on one column, typed by the column: `like`/`ilike`/`contains`/`icontains` only on
+ * text columns, `is: null` only on nullable columns, `is: true | false` only on boolean columns.
+ *
+ * `like`/`ilike` take a SQL LIKE pattern (`%` any run, `_` one character, `\` escapes the next;
+ * every other character, `*` included, is literal), the same on both transports. `contains` and
+ * `icontains` take plain text and match it literally anywhere in the value (`%`, `_`, `\`, `*` are
+ * ordinary characters there).
  *
  * @example
  * ```ts
@@ -95,7 +100,14 @@ export type ColumnOperators<
   readonly lt?: S;
   readonly lte?: S;
   readonly in?: readonly S[];
-} & (Text extends true ? { readonly like?: string; readonly ilike?: string } : unknown) &
+} & (Text extends true
+  ? {
+      readonly like?: string;
+      readonly ilike?: string;
+      readonly contains?: string;
+      readonly icontains?: string;
+    }
+  : unknown) &
   ([Nullable, Bool] extends [false, false]
     ? unknown
     : {

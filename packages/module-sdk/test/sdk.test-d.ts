@@ -106,13 +106,30 @@ describe('find', () => {
     void db.find('activities', { where: { completed: true } });
     void db.find('deals', { where: { amount: { gte: 100 } } });
     void db.find('deals', { where: { amount: { gte: '100.50' } } });
+    void db.find('deals', { where: { amount: { in: [1n, '2.50', 3] } } });
     void db.find('contacts', { where: { tags: { eq: ['vip'] } } });
+    void db.find('contacts', { where: { last_name: { contains: '100%' } } });
+    void db.find('contacts', { where: { email: { icontains: '@EXAMPLE' } } });
+    // @ts-expect-error: contains is for text columns only
+    void db.find('contacts', { where: { lead_score: { contains: '5' } } });
     // @ts-expect-error: is: true on a non-boolean column
     void db.find('contacts', { where: { first_name: { is: true } } });
     // @ts-expect-error: JSON columns are not compared (and payload is NOT NULL)
     void db.find('activities', { where: { payload: { eq: {} } } });
     // @ts-expect-error: an array column is compared whole, not with in
     void db.find('contacts', { where: { tags: ['vip'] } });
+  });
+
+  test('numeric and bigint read as exact strings and are written as strings, numbers or bigints', async () => {
+    const deal = await db.createOne('deals', { title: 'x', amount: 10n });
+    expectTypeOf(deal.amount).toEqualTypeOf<string>();
+    void db.create('deals', [
+      { title: 'y', amount: '12345678901234567890.01' },
+      { title: 'z', amount: 1.5 },
+    ]);
+    void db.update('deals', { title: 'x' }, { amount: 2n });
+    // @ts-expect-error: a numeric column takes no boolean
+    void db.update('deals', { title: 'x' }, { amount: true });
   });
 
   test('orderBy takes columns of the table, one or several', () => {

@@ -88,6 +88,22 @@ export interface SelectQuery {
 export type DataRow = Record<string, unknown>;
 
 /**
+ * What the database says about a module, read on the error path only (never on a successful
+ * call): whether it is installed and which version. A caller learns this only for a module it may
+ * act as; for any other module the answer is `installed: false`.
+ *
+ * @example
+ * const status = await transport.moduleStatus?.(context); // { installed: true, version: '1.0.0', status: 'active' }
+ * @throws Never; this is a type.
+ */
+export interface ModuleStatus {
+  readonly installed: boolean;
+  readonly version?: string | undefined;
+  /** The registry status: `active`, `migrating` or `deprecated`. */
+  readonly status?: string | undefined;
+}
+
+/**
  * What a transport implements. Errors are thrown as they come from the database or the HTTP API
  * (with their `code`, the SQLSTATE where there is one); the data client maps them to typed errors.
  */
@@ -115,4 +131,11 @@ export interface DataTransport {
    * `fn` runs its operations inside it. Transports without transactions throw a typed error.
    */
   transaction<T>(context: RequestContext, fn: (transport: DataTransport) => Promise<T>): Promise<T>;
+  /**
+   * Optional: asks the database which version of the context's module is installed (platform
+   * function `dramac_module_status`). Called by the data client only after a call failed in a way
+   * that suggests the module is missing or of another version. Resolves `undefined` when the
+   * database cannot tell (older platform, no privilege).
+   */
+  moduleStatus?(context: RequestContext): Promise<ModuleStatus | undefined>;
 }

@@ -1,5 +1,12 @@
 import { isModuleId } from '@dramac/module-naming';
-import { AccessDeniedError, QueryValidationError } from '../errors';
+import {
+  AccessDeniedError,
+  isModuleDbError,
+  type ModuleDbError,
+  ModuleVersionMismatchError,
+  NotFoundError,
+  QueryValidationError,
+} from '../errors';
 import { checkColumnValue } from './column-kind';
 import {
   type DataRow,
@@ -10,7 +17,7 @@ import {
   type RequestContext,
 } from './data-transport';
 import { decodeCursor, encodeCursor } from './keyset-cursor';
-import { mapDatabaseError } from './map-database-error';
+import { type ErrorScope, mapDatabaseError } from './map-database-error';
 import {
   buildModuleMetadata,
   type ModuleDefinitionLike,
@@ -52,6 +59,16 @@ export interface Page {
 
 /** The largest page one call may ask for. */
 export const MAX_LIMIT = 10_000;
+
+/**
+ * The most sort keys one call may give (a keyset page's filter grows with their square); a
+ * column may not be given twice.
+ *
+ * @example
+ * if (orderBy.length > MAX_SORT_KEYS) throw new Error('too many sort keys');
+ * @throws Never; this is a constant.
+ */
+export const MAX_SORT_KEYS = 16;
 
 /**
  * Data access for one module on one site. Every call is validated against the module's definition
@@ -251,12 +268,75 @@ export function makeClient(
     return out;
   };
 
-  const run = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
+  const run = async <T>(
+    operation: string,
+    fn: () => Promise<T>,
+    scope: Omit<ErrorScope, 'metadata'> = {},
+  ): Promise<T> => {
     try {
       return await fn();
     } catch (error) {
-      throw mapDatabaseError(error, operation);
+      throw await explain(mapDatabaseError(error, operation, { metadata, ...scope }));
     }
+  };
+
+  // A column or table the definition names is missing: ask the database (only now, never on a
+  // call that worked) which version is installed, and say so. Inside a transaction the
+  // transport has no moduleStatus; the outer transaction() explains after the rollback.
+  const explain = async (error: ModuleDbError): Promise<ModuleDbError> => {
+    const sqlstate = (error as { sqlstate?: unknown }).sqlstate;
+    if (error.code !== 'DATABASE_ERROR' || (sqlstate !== '42703' && sqlstate !== '42P01')) {
+      return error;
+    }
+    if (!transport.moduleStatus) return error;
+    const status = await transport.moduleStatus(context).catch(() => undefined);
+    if (!status) return error;
+    if (!status.installed) {
+      return new NotFoundError(
+        `module ${metadata.moduleId} is not provisioned in this database: provision it first`,
+        { moduleId: metadata.moduleId, cause: error },
+      );
+    }
+    if (status.version && metadata.version && status.version !== metadata.version) {
+      return new ModuleVersionMismatchError(
+        metadata.moduleId,
+        status.version,
+        metadata.version,
+        sqlstate,
+        { cause: error },
+      );
+    }
+    return error;
+  };
+
+  const orderKeys = (meta: TableMetadata, given: unknown, keyset: boolean): OrderBy[] => {
+    const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
+    if (list.length > MAX_SORT_KEYS) {
+      throw new QueryValidationError(`at most ${MAX_SORT_KEYS} sort keys`, 'orderBy');
+    }
+    const seen = new Set<string>();
+    return list.map((o: unknown, i) => {
+      if (!isPlainObject(o))
+        throw new QueryValidationError(
+          'orderBy entries are { column, ascending? }',
+          `orderBy[${i}]`,
+        );
+      const col = requireColumn(meta, o.column, `orderBy[${i}].column`);
+      if (seen.has(col.name)) {
+        throw new QueryValidationError(`${col.name} is sorted on twice`, `orderBy[${i}].column`);
+      }
+      seen.add(col.name);
+      if (o.ascending !== undefined && typeof o.ascending !== 'boolean') {
+        throw new QueryValidationError('ascending must be a boolean', `orderBy[${i}].ascending`);
+      }
+      if (keyset && col.nullable) {
+        throw new QueryValidationError(
+          `keyset pages sort on NOT NULL columns; ${col.name} is nullable`,
+          `orderBy[${i}].column`,
+        );
+      }
+      return { column: col.name, ascending: o.ascending !== false };
+    });
   };
 
   const client: ModuleDataClient = {
@@ -274,24 +354,7 @@ export function makeClient(
         throw new QueryValidationError('select must be a non-empty array of columns', 'select');
       }
       const columns = options.select?.map((c, i) => requireColumn(meta, c, `select[${i}]`).name);
-      const orders =
-        options.orderBy === undefined
-          ? []
-          : Array.isArray(options.orderBy)
-            ? options.orderBy
-            : [options.orderBy];
-      const orderBy: OrderBy[] = orders.map((o: unknown, i) => {
-        if (!isPlainObject(o))
-          throw new QueryValidationError(
-            'orderBy entries are { column, ascending? }',
-            `orderBy[${i}]`,
-          );
-        const col = requireColumn(meta, o.column, `orderBy[${i}].column`);
-        if (o.ascending !== undefined && typeof o.ascending !== 'boolean') {
-          throw new QueryValidationError('ascending must be a boolean', `orderBy[${i}].ascending`);
-        }
-        return { column: col.name, ascending: o.ascending !== false };
-      });
+      const orderBy = orderKeys(meta, options.orderBy, false);
       for (const key of ['limit', 'offset'] as const) {
         const v = options[key];
         if (
@@ -305,20 +368,25 @@ export function makeClient(
         }
       }
       const filters = scoped(meta, options.where, 'where');
-      return run(`select from ${name}`, () =>
-        transport.select(context, meta.target, {
-          filters,
-          ...(columns ? { columns } : {}),
-          ...(orderBy.length ? { orderBy } : {}),
-          ...(options.limit !== undefined ? { limit: options.limit } : {}),
-          ...(options.offset !== undefined ? { offset: options.offset } : {}),
-        }),
+      return run(
+        `select from ${name}`,
+        () =>
+          transport.select(context, meta.target, {
+            filters,
+            ...(columns ? { columns } : {}),
+            ...(orderBy.length ? { orderBy } : {}),
+            ...(options.limit !== undefined ? { limit: options.limit } : {}),
+            ...(options.offset !== undefined ? { offset: options.offset } : {}),
+          }),
+        { table: meta },
       );
     },
     async count(name, where) {
       const meta = table(name);
       const filters = scoped(meta, where, 'where');
-      return run(`count ${name}`, () => transport.count(context, meta.target, filters));
+      return run(`count ${name}`, () => transport.count(context, meta.target, filters), {
+        table: meta,
+      });
     },
     async insert(name, data) {
       const meta = table(name);
@@ -329,20 +397,28 @@ export function makeClient(
       const rows = list.map((r, i) =>
         record(meta, r, Array.isArray(data) ? `data[${i}]` : 'data', true),
       );
-      return run(`insert into ${name}`, () => transport.insert(context, meta.target, rows));
+      return run(`insert into ${name}`, () => transport.insert(context, meta.target, rows), {
+        table: meta,
+        rows,
+      });
     },
     async update(name, data, where) {
       const meta = table(name);
       requireWhere(where, 'where');
       const patch = record(meta, data, 'data', false);
       const filters = scoped(meta, where, 'where');
-      return run(`update ${name}`, () => transport.update(context, meta.target, filters, patch));
+      return run(`update ${name}`, () => transport.update(context, meta.target, filters, patch), {
+        table: meta,
+        rows: [patch],
+      });
     },
     async delete(name, where) {
       const meta = table(name);
       requireWhere(where, 'where');
       const filters = scoped(meta, where, 'where');
-      return run(`delete from ${name}`, () => transport.delete(context, meta.target, filters));
+      return run(`delete from ${name}`, () => transport.delete(context, meta.target, filters), {
+        table: meta,
+      });
     },
     async transaction(fn) {
       // Errors of the caller's own code pass through unchanged; errors of BEGIN, of setting the
@@ -358,8 +434,12 @@ export function makeClient(
           }
         });
       } catch (error) {
-        if (typeof error === 'object' && error !== null && own.has(error)) throw error;
-        throw mapDatabaseError(error, 'transaction');
+        if (typeof error === 'object' && error !== null && own.has(error)) {
+          // The module's own data calls failed inside: explain a missing column now that the
+          // transaction is over (the caller's own errors pass through unchanged).
+          throw isModuleDbError(error) ? await explain(error) : error;
+        }
+        throw await explain(mapDatabaseError(error, 'transaction', { metadata }));
       }
     },
     getSchemaName: () => metadata.schema,
@@ -376,27 +456,7 @@ export function makeClient(
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
         throw new QueryValidationError(`limit must be an integer from 1 to ${MAX_LIMIT}`, 'limit');
       }
-      const given =
-        options.orderBy === undefined
-          ? []
-          : Array.isArray(options.orderBy)
-            ? options.orderBy
-            : [options.orderBy];
-      const order: OrderBy[] = given.map((o: unknown, i) => {
-        if (!isPlainObject(o))
-          throw new QueryValidationError(
-            'orderBy entries are { column, ascending? }',
-            `orderBy[${i}]`,
-          );
-        const col = requireColumn(meta, o.column, `orderBy[${i}].column`);
-        if (col.nullable) {
-          throw new QueryValidationError(
-            `keyset pages sort on NOT NULL columns; ${col.name} is nullable`,
-            `orderBy[${i}].column`,
-          );
-        }
-        return { column: col.name, ascending: o.ascending !== false };
-      });
+      const order: OrderBy[] = orderKeys(meta, options.orderBy, true);
       if (!order.some((o) => o.column === meta.primaryKey))
         order.push({ column: meta.primaryKey, ascending: true });
       if (options.select && !order.every((o) => options.select?.includes(o.column))) {
@@ -425,15 +485,22 @@ export function makeClient(
         });
       }
       const filters = [...scoped(meta, options.where, 'where'), ...keyset];
-      const rows = await run(`page of ${name}`, () =>
-        transport.select(context, meta.target, {
-          filters,
-          ...(options.select
-            ? { columns: options.select.map((c, i) => requireColumn(meta, c, `select[${i}]`).name) }
-            : {}),
-          orderBy: order,
-          limit: limit + 1,
-        }),
+      const rows = await run(
+        `page of ${name}`,
+        () =>
+          transport.select(context, meta.target, {
+            filters,
+            ...(options.select
+              ? {
+                  columns: options.select.map(
+                    (c, i) => requireColumn(meta, c, `select[${i}]`).name,
+                  ),
+                }
+              : {}),
+            orderBy: order,
+            limit: limit + 1,
+          }),
+        { table: meta },
       );
       const more = rows.length > limit;
       const pageRows = more ? rows.slice(0, limit) : rows;

@@ -1,9 +1,13 @@
 import {
+  checkConstraintName,
+  foreignKeyName,
   generateModuleShortId,
   getModuleRoleName,
   getModuleSchemaName,
   getModuleTableName,
   normalizeModuleId,
+  primaryKeyName,
+  uniqueConstraintName,
 } from '@dramac/module-naming';
 import { resolveStrategy } from '../definition/isolation-strategy';
 import type { AnyModuleDefinition } from '../definition/row-types';
@@ -17,6 +21,8 @@ export interface ModuleDefinitionLike extends AnyModuleDefinition {
   readonly moduleId: string;
   readonly moduleType: ModuleType;
   readonly strategy?: IsolationStrategy | undefined;
+  /** The definition's version (`1.1.0`): named when the installed version differs. */
+  readonly version?: string | undefined;
 }
 
 /** One column as the data client sees it. */
@@ -25,6 +31,17 @@ export interface ColumnMetadata {
   readonly kind: ColumnKind;
   readonly nullable: boolean;
   readonly hasDefault: boolean;
+  /** The column's check expression as declared (`lead_score between 0 and 100`). */
+  readonly check?: string | undefined;
+}
+
+/** What a constraint of a module table guards, traced back to the definition. */
+export interface ConstraintMetadata {
+  readonly kind: 'primary_key' | 'unique' | 'check' | 'foreign_key';
+  /** The declared column it is about (`site_id` for the platform's site key and foreign key). */
+  readonly column: string;
+  /** For checks: the declared expression. */
+  readonly rule?: string | undefined;
 }
 
 /** One table: where it lives, its columns and its primary key. */
@@ -32,6 +49,8 @@ export interface TableMetadata {
   readonly target: TableTarget;
   readonly columns: ReadonlyMap<string, ColumnMetadata>;
   readonly primaryKey: string;
+  /** Constraint names as provisioning derives them (`ck_<table>_<column>`, ...), by name. */
+  readonly constraints: ReadonlyMap<string, ConstraintMetadata>;
 }
 
 /** What the data client knows about a module. */
@@ -41,10 +60,64 @@ export interface ModuleMetadata {
   readonly strategy: IsolationStrategy;
   readonly schema: string;
   readonly role: string;
+  /** The definition's version, when it has one. */
+  readonly version: string | undefined;
   readonly tables: ReadonlyMap<string, TableMetadata>;
 }
 
 const cache = new WeakMap<object, ModuleMetadata>();
+
+/**
+ * The names provisioning gives a table's constraints (module-naming's derived names over the
+ * physical table name), so a violation can be traced to the declared column and rule. Names the
+ * naming rules refuse are skipped: the error then falls back to what PostgreSQL reported.
+ */
+function constraintsOf(
+  physical: string,
+  columns: ReadonlyMap<string, ColumnMetadata>,
+  primaryKey: string,
+  table: ModuleDefinitionLike['tables'][number],
+): Map<string, ConstraintMetadata> {
+  const out = new Map<string, ConstraintMetadata>();
+  const add = (name: () => string, meta: ConstraintMetadata) => {
+    try {
+      out.set(name(), Object.freeze(meta));
+    } catch {
+      // Not a name provisioning could have made.
+    }
+  };
+  add(() => primaryKeyName(physical), { kind: 'primary_key', column: primaryKey });
+  add(() => uniqueConstraintName(physical, ['site_id', primaryKey]), {
+    kind: 'unique',
+    column: primaryKey,
+  });
+  add(() => foreignKeyName(physical, 'site_id'), { kind: 'foreign_key', column: 'site_id' });
+  for (const column of columns.values()) {
+    add(() => uniqueConstraintName(physical, ['site_id', column.name]), {
+      kind: 'unique',
+      column: column.name,
+    });
+    add(() => uniqueConstraintName(physical, [column.name]), {
+      kind: 'unique',
+      column: column.name,
+    });
+    if (column.check) {
+      add(() => checkConstraintName(physical, column.name), {
+        kind: 'check',
+        column: column.name,
+        rule: column.check,
+      });
+    }
+  }
+  const foreignKeys = (table as { foreignKeys?: readonly { column?: unknown }[] }).foreignKeys;
+  for (const fk of foreignKeys ?? []) {
+    if (typeof fk.column !== 'string') continue;
+    const column = fk.column;
+    add(() => foreignKeyName(physical, column), { kind: 'foreign_key', column });
+    add(() => foreignKeyName(physical, ['site_id', column]), { kind: 'foreign_key', column });
+  }
+  return out;
+}
 
 /**
  * Reads the table metadata the data client validates calls against: physical names, columns
@@ -90,6 +163,7 @@ export function buildModuleMetadata(definition: ModuleDefinitionLike): ModuleMet
         kind: columnKindOf(column.type),
         nullable: column.nullable === true && column.primaryKey !== true,
         hasDefault: column.default !== undefined,
+        check: (column as { check?: string | undefined }).check,
       });
     }
     const columnTypes = Object.fromEntries([...columns.values()].map((c) => [c.name, c.kind.type]));
@@ -102,6 +176,7 @@ export function buildModuleMetadata(definition: ModuleDefinitionLike): ModuleMet
       }),
       columns,
       primaryKey: declaredPk ?? 'id',
+      constraints: constraintsOf(names.table, columns, declaredPk ?? 'id', table),
     });
   }
   const metadata: ModuleMetadata = Object.freeze({
@@ -110,6 +185,7 @@ export function buildModuleMetadata(definition: ModuleDefinitionLike): ModuleMet
     strategy,
     schema: strategy === 'schema' ? getModuleSchemaName(shortId) : 'public',
     role: getModuleRoleName(shortId),
+    version: typeof definition.version === 'string' ? definition.version : undefined,
     tables,
   });
   cache.set(definition, metadata);

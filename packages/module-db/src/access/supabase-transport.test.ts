@@ -6,6 +6,7 @@ import { createClient } from '@supabase/supabase-js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isModuleDbError } from '../errors';
 import type { Filter, RequestContext, TableTarget } from './data-transport';
+import { createModuleDataClient } from './module-data-client';
 import { createSupabaseTransport, SupabaseTransportError } from './supabase-transport';
 
 interface Captured {
@@ -134,7 +135,7 @@ describe('createSupabaseTransport: select', () => {
         '&status=eq.lead&status=neq.churned' +
         '&lead_score=gt.1&lead_score=gte.2&lead_score=lt.99&lead_score=lte.98' +
         '&last_name=like.Do%&email=ilike.%@example.com' +
-        '&status=in.(lead,"qualified, maybe")' +
+        '&status=in.("lead","qualified, maybe")' +
         '&phone=is.null&email=is.true' +
         '&created_at=lt.2026-01-02T03:04:05.000Z',
     );
@@ -168,8 +169,8 @@ describe('createSupabaseTransport: select', () => {
     });
     expect(decodeURIComponent(only().path)).toBe(
       '/rest/v1/contacts?select=*' +
-        '&status=not.eq.lead&status=not.in.(a,"b c")&email=not.is.null' +
-        '&or=(status.eq.qualified,and(last_name.eq."O,(Brien) \\"x\\"",lead_score.not.gt.3),' +
+        '&status=not.eq.lead&status=not.in.("a","b c")&email=not.is.null' +
+        '&or=(status.eq."qualified",and(last_name.eq."O,(Brien) \\"x\\"",lead_score.not.gt."3"),' +
         'or(tags.eq."{\\"a\\",\\"b\\"}",phone.is.null))',
     );
   });
@@ -293,7 +294,7 @@ describe('createSupabaseTransport: writes', () => {
     expect(n).toBe(3);
     const r = only();
     expect(r.method).toBe('DELETE');
-    expect(r.path).toBe(`/rest/v1/contacts?site_id=eq.${SITE}&status=in.(lead,churned)`);
+    expect(r.path).toBe(`/rest/v1/contacts?site_id=eq.${SITE}&status=in.("lead","churned")`);
     expect(r.headers.prefer).toBe('count=exact');
   });
 });
@@ -373,5 +374,202 @@ describe('createSupabaseTransport: errors and transactions', () => {
     expect(isModuleDbError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'NOT_SUPPORTED' });
     expect(requests).toEqual([]);
+  });
+});
+
+describe('createSupabaseTransport: exact numbers', () => {
+  const ledger: TableTarget = {
+    schema: 'mod_c7a1e0b2',
+    table: 'entries',
+    name: 'entries',
+    columnTypes: {
+      id: 'uuid',
+      site_id: 'uuid',
+      seq: 'bigint',
+      amount: 'numeric(38,10)',
+      weights: 'numeric[]',
+      label: 'text',
+    },
+  };
+
+  it('selects bigint and numeric columns cast to text, and reads numeric arrays exactly', async () => {
+    next.push({
+      body: [
+        {
+          id: 'x',
+          seq: '9007199254740993',
+          amount: '12345678901234567890.0123456789',
+          weights: '{1.5,NULL,98765432109876543210.25}',
+          label: 'a',
+        },
+      ],
+    });
+    const rows = await transport.select(context, ledger, { filters: [siteFilter] });
+    expect(rows).toEqual([
+      {
+        id: 'x',
+        seq: '9007199254740993',
+        amount: '12345678901234567890.0123456789',
+        weights: ['1.5', null, '98765432109876543210.25'],
+        label: 'a',
+      },
+    ]);
+    expect(only().path).toBe(
+      `/rest/v1/entries?select=id,site_id,seq::text,amount::text,weights::text,label&site_id=eq.${SITE}`,
+    );
+  });
+
+  it('casts only the listed columns that need it', async () => {
+    next.push({ body: [] });
+    await transport.select(context, ledger, { columns: ['label', 'seq'], filters: [] });
+    expect(only().path).toBe('/rest/v1/entries?select=label,seq::text');
+  });
+
+  it('writes bigints as exact decimal text and reads the representation back as text', async () => {
+    next.push({
+      status: 201,
+      body: [{ id: 'x', seq: '9223372036854775807', amount: '1.5000000000' }],
+    });
+    const [row] = await transport.insert(context, ledger, [
+      { seq: 9223372036854775807n, amount: '1.5', weights: [1n, '2.5'] },
+    ]);
+    expect(row).toMatchObject({ seq: '9223372036854775807' });
+    const r = only();
+    expect(r.body).toEqual([{ seq: '9223372036854775807', amount: '1.5', weights: ['1', '2.5'] }]);
+    expect(r.path).toContain('select=id,site_id,seq::text,amount::text,weights::text,label');
+  });
+
+  it('sends bigint filter values exactly, at the top level, in lists and in trees', async () => {
+    next.push({ body: [] });
+    await transport.select(context, ledger, {
+      filters: [
+        { column: 'seq', op: 'eq', value: 9007199254740993n },
+        { column: 'seq', op: 'in', value: [9007199254740993n, '1'] },
+        { or: [[{ column: 'amount', op: 'gt', value: '12345678901234567890.0123456788' }]] },
+      ],
+    });
+    expect(only().path).toContain(
+      '&seq=eq.9007199254740993&seq=in.("9007199254740993","1")' +
+        '&or=(amount.gt."12345678901234567890.0123456788")',
+    );
+  });
+});
+
+describe('createSupabaseTransport: LIKE with a literal *', () => {
+  it('sends a pattern with * as an anchored regular expression (match / imatch)', async () => {
+    next.push({ body: [] });
+    await transport.select(context, contacts, {
+      filters: [
+        { column: 'first_name', op: 'like', value: 'st_r*%' },
+        { column: 'first_name', op: 'ilike', value: '%a\\%*', negate: true },
+        { column: 'first_name', op: 'like', value: 'no star %' },
+        { or: [[{ column: 'first_name', op: 'like', value: '(*)' }]] },
+      ],
+    });
+    expect(only().path).toBe(
+      '/rest/v1/contacts?select=*' +
+        '&first_name=match.^st.r\\*.*$' +
+        '&first_name=not.imatch.^.*a%\\*$' +
+        '&first_name=like.no star %' +
+        '&or=(first_name.match."^\\\\(\\\\*\\\\)$")',
+    );
+  });
+});
+
+describe('createSupabaseTransport: errors through the data client', () => {
+  const crm = {
+    moduleId: context.moduleId,
+    moduleType: 'system' as const,
+    version: '1.0.0',
+    tables: [
+      {
+        name: 'contacts',
+        columns: [
+          { name: 'first_name', type: 'text' },
+          { name: 'last_name', type: 'text' },
+          {
+            name: 'lead_score',
+            type: 'integer',
+            default: '0',
+            check: 'lead_score between 0 and 100',
+          },
+        ],
+      },
+    ],
+  };
+  const client = createModuleDataClient({ definition: crm, siteId: SITE, transport });
+
+  it('a JWT role that does not exist (module never provisioned) -> NOT_FOUND naming the module', async () => {
+    next.push({
+      status: 400,
+      body: { code: '22023', message: 'role "modrole_c7a1e0b2" does not exist', details: null },
+    });
+    const error = await client.select('contacts').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NOT_FOUND', moduleId: context.moduleId });
+  });
+
+  it('a check violation -> CONSTRAINT_VIOLATION with the path and the rule', async () => {
+    next.push({
+      status: 400,
+      body: {
+        code: '23514',
+        message:
+          'new row for relation "contacts" violates check constraint "ck_contacts_lead_score"',
+        details: 'Failing row contains (...).',
+      },
+    });
+    const error = await client
+      .insert('contacts', { first_name: 'a', last_name: 'b', lead_score: 5 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'CONSTRAINT_VIOLATION',
+      sqlstate: '23514',
+      constraint: 'ck_contacts_lead_score',
+      path: 'contacts.lead_score',
+      rule: 'lead_score between 0 and 100',
+    });
+  });
+
+  it('a not-null violation PostgREST reports in its message -> the column path', async () => {
+    next.push({
+      status: 400,
+      body: {
+        code: '23502',
+        message:
+          'null value in column "last_name" of relation "contacts" violates not-null constraint',
+        details: null,
+      },
+    });
+    const error = await client
+      .update('contacts', { first_name: 'x' }, { first_name: 'y' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONSTRAINT_VIOLATION', path: 'contacts.last_name' });
+  });
+
+  it('an out-of-range value PostgreSQL refused -> INVALID_QUERY with the SQLSTATE and column', async () => {
+    next.push({
+      status: 400,
+      body: { code: '22003', message: 'value "99999" is out of range for type integer' },
+    });
+    const error = await client
+      .update('contacts', { lead_score: 99 }, { first_name: 'y' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'INVALID_QUERY',
+      sqlstate: '22003',
+      path: 'contacts.lead_score',
+    });
+  });
+});
+
+describe('createSupabaseTransport: array values in lists', () => {
+  it('sends each array of an in list as one quoted array literal', async () => {
+    next.push({ body: [] });
+    await transport.select(context, contacts, {
+      filters: [{ column: 'tags', op: 'in', value: [['a', 'b c'], ['x"y']] }],
+    });
+    expect(only().path).toBe(
+      '/rest/v1/contacts?select=*&tags=in.("{\\"a\\",\\"b c\\"}","{\\"x\\\\\\"y\\"}")',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { NotSupportedError } from '../errors';
+import { columnKindOf, isExactNumeric } from './column-kind';
 import {
   type ColumnFilter,
   type DataRow,
@@ -10,6 +11,7 @@ import {
   type SelectQuery,
   type TableTarget,
 } from './data-transport';
+import { parseNumericArray } from './numeric-array';
 
 /** How PostgREST counts rows: `exact` is `count(*)`; the others read the planner's estimate. */
 export type SupabaseCountMethod = 'exact' | 'planned' | 'estimated';
@@ -51,9 +53,9 @@ interface FilterableBuilder {
   lte(column: string, value: unknown): FilterableBuilder;
   like(column: string, pattern: string): FilterableBuilder;
   ilike(column: string, pattern: string): FilterableBuilder;
-  in(column: string, values: readonly unknown[]): FilterableBuilder;
   is(column: string, value: null | boolean): FilterableBuilder;
   not(column: string, operator: string, value: unknown): FilterableBuilder;
+  filter(column: string, operator: string, value: unknown): FilterableBuilder;
   or(filters: string): FilterableBuilder;
   order(column: string, options: { ascending: boolean }): FilterableBuilder;
   range(from: number, to: number): FilterableBuilder;
@@ -122,13 +124,17 @@ function fallbackCode(status: number): string | undefined {
 
 /**
  * A value as PostgREST reads it: supabase-js formats filter values with template strings, so a
- * `Date` becomes ISO 8601 text; bytes become PostgreSQL's `\x` hex text (JSON has no bytes).
+ * `Date` becomes ISO 8601 text; bytes become PostgreSQL's `\x` hex text (JSON has no bytes); a
+ * `bigint` becomes its exact decimal text (JSON.stringify cannot write one, and a JSON number
+ * would lose digits on the way back).
  */
 function wire(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) {
     return `\\x${Array.from(value, (b) => b.toString(16).padStart(2, '0')).join('')}`;
   }
+  if (Array.isArray(value)) return value.map(wire);
   return value;
 }
 
@@ -138,30 +144,80 @@ function wireRow(row: DataRow): DataRow {
   return out;
 }
 
-// PostgREST reserves , . : ( ) " \ and spaces inside logic trees (or=...): such values are
-// double-quoted there, with " and \ escaped.
-function quoted(value: unknown): string {
-  const text = String(wire(value));
-  return /^[^,.:()"\\\s]+$/.test(text) ? text : `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+/**
+ * A value in PostgREST's list and logic-tree grammar (`in.(...)`, `or=(...)`): always
+ * double-quoted, with `"` and `\` backslash-escaped. PostgREST's parser (pQuotedValue) reads
+ * a quoted value up to the closing quote and drops each escaping backslash, so `,`, `)`,
+ * `(`, `.`, `:`, quotes, backslashes and leading or trailing spaces all stay inside one
+ * value. (Unquoted, `a","b` would be read as two values, and supabase-js's own `in()` quotes
+ * without escaping.)
+ */
+export function quotePostgrestValue(value: unknown): string {
+  return `"${String(wire(value)).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 /** An array value as a PostgreSQL array literal (for = on array columns). */
 function arrayLiteral(values: readonly unknown[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(wire(v)).replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
+  return `{${values
+    .map((v) =>
+      v === null
+        ? 'NULL'
+        : Array.isArray(v)
+          ? arrayLiteral(v)
+          : `"${String(wire(v)).replace(/[\\"]/g, (c) => `\\${c}`)}"`,
+    )
+    .join(',')}}`;
 }
 
-/** The value part of a PostgREST filter (`eq.<value>`), in a logic tree or on its own. */
-function filterValue(f: ColumnFilter, inTree: boolean): string {
-  if (f.op === 'is') return String(f.value);
-  if (f.op === 'in') return `(${(f.value as readonly unknown[]).map(quoted).join(',')})`;
-  if (Array.isArray(f.value)) return inTree ? quoted(arrayLiteral(f.value)) : arrayLiteral(f.value);
-  return inTree ? quoted(f.value) : String(wire(f.value));
+/**
+ * Translates a SQL LIKE pattern (`%`, `_`, `\` escapes) into an anchored POSIX regular
+ * expression with the same meaning. PostgREST rewrites every `*` of a `like`/`ilike` value
+ * into `%`, with no way to escape it, so a pattern with a literal `*` is sent as
+ * `match`/`imatch` (`~`/`~*`) instead. PostgreSQL's regex `.` matches any character,
+ * newlines included, like LIKE's `_`.
+ */
+export function likeToRegex(pattern: string): string {
+  const chars = Array.from(pattern);
+  let out = '^';
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    if (c === '\\') {
+      const next = chars[++i];
+      if (next !== undefined) out += escapeRegexChar(next);
+    } else if (c === '%') out += '.*';
+    else if (c === '_') out += '.';
+    else out += escapeRegexChar(c);
+  }
+  return `${out}$`;
 }
 
-/** A filter as a PostgREST logic-tree term: `col.eq.1`, `col.not.in.(a,b)`, `and(...)`, `or(...)`. */
+function escapeRegexChar(c: string): string {
+  return /[\\^$.|?*+()[\]{}]/.test(c) ? `\\${c}` : c;
+}
+
+/** The PostgREST operator and value of a validated filter. */
+function operatorAndValue(f: ColumnFilter, inTree: boolean): [string, string] {
+  if (f.op === 'is') return ['is', String(f.value)];
+  if (f.op === 'in') {
+    const items = (f.value as readonly unknown[]).map((v) =>
+      quotePostgrestValue(Array.isArray(v) ? arrayLiteral(v) : v),
+    );
+    return ['in', `(${items.join(',')})`];
+  }
+  if ((f.op === 'like' || f.op === 'ilike') && String(f.value).includes('*')) {
+    const regex = likeToRegex(String(f.value));
+    return [f.op === 'like' ? 'match' : 'imatch', inTree ? quotePostgrestValue(regex) : regex];
+  }
+  const value = Array.isArray(f.value) ? arrayLiteral(f.value) : String(wire(f.value));
+  // A top-level value is read verbatim to the end of the parameter: no quoting there.
+  return [f.op, inTree ? quotePostgrestValue(value) : value];
+}
+
+/** A filter as a PostgREST logic-tree term: `col.eq."1"`, `col.not.in.("a","b")`, `and(...)`, `or(...)`. */
 function treeTerm(f: Filter): string {
   if (!isColumnFilter(f)) return `or(${f.or.map(groupTerm).join(',')})`;
-  return `${f.column}.${f.negate ? 'not.' : ''}${f.op}.${filterValue(f, true)}`;
+  const [op, value] = operatorAndValue(f, true);
+  return `${f.column}.${f.negate ? 'not.' : ''}${op}.${value}`;
 }
 
 function groupTerm(group: readonly Filter[]): string {
@@ -177,27 +233,47 @@ function applyFilters<B extends FilterableBuilder>(builder: B, filters: readonly
       q = q.or(f.or.map(groupTerm).join(','));
       continue;
     }
-    const { column, op, value } = f;
-    if (f.negate) {
-      q = q.not(column, op, filterValue(f, false));
-      continue;
-    }
-    switch (op) {
-      case 'in':
-        q = q.in(column, (value as readonly unknown[]).map(wire));
-        break;
-      case 'is':
-        q = q.is(column, value as null | boolean);
-        break;
-      case 'like':
-      case 'ilike':
-        q = q[op](column, String(value));
-        break;
-      default:
-        q = q[op](column, Array.isArray(value) ? arrayLiteral(value) : wire(value));
-    }
+    const [op, value] = operatorAndValue(f, false);
+    // filter()/not() append `column=[not.]op.value` as given; the builders' own in() and like()
+    // would quote without escaping, or not at all.
+    q = f.negate ? q.not(f.column, op, value) : q.filter(f.column, op, value);
   }
   return q as B;
+}
+
+/**
+ * The `select` parameter: `*`, or the columns with `bigint`/`numeric` ones cast to text
+ * (`amount::text`), so PostgREST sends their exact digits as JSON strings instead of numbers
+ * that JSON.parse would round.
+ */
+function selectList(target: TableTarget, columns: readonly string[] | undefined): string {
+  const names = columns ?? Object.keys(target.columnTypes);
+  const exact = new Set(exactColumns(target, names));
+  if (exact.size === 0) return columns?.join(',') || '*';
+  return names.map((c) => (exact.has(c) ? `${c}::text` : c)).join(',');
+}
+
+function exactColumns(target: TableTarget, names: readonly string[]): string[] {
+  return names.filter((name) => {
+    const type = target.columnTypes[name];
+    return type !== undefined && isExactNumeric(columnKindOf(type));
+  });
+}
+
+/** Arrays of `bigint`/`numeric` arrive as array literals (`{1.5,2}`): read them into strings. */
+function readRows(target: TableTarget, data: unknown): DataRow[] {
+  const rows = (data ?? []) as DataRow[];
+  const arrays = exactColumns(target, Object.keys(target.columnTypes)).filter((c) =>
+    target.columnTypes[c]?.endsWith('[]'),
+  );
+  if (arrays.length === 0) return rows;
+  for (const row of rows) {
+    for (const column of arrays) {
+      const value = row[column];
+      if (typeof value === 'string') row[column] = parseNumericArray(value);
+    }
+  }
+  return rows;
 }
 
 async function run(query: PromiseLike<PostgrestResponseLike>): Promise<PostgrestResponseLike> {
@@ -250,7 +326,7 @@ export function createSupabaseTransport(
     name: 'supabase',
 
     async select(_context: RequestContext, target: TableTarget, query: SelectQuery) {
-      let q: FilterableBuilder = table(target).select(query.columns?.join(',') || '*');
+      let q: FilterableBuilder = table(target).select(selectList(target, query.columns));
       q = applyFilters(q, query.filters);
       for (const order of query.orderBy ?? []) {
         q = q.order(order.column, { ascending: order.ascending });
@@ -263,7 +339,7 @@ export function createSupabaseTransport(
         q = q.setHeader('Range-Unit', 'items').setHeader('Range', `${offset}-`);
       }
       const { data } = await run(q);
-      return (data ?? []) as DataRow[];
+      return readRows(target, data);
     },
 
     async count(_context: RequestContext, target: TableTarget, filters: readonly Filter[]) {
@@ -281,9 +357,11 @@ export function createSupabaseTransport(
       // defaultToNull: false sends `Prefer: missing=default`, so a column one record omits gets
       // its default, not NULL, when the records of one request name different columns.
       const { data } = await run(
-        table(target).insert(rows.map(wireRow), { defaultToNull: false }).select(),
+        table(target)
+          .insert(rows.map(wireRow), { defaultToNull: false })
+          .select(selectList(target, undefined)),
       );
-      return (data ?? []) as DataRow[];
+      return readRows(target, data);
     },
 
     async update(
@@ -295,9 +373,9 @@ export function createSupabaseTransport(
       const q = applyFilters(
         table(target).update(wireRow(patch)) as FilterableBuilder,
         filters,
-      ).select();
+      ).select(selectList(target, undefined));
       const { data } = await run(q);
-      return (data ?? []) as DataRow[];
+      return readRows(target, data);
     },
 
     async delete(_context: RequestContext, target: TableTarget, filters: readonly Filter[]) {

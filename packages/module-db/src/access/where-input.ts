@@ -1,15 +1,15 @@
-import { QueryValidationError } from '../errors';
-import { checkColumnValue, checkScalar } from './column-kind';
+import { QueryLimitError, QueryValidationError } from '../errors';
+import { type ColumnKind, checkColumnValue, checkScalar } from './column-kind';
 import {
   type ColumnFilter,
   type Filter,
   type FilterOperator,
   isColumnFilter,
 } from './data-transport';
-import type { TableMetadata } from './module-metadata';
+import type { ColumnMetadata, TableMetadata } from './module-metadata';
 
-/** A scalar a filter can compare with. */
-export type WhereScalar = string | number | boolean | Date;
+/** A scalar a filter can compare with (`bigint` for exact `bigint`/`numeric` values). */
+export type WhereScalar = string | number | bigint | boolean | Date;
 
 /** Operators as the seed writes them: `{ lead_score: { gte: 50 } }`. */
 export interface WhereOperators {
@@ -19,8 +19,18 @@ export interface WhereOperators {
   readonly gte?: WhereScalar;
   readonly lt?: WhereScalar;
   readonly lte?: WhereScalar;
+  /**
+   * A SQL LIKE pattern on a text column: `%` matches any run of characters, `_` any one
+   * character, `\` makes the next character literal. Every other character, `*` included, is
+   * literal, on both transports.
+   */
   readonly like?: string;
+  /** {@link WhereOperators.like}, ignoring case. */
   readonly ilike?: string;
+  /** Literal substring match on a text column: `%`, `_`, `\` and `*` are plain characters. */
+  readonly contains?: string;
+  /** {@link WhereOperators.contains}, ignoring case. */
+  readonly icontains?: string;
   readonly in?: readonly WhereScalar[];
   readonly is?: null | boolean;
   /** Negates a condition: `{ status: { not: 'lead' } }`, `{ email: { not: null } }`. */
@@ -40,7 +50,38 @@ export type WhereInput = { readonly or?: readonly WhereInput[] } & Readonly<
   Record<string, WhereValue | readonly WhereInput[] | undefined>
 >;
 
-const OPERATORS: ReadonlySet<string> = new Set<FilterOperator>([
+/**
+ * The most a `where` may expand to, counted on the compiled filters (so an object reused in many
+ * places counts every time it is used). Each limit is checked while the `where` is read, so an
+ * oversized one fails after at most this much work, long before it could exhaust memory.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'QUERY_TOO_LARGE') console.log(e.limit, WHERE_LIMITS.conditions); }
+ * @throws Never; this is a constant.
+ */
+export const WHERE_LIMITS = Object.freeze({
+  /** `or` groups and `not` levels nested inside each other. */
+  depth: 8,
+  /** Column conditions after expansion (an `in` list is one condition). */
+  conditions: 1_000,
+  /** Values compared with, `in` list entries included. */
+  values: 10_000,
+  /** UTF-8 bytes of all the string values together. */
+  bytes: 1_048_576,
+  /** Alternatives in one `or`. */
+  alternatives: 100,
+});
+
+/**
+ * Which of {@link WHERE_LIMITS} a where exceeded (`QueryLimitError.limit`).
+ *
+ * @example
+ * const limit: WhereLimit = 'conditions';
+ * @throws Never; this is a type.
+ */
+export type WhereLimit = keyof typeof WHERE_LIMITS;
+
+const OPERATORS: ReadonlySet<string> = new Set([
   'eq',
   'neq',
   'gt',
@@ -49,9 +90,13 @@ const OPERATORS: ReadonlySet<string> = new Set<FilterOperator>([
   'lte',
   'like',
   'ilike',
+  'contains',
+  'icontains',
   'in',
   'is',
 ]);
+
+const TEXT_OPERATORS: ReadonlySet<string> = new Set(['like', 'ilike', 'contains', 'icontains']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date)
@@ -61,7 +106,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Resolves a column name of a table or throws naming it. */
-export function requireColumn(table: TableMetadata, column: unknown, path: string) {
+export function requireColumn(table: TableMetadata, column: unknown, path: string): ColumnMetadata {
   const meta = typeof column === 'string' ? table.columns.get(column) : undefined;
   if (!meta) {
     throw new QueryValidationError(
@@ -72,62 +117,153 @@ export function requireColumn(table: TableMetadata, column: unknown, path: strin
   return meta;
 }
 
-function checkComparable(
-  table: TableMetadata,
-  column: string,
-  op: FilterOperator,
-  value: unknown,
-  path: string,
-) {
-  const meta = requireColumn(table, column, path);
-  const scalarKind = meta.kind.kind === 'json' ? 'string' : meta.kind.kind;
-  let reason: string | undefined;
-  if (op === 'is') {
-    reason =
-      value === null || value === true || value === false
-        ? undefined
-        : 'expected null, true or false';
-  } else if (op === 'like' || op === 'ilike') {
-    reason = checkScalar('string', value);
-  } else if (op === 'in') {
-    if (!Array.isArray(value) || value.length === 0) reason = 'expected a non-empty array';
-    else if (value.length > 10_000) reason = 'at most 10000 values';
-    else {
-      for (const item of value) {
-        reason = meta.kind.array
-          ? checkColumnValue(meta.kind, item)
-          : checkScalar(scalarKind, item);
-        if (reason) break;
-      }
-    }
-  } else if (meta.kind.kind === 'json') {
-    reason = 'JSON columns can only be filtered with is (null)';
-  } else {
-    reason = meta.kind.array ? checkColumnValue(meta.kind, value) : checkScalar(scalarKind, value);
+/** Counts what a where expands to and throws a QueryLimitError the moment a limit is passed. */
+class Budget {
+  conditions = 0;
+  values = 0;
+  bytes = 0;
+
+  condition(path: string, n = 1): void {
+    this.conditions += n;
+    if (this.conditions > WHERE_LIMITS.conditions) this.exceeded('conditions', path);
   }
-  if (reason) {
-    throw new QueryValidationError(`invalid value for ${column} (${op}): ${reason}`, path);
+
+  value(value: unknown, path: string): void {
+    if (++this.values > WHERE_LIMITS.values) this.exceeded('values', path);
+    if (typeof value === 'string') {
+      this.bytes += value.length > WHERE_LIMITS.bytes ? value.length : utf8Length(value);
+      if (this.bytes > WHERE_LIMITS.bytes) this.exceeded('bytes', path);
+    }
+  }
+
+  exceeded(limit: WhereLimit, path: string): never {
+    throw new QueryLimitError(limit, WHERE_LIMITS[limit], path);
   }
 }
 
-/** The most `or` groups and `not` levels one where may nest. */
-const MAX_DEPTH = 8;
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Escapes `\`, `%` and `_` so a LIKE pattern matches the text literally. */
+export function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function checkLikePattern(pattern: string): string | undefined {
+  // PostgreSQL refuses a pattern that ends in a lone escape character (22025).
+  let escapes = 0;
+  for (let i = pattern.length - 1; i >= 0 && pattern[i] === '\\'; i--) escapes++;
+  return escapes % 2 === 1
+    ? 'a LIKE pattern cannot end with a lone \\ (escape character)'
+    : undefined;
+}
+
+function operatorFits(column: ColumnMetadata, op: string): string | undefined {
+  const kind = column.kind;
+  if (TEXT_OPERATORS.has(op) && (!kind.text || kind.array)) {
+    return `${op} applies to text columns only; ${column.name} is ${kind.type}`;
+  }
+  if (kind.kind === 'json' && op !== 'is') {
+    return `JSON columns can only be filtered with is (null); ${column.name} is ${kind.type}`;
+  }
+  return undefined;
+}
+
+function checkComparable(
+  column: ColumnMetadata,
+  op: string,
+  value: unknown,
+  path: string,
+  budget: Budget,
+): void {
+  const kind: ColumnKind = column.kind;
+  const fit = operatorFits(column, op);
+  if (fit) throw new QueryValidationError(fit, path);
+  let reason: string | undefined;
+  if (op === 'is') {
+    if (value === null) {
+      reason = undefined;
+    } else if (value === true || value === false) {
+      reason =
+        kind.kind === 'boolean' && !kind.array
+          ? undefined
+          : `is true/false applies to boolean columns only; ${column.name} is ${kind.type}`;
+    } else {
+      reason = 'expected null, true or false';
+    }
+  } else if (TEXT_OPERATORS.has(op)) {
+    reason = checkScalar('string', value);
+    if (!reason && (op === 'like' || op === 'ilike')) reason = checkLikePattern(value as string);
+    if (!reason) budget.value(value, path);
+  } else if (op === 'in') {
+    if (!Array.isArray(value) || value.length === 0) reason = 'expected a non-empty array';
+    else {
+      for (const item of value) {
+        budget.value(item, path);
+        reason = kind.array ? checkColumnValue(kind, item) : checkScalar(kind, item);
+        if (reason) break;
+      }
+    }
+  } else {
+    reason = kind.array ? checkColumnValue(kind, value) : checkScalar(kind, value);
+    if (!reason) {
+      if (Array.isArray(value)) for (const item of value) budget.value(item, path);
+      else budget.value(value, path);
+    }
+  }
+  if (reason) {
+    throw new QueryValidationError(`invalid value for ${column.name} (${op}): ${reason}`, path);
+  }
+}
+
+/** One validated filter for a (possibly sugared) operator. */
+function leaf(column: string, op: string, value: unknown): ColumnFilter {
+  switch (op) {
+    case 'contains':
+      return { column, op: 'like', value: `%${escapeLikePattern(value as string)}%` };
+    case 'icontains':
+      return { column, op: 'ilike', value: `%${escapeLikePattern(value as string)}%` };
+    default:
+      return {
+        column,
+        op: op as FilterOperator,
+        value: Array.isArray(value) ? [...value] : value,
+      };
+  }
+}
 
 function columnConditions(
   table: TableMetadata,
-  column: string,
+  column: ColumnMetadata,
   condition: unknown,
   at: string,
   depth: number,
-): ColumnFilter[] | Filter[] {
-  if (condition === null) return [{ column, op: 'is', value: null }];
+  budget: Budget,
+): Filter[] {
+  if (condition === null) {
+    budget.condition(at);
+    return [{ column: column.name, op: 'is', value: null }];
+  }
   if (Array.isArray(condition)) {
-    checkComparable(table, column, 'in', condition, at);
-    return [{ column, op: 'in', value: [...condition] }];
+    budget.condition(at);
+    checkComparable(column, 'in', condition, at, budget);
+    return [leaf(column.name, 'in', condition)];
   }
   if (!isPlainObject(condition)) {
-    checkComparable(table, column, 'eq', condition, at);
-    return [{ column, op: 'eq', value: condition }];
+    budget.condition(at);
+    checkComparable(column, 'eq', condition, at, budget);
+    return [leaf(column.name, 'eq', condition)];
   }
   const entries = Object.entries(condition).filter(([, v]) => v !== undefined);
   if (entries.length === 0) {
@@ -136,76 +272,89 @@ function columnConditions(
   const out: Filter[] = [];
   for (const [op, value] of entries) {
     if (op === 'not') {
-      if (depth >= MAX_DEPTH) throw new QueryValidationError('not/or nest too deeply', `${at}.not`);
-      const inner = columnConditions(table, column, value, `${at}.not`, depth + 1);
+      if (depth >= WHERE_LIMITS.depth) budget.exceeded('depth', `${at}.not`);
+      const inner = columnConditions(table, column, value, `${at}.not`, depth + 1, budget);
       // NOT (a AND b) = (NOT a) OR (NOT b): one negated leaf, or an or-group of them.
-      const negated = inner.map((f) => negate(f));
+      const negated = inner.map((f) => negate(f, budget, `${at}.not`));
       out.push(negated.length === 1 ? (negated[0] as Filter) : { or: negated.map((f) => [f]) });
       continue;
     }
     if (!OPERATORS.has(op)) {
       throw new QueryValidationError(`unknown operator ${JSON.stringify(op)}`, `${at}.${op}`);
     }
-    checkComparable(table, column, op as FilterOperator, value, `${at}.${op}`);
-    out.push({
-      column,
-      op: op as FilterOperator,
-      value: Array.isArray(value) ? [...value] : value,
-    });
+    budget.condition(`${at}.${op}`);
+    checkComparable(column, op, value, `${at}.${op}`, budget);
+    out.push(leaf(column.name, op, value));
   }
   return out;
 }
 
-function negate(filter: Filter): Filter {
-  if (isColumnFilter(filter)) return { ...filter, negate: !filter.negate };
+/** Negates a filter; every condition it copies is counted again. Depth is bounded by `not`s. */
+function negate(filter: Filter, budget: Budget, path: string): Filter {
+  if (isColumnFilter(filter)) {
+    budget.condition(path);
+    return { ...filter, negate: !filter.negate };
+  }
   // NOT (g1 OR g2) = (NOT g1) AND (NOT g2); NOT g = OR of its negated members.
   return {
     or: [
       filter.or.map((group) =>
-        group.length === 1 ? negate(group[0] as Filter) : { or: group.map((f) => [negate(f)]) },
+        group.length === 1
+          ? negate(group[0] as Filter, budget, path)
+          : { or: group.map((f) => [negate(f, budget, path)]) },
       ),
     ],
   };
 }
 
-/**
- * Turns a seed-style `where` object into validated filters. Unknown columns, unknown operators and
- * values of the wrong kind are refused with a QueryValidationError naming the path. Besides the
- * seed's forms: `{ column: { not: <condition> } }` negates, and `{ or: [where, where, ...] }`
- * matches any of several groups (each group ANDs its conditions).
- */
-export function parseWhere(
+function parseGroup(
   table: TableMetadata,
   where: unknown,
-  path = 'where',
-  depth = 0,
+  path: string,
+  depth: number,
+  budget: Budget,
 ): Filter[] {
   if (where === undefined) return [];
   if (!isPlainObject(where)) throw new QueryValidationError('where must be a plain object', path);
   const filters: Filter[] = [];
-  for (const [key, condition] of Object.entries(where)) {
+  for (const key of Object.keys(where)) {
+    const condition = where[key];
     const at = `${path}.${key}`;
     if (condition === undefined) continue;
     if (key === 'or') {
       // `or` is a reserved word, so it can never be a column name.
-      if (depth >= MAX_DEPTH) throw new QueryValidationError('not/or nest too deeply', at);
-      if (!Array.isArray(condition) || condition.length === 0 || condition.length > 100) {
-        throw new QueryValidationError(
-          'or takes a non-empty array of at most 100 where objects',
-          at,
-        );
+      if (depth >= WHERE_LIMITS.depth) budget.exceeded('depth', at);
+      if (!Array.isArray(condition) || condition.length === 0) {
+        throw new QueryValidationError('or takes a non-empty array of where objects', at);
       }
-      const groups = condition.map((group, i) => {
-        const parsed = parseWhere(table, group, `${at}[${i}]`, depth + 1);
+      if (condition.length > WHERE_LIMITS.alternatives) budget.exceeded('alternatives', at);
+      const groups: Filter[][] = [];
+      for (let i = 0; i < condition.length; i++) {
+        const parsed = parseGroup(table, condition[i], `${at}[${i}]`, depth + 1, budget);
         if (parsed.length === 0)
           throw new QueryValidationError('an or group needs a condition', `${at}[${i}]`);
-        return parsed;
-      });
+        groups.push(parsed);
+      }
       filters.push({ or: groups });
       continue;
     }
-    requireColumn(table, key, at);
-    filters.push(...columnConditions(table, key, condition, at, depth));
+    const column = requireColumn(table, key, at);
+    filters.push(...columnConditions(table, column, condition, at, depth, budget));
   }
   return filters;
+}
+
+/**
+ * Turns a seed-style `where` object into validated filters. Unknown columns, unknown operators,
+ * operators that do not fit the column (`like` on an integer) and values of the wrong kind are
+ * refused with a QueryValidationError naming the path. Besides the seed's forms:
+ * `{ column: { not: <condition> } }` negates, `{ or: [where, where, ...] }` matches any of several
+ * groups (each group ANDs its conditions), and `contains`/`icontains` match literal text.
+ *
+ * A where that expands beyond {@link WHERE_LIMITS} (an object reused in many places counts every
+ * time) is refused with a QueryLimitError naming the limit and the path where it was reached; the
+ * work done before that is bounded by the limits, not by the expansion.
+ */
+export function parseWhere(table: TableMetadata, where: unknown, path = 'where'): Filter[] {
+  return parseGroup(table, where, path, 0, new Budget());
 }

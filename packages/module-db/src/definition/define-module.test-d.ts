@@ -55,9 +55,9 @@ describe('ColumnTypeToTs', () => {
     expectTypeOf<ColumnTypeToTs<'timestamp with time zone'>>().toEqualTypeOf<string>();
     expectTypeOf<ColumnTypeToTs<'interval'>>().toEqualTypeOf<string>();
     expectTypeOf<ColumnTypeToTs<'inet'>>().toEqualTypeOf<string>();
-    expectTypeOf<ColumnTypeToTs<'bigint'>>().toEqualTypeOf<number>();
-    expectTypeOf<ColumnTypeToTs<'numeric(10,2)'>>().toEqualTypeOf<number>();
-    expectTypeOf<ColumnTypeToTs<'numeric( 10, 2 )'>>().toEqualTypeOf<number>();
+    expectTypeOf<ColumnTypeToTs<'bigint'>>().toEqualTypeOf<string>();
+    expectTypeOf<ColumnTypeToTs<'numeric(10,2)'>>().toEqualTypeOf<string>();
+    expectTypeOf<ColumnTypeToTs<'numeric( 10, 2 )'>>().toEqualTypeOf<string>();
     expectTypeOf<ColumnTypeToTs<'bytea'>>().toEqualTypeOf<string>();
     expectTypeOf<ColumnTypeToTs<'integer'>>().toEqualTypeOf<number>();
     expectTypeOf<ColumnTypeToTs<'INTEGER'>>().toEqualTypeOf<number>();
@@ -69,7 +69,7 @@ describe('ColumnTypeToTs', () => {
     expectTypeOf<ColumnTypeToTs<'json'>>().toEqualTypeOf<JsonValue>();
     expectTypeOf<ColumnTypeToTs<'jsonb'>>().toEqualTypeOf<JsonValue>();
     expectTypeOf<ColumnTypeToTs<'text[]'>>().toEqualTypeOf<string[]>();
-    expectTypeOf<ColumnTypeToTs<'numeric(10,2)[]'>>().toEqualTypeOf<number[]>();
+    expectTypeOf<ColumnTypeToTs<'numeric(10,2)[]'>>().toEqualTypeOf<string[]>();
     expectTypeOf<ColumnTypeToTs<'integer []'>>().toEqualTypeOf<number[]>();
     expectTypeOf<ColumnTypeToTs<'money'>>().toEqualTypeOf<unknown>();
     expectTypeOf<ColumnTypeToTs<string>>().toEqualTypeOf<unknown>();
@@ -107,7 +107,7 @@ describe('Row', () => {
   });
 
   test('types other modules', () => {
-    expectTypeOf<Row<typeof crmModule, 'deals'>['amount']>().toEqualTypeOf<number>();
+    expectTypeOf<Row<typeof crmModule, 'deals'>['amount']>().toEqualTypeOf<string>();
     expectTypeOf<Row<typeof crmModule, 'deals'>['expected_close']>().toEqualTypeOf<string | null>();
     expectTypeOf<Row<typeof bookingModule, 'availability'>['weekday']>().toEqualTypeOf<number>();
     expectTypeOf<Row<typeof bookingModule, 'availability'>['start_time']>().toEqualTypeOf<string>();
@@ -132,13 +132,13 @@ describe('Row', () => {
       ],
     });
     expectTypeOf<Row<typeof m, 'counters'>>().toEqualTypeOf<{
-      id: number;
+      id: string;
       site_id: string;
       value: number;
     }>();
     expectTypeOf<Row<typeof m, 'by_code'>>().toEqualTypeOf<{ site_id: string; code: string }>();
     expectTypeOf<Insert<typeof m, 'counters'>>().toEqualTypeOf<{
-      id: number;
+      id: string | number | bigint;
       site_id?: string;
       value: number;
     }>();

@@ -41,8 +41,12 @@ type StripArgs<S extends string> = S extends `${infer B}(${string})${infer Rest}
   ? Trim<`${Trim<B>}${Rest}`>
   : S;
 
-/** Base types read as strings: text, identifiers, precise numbers and date/time values. */
+/** Base types read as strings: text, identifiers, exact numbers and date/time values. */
 type StringBase =
+  | 'bigint'
+  | 'int8'
+  | 'numeric'
+  | 'decimal'
   | 'text'
   | 'varchar'
   | 'character varying'
@@ -66,15 +70,10 @@ type StringBase =
   | 'macaddr'
   | 'bytea';
 /**
- * Base types read as JavaScript numbers. `bigint` and `numeric` too: PostgREST returns them as
- * JSON numbers and the Postgres transport returns rows the same way, so values beyond 2^53 (or 15
- * significant digits) lose precision on both; keep such values in text or integer-cent columns.
+ * Base types read as JavaScript numbers: the ones a float holds exactly. `bigint` and `numeric`
+ * are read as strings (their exact digits) on both transports.
  */
 type NumberBase =
-  | 'bigint'
-  | 'int8'
-  | 'numeric'
-  | 'decimal'
   | 'integer'
   | 'int'
   | 'int4'
@@ -99,13 +98,39 @@ type NormalizedToTs<S extends string> = S extends `${infer E}[]`
   ? NormalizedToTs<Trim<E>>[]
   : BaseToTs<StripArgs<S>>;
 
+type ExactNumericBase = 'bigint' | 'int8' | 'numeric' | 'decimal';
+
+/** What a write accepts: exact numerics also as a number or a JavaScript bigint. */
+type NormalizedToWriteTs<S extends string> = S extends `${infer E}[]`
+  ? NormalizedToWriteTs<Trim<E>>[]
+  : StripArgs<S> extends ExactNumericBase
+    ? string | number | bigint
+    : BaseToTs<StripArgs<S>>;
+
+/**
+ * The JavaScript type a write (insert, update) accepts for a column of the given SQL type: as
+ * {@link ColumnTypeToTs}, except that `bigint` and `numeric` columns take a decimal string, a
+ * number (exact only within 2^53 / 15 significant digits) or a JavaScript `bigint`.
+ *
+ * @example
+ * ```ts
+ * type Amount = ColumnTypeToWriteTs<'numeric(12,2)'>; // string | number | bigint
+ * ```
+ *
+ * @throws Never; this is a type.
+ */
+export type ColumnTypeToWriteTs<T extends string> = string extends T
+  ? unknown
+  : NormalizedToWriteTs<Trim<Lowercase<T>>>;
+
 /**
  * The JavaScript type of a value read from a column of the given SQL type, as both transports
  * (node-postgres and PostgREST) return it.
  *
  * - `text`, `varchar(n)`, `citext`, `uuid`, `inet` → `string`.
- * - `bigint` and `numeric(p,s)` → `number`, as PostgREST returns them (JSON numbers); past 2^53
- *   or 15 significant digits precision is lost, so keep such values in text or integer cents.
+ * - `bigint` and `numeric(p,s)` → `string`, their exact digits (`'9007199254740993'`,
+ *   `'1234.50'`), on both transports, as `pg` and Kysely read them: a JavaScript number would
+ *   round past 2^53 or 15 significant digits. Writes also take a number or a `bigint`.
  * - `date`, `time`, `timestamp`, `timestamptz`, `interval` → `string` (ISO 8601 text): PostgREST
  *   returns JSON text, and the Postgres transport returns rows through `to_jsonb` too, so one
  *   module's code sees the same values on both.
@@ -115,7 +140,7 @@ type NormalizedToTs<S extends string> = S extends `${infer E}[]`
  *
  * @example
  * ```ts
- * type Price = ColumnTypeToTs<'numeric(10,2)'>; // number
+ * type Price = ColumnTypeToTs<'numeric(10,2)'>; // string
  * type Tags = ColumnTypeToTs<'text[]'>; // string[]
  * ```
  *
@@ -170,6 +195,10 @@ type IsNullable<C extends AnyColumn> = C extends { readonly nullable: true }
 
 type ValueOf<C extends AnyColumn> =
   | ColumnTypeToTs<C['type']>
+  | (IsNullable<C> extends true ? null : never);
+
+type WriteValueOf<C extends AnyColumn> =
+  | ColumnTypeToWriteTs<C['type']>
   | (IsNullable<C> extends true ? null : never);
 
 type HasDefault<C extends AnyColumn> = C extends { readonly default: string } ? true : false;
@@ -230,9 +259,9 @@ type InsertOptional<C extends AnyColumn> = C['name'] extends 'site_id'
  */
 export type Insert<M extends AnyModuleDefinition, N extends TableNames<M>> = Simplify<
   Partial<PlatformId<ColumnsOf<M, N>> & PlatformSiteId<ColumnsOf<M, N>>> & {
-    [C in ColumnsOf<M, N> as InsertOptional<C> extends true ? never : C['name']]: ValueOf<C>;
+    [C in ColumnsOf<M, N> as InsertOptional<C> extends true ? never : C['name']]: WriteValueOf<C>;
   } & {
-    [C in ColumnsOf<M, N> as InsertOptional<C> extends true ? C['name'] : never]?: ValueOf<C>;
+    [C in ColumnsOf<M, N> as InsertOptional<C> extends true ? C['name'] : never]?: WriteValueOf<C>;
   }
 >;
 
@@ -248,5 +277,7 @@ export type Insert<M extends AnyModuleDefinition, N extends TableNames<M>> = Sim
  * @throws Never; this is a type.
  */
 export type Update<M extends AnyModuleDefinition, N extends TableNames<M>> = Simplify<{
-  [C in ColumnsOf<M, N> as C['name'] extends 'id' | 'site_id' ? never : C['name']]?: ValueOf<C>;
+  [C in ColumnsOf<M, N> as C['name'] extends 'id' | 'site_id'
+    ? never
+    : C['name']]?: WriteValueOf<C>;
 }>;

@@ -77,24 +77,28 @@ describe('planModuleDatabase', () => {
     expect(plan).toMatchObject({ adminRole: null, ownerRole: null, strategy: 'shared' });
   });
 
-  it('refuses a module policy named like the mandatory site policy', async () => {
-    const clash = {
-      ...notes,
-      tables: [
-        {
-          ...notes.tables[0],
-          rlsPolicies: [{ name: 'dramac_site_isolation', action: 'SELECT', using: 'pinned' }],
-        },
-      ],
-    };
-    const error = await Promise.resolve()
-      .then(async () => planModuleDatabase(await validateModuleDefinition(clash)))
-      .catch((e: unknown) => e);
-    expect(isDefinitionValidationError(error)).toBe(true);
-    expect((error as { issues: { code: string }[] }).issues[0]?.code).toBe(
-      'derived_name_collision',
-    );
-  });
+  it.each(['dramac_site_isolation', 'dramac_owner_access', 'dramac_admin_access', 'dramac_x'])(
+    'refuses a module policy named like a platform policy (%s)',
+    async (name) => {
+      const clash = {
+        ...notes,
+        tables: [
+          {
+            ...notes.tables[0],
+            rlsPolicies: [{ name, action: 'SELECT', using: 'pinned' }],
+          },
+        ],
+      };
+      const error = await Promise.resolve()
+        .then(async () => planModuleDatabase(await validateModuleDefinition(clash)))
+        .catch((e: unknown) => e);
+      expect(isDefinitionValidationError(error)).toBe(true);
+      expect((error as { issues: { code: string; path: string }[] }).issues[0]).toMatchObject({
+        code: 'reserved_policy_name',
+        path: 'tables[0].rlsPolicies[0].name',
+      });
+    },
+  );
 
   // Exact SQL of the seed's three example modules, reviewed as files: a change to the planner
   // shows up as a diff of these scripts.

@@ -171,7 +171,7 @@ AS $$
       AND a.attrelid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace <> 'pg_toast'::regnamespace)
     UNION ALL
     -- Memberships of other roles than the module's own two (roles are cluster-wide).
-    SELECT 'member', m.oid, m.xmin FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid, modns
+    SELECT 'member', m.roleid, m.xmin FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid, modns
     WHERE g.rolname NOT IN (modns.role_name, modns.admin_name)
   ),
   written AS (

@@ -77,6 +77,8 @@ BEGIN
     BEGIN
       GRANT USAGE ON SCHEMA auth TO dramac_module_owners, dramac_module_roles;
       GRANT REFERENCES ON auth.users TO dramac_module_owners;
+      -- Module policies may read the request's user and claims as Supabase spells them.
+      GRANT EXECUTE ON FUNCTION auth.uid(), auth.jwt(), auth.role() TO dramac_module_roles;
     EXCEPTION WHEN insufficient_privilege THEN
       RAISE WARNING 'dramac: cannot grant USAGE on schema auth / REFERENCES on auth.users (%); modules cannot reference auth.users', SQLERRM;
     END;

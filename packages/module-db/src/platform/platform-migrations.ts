@@ -5,6 +5,7 @@ import { MIGRATION_0003_APPLY_PLAN } from './migration-0003-apply-plan';
 import { MIGRATION_0004_LIFECYCLE } from './migration-0004-lifecycle';
 import { MIGRATION_0005_APPLY_UPGRADE } from './migration-0005-apply-upgrade';
 import { MIGRATION_0006_LEAST_PRIVILEGE } from './migration-0006-least-privilege';
+import { MIGRATION_0007_MODULE_STATUS } from './migration-0007-module-status';
 
 /** One versioned platform migration. */
 export interface PlatformMigration {
@@ -25,7 +26,14 @@ export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
   { version: 4, name: 'lifecycle_helpers_deprovision', sql: MIGRATION_0004_LIFECYCLE },
   { version: 5, name: 'apply_module_upgrade', sql: MIGRATION_0005_APPLY_UPGRADE },
   { version: 6, name: 'least_privilege_provisioning', sql: MIGRATION_0006_LEAST_PRIVILEGE },
+  { version: 7, name: 'module_status', sql: MIGRATION_0007_MODULE_STATUS },
 ]);
+
+/** Options of {@link migratePlatform}. */
+export interface MigratePlatformOptions {
+  /** Stop after this version (staged rollouts, tests of the upgrade path). Default: the newest. */
+  readonly to?: number;
+}
 
 /** What {@link migratePlatform} did. */
 export interface MigratePlatformResult {
@@ -41,10 +49,14 @@ export interface MigratePlatformResult {
  * lock, and applies only the migrations the database has not recorded.
  *
  * @example
- * await migratePlatform(db); // { applied: [1], version: 1 }, then { applied: [], version: 1 }
+ * await migratePlatform(db); // { applied: [1, ..., 6], version: 6 }, then { applied: [], version: 6 }
+ * await migratePlatform(db, { to: 5 }); // stops after migration 5
  * @throws the PostgreSQL error of a failed migration; nothing of it stays applied.
  */
-export async function migratePlatform(db: Kysely<any>): Promise<MigratePlatformResult> {
+export async function migratePlatform(
+  db: Kysely<any>,
+  options: MigratePlatformOptions = {},
+): Promise<MigratePlatformResult> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('dramac.platform_migrations'))`.execute(trx);
     await sql`create table if not exists public.dramac_platform_migrations (
@@ -60,6 +72,7 @@ export async function migratePlatform(db: Kysely<any>): Promise<MigratePlatformR
     const applied: number[] = [];
     for (const migration of PLATFORM_MIGRATIONS) {
       if (done.has(migration.version)) continue;
+      if (options.to !== undefined && migration.version > options.to) break;
       // Checked-in SQL (never input); multi-statement scripts run through the simple protocol.
       await sql.raw(migration.sql).execute(trx);
       await sql`insert into public.dramac_platform_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(

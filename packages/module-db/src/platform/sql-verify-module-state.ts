@@ -52,7 +52,10 @@ BEGIN
     IF v_node <> ALL (ARRAY['BOOLEXPR', 'OPEXPR', 'DISTINCTEXPR', 'NULLIFEXPR', 'SCALARARRAYOPEXPR',
         'FUNCEXPR', 'CONST', 'VAR', 'NULLTEST', 'BOOLEANTEST', 'RELABELTYPE', 'COERCEVIAIO',
         'ARRAYCOERCEEXPR', 'ARRAYEXPR', 'CASEEXPR', 'CASEWHEN', 'CASETESTEXPR', 'COALESCEEXPR',
-        'MINMAXEXPR', 'SQLVALUEFUNCTION']) THEN
+        'MINMAXEXPR', 'SQLVALUEFUNCTION',
+        -- (select auth.uid()): a sub-select without FROM, once per statement. A FROM (a table,
+        -- a function, VALUES) would bring a RANGETBLENTRY, which is not on this list.
+        'SUBLINK', 'QUERY', 'TARGETENTRY', 'FROMEXPR']) THEN
       RETURN pg_catalog.format('%s nodes are not allowed in module expressions', pg_catalog.lower(v_node));
     END IF;
   END LOOP;
@@ -122,7 +125,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.dramac_verify_module_state(
   p_short text, p_strategy text, p_desired jsonb, p_new_tables text[]
 ) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   v_role text := 'modrole_' || p_short;
@@ -141,9 +144,11 @@ DECLARE
   v_site_text text;
   r record;
   v_module_roles text[];
+  v_role_oids oid[];
   v_has_rows boolean;
 BEGIN
   v_module_roles := CASE WHEN p_strategy = 'shared' THEN ARRAY[v_role] ELSE ARRAY[v_role, v_admin, v_owner] END;
+  v_role_oids := ARRAY(SELECT ro.oid FROM pg_catalog.pg_roles ro WHERE ro.rolname = ANY (v_module_roles));
   v_actual := public.dramac_read_module_state(p_short, p_strategy, false);
   SELECT n.oid INTO v_ns FROM pg_catalog.pg_namespace n WHERE n.nspname = v_schema;
 
@@ -169,8 +174,7 @@ BEGIN
       coalesce((pg_catalog.to_jsonb(m) ->> 'inherit_option')::boolean, true) AS inherit,
       coalesce((pg_catalog.to_jsonb(m) ->> 'set_option')::boolean, true) AS set
     FROM pg_catalog.pg_auth_members m
-    WHERE m.member IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY (v_module_roles))
-       OR m.roleid IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY (v_module_roles))
+    WHERE m.member = ANY (v_role_oids) OR m.roleid = ANY (v_role_oids)
   LOOP
     IF NOT (
       (r.member = v_role AND r.role = 'dramac_module_roles' AND NOT r.admin)
@@ -194,7 +198,7 @@ BEGIN
     FROM pg_catalog.pg_shdepend d
     CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classid, d.objid, 0) o
     WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
-      AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY (v_module_roles))
+      AND d.refobjid = ANY (v_role_oids)
       AND (d.dbid = 0 OR d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))
   LOOP
     CONTINUE WHEN r.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND p_strategy = 'schema' AND r.objid = v_ns
@@ -464,7 +468,9 @@ BEGIN
         UNION ALL SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, d.oid FROM pg_catalog.pg_attrdef d WHERE d.adrelid = ANY (v_rels)
       )
       SELECT DISTINCT d.refclassid, d.refobjid, o.type, o.identity
-      FROM pg_catalog.pg_depend d JOIN objs ON objs.classid = d.classid AND objs.objid = d.objid
+      FROM objs
+      CROSS JOIN LATERAL (SELECT x.refclassid, x.refobjid, x.deptype FROM pg_catalog.pg_depend x
+                          WHERE x.classid = objs.classid AND x.objid = objs.objid) d
       CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0) o
       WHERE d.deptype IN ('n', 'a')
         AND NOT EXISTS (SELECT 1 FROM objs o2 WHERE o2.classid = d.refclassid AND o2.objid = d.refobjid)
@@ -495,7 +501,8 @@ BEGIN
          FROM (SELECT p FROM pg_catalog.jsonb_array_elements(v_problems) p LIMIT 5) s)),
       DETAIL = pg_catalog.jsonb_build_object('differences', v_problems)::text;
   END IF;
-  RETURN public.dramac_read_module_state(p_short, p_strategy, false);
+  -- Nothing above changes the catalogs: the state read first is the state that commits.
+  RETURN v_actual;
 END
 $fn$;
 

@@ -15,7 +15,7 @@ import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmModule } from '../../../module-db/test/fixtures/sample-modules';
-import { createDatabaseSDK, type ModuleDatabaseSDK } from '../../src/index';
+import { createDatabaseSDK, defineModule, type ModuleDatabaseSDK } from '../../src/index';
 
 /** Who a transport acts for. */
 export interface TransportScope {
@@ -49,6 +49,42 @@ export function freshCrmModule() {
 }
 
 type Crm = ReturnType<typeof freshCrmModule>;
+
+/**
+ * A module with the value types that lose precision or need checking: `bigint`, `numeric` of
+ * large precision, `numeric[]`, a small `numeric(6,2)`, `smallint`, a checked `integer`, `date`,
+ * `timestamptz`, unique text and a foreign key.
+ */
+export function freshLedgerModule() {
+  return defineModule({
+    moduleId: randomUUID(),
+    moduleType: 'system',
+    version: '1.0.0',
+    name: 'Ledger',
+    tables: [
+      { name: 'categories', columns: [{ name: 'name', type: 'text' }] },
+      {
+        name: 'entries',
+        columns: [
+          { name: 'seq', type: 'bigint' },
+          { name: 'amount', type: 'numeric(38,10)', default: '0' },
+          { name: 'price', type: 'numeric(6,2)', nullable: true },
+          { name: 'weights', type: 'numeric[]', nullable: true },
+          { name: 'small', type: 'smallint', nullable: true },
+          { name: 'qty', type: 'integer', nullable: true, check: 'qty >= 0' },
+          { name: 'label', type: 'text', nullable: true },
+          { name: 'code', type: 'text', nullable: true, unique: true },
+          { name: 'day', type: 'date', nullable: true },
+          { name: 'happened_at', type: 'timestamptz', nullable: true },
+          { name: 'category_id', type: 'uuid', nullable: true },
+        ],
+        foreignKeys: [{ column: 'category_id', references: { table: 'categories', column: 'id' } }],
+      },
+    ],
+  });
+}
+
+type Ledger = ReturnType<typeof freshLedgerModule>;
 
 /** A transport wrapper that counts the requests that reach the transport. */
 function counting(inner: DataTransport, counter: { calls: number }): DataTransport {
@@ -104,6 +140,8 @@ export function describeConformance(
     let tdb: TestDatabase;
     let db: Kysely<any>;
     let module: Crm;
+    let ledger: Ledger;
+    let ledgerSchema: string;
     let schema: string;
     let agency: string;
     let member: string;
@@ -115,6 +153,9 @@ export function describeConformance(
       await migratePlatform(db);
       module = freshCrmModule();
       schema = (await provisionModuleDatabase(db, module, { actor: 'conformance' })).schemaName;
+      ledger = freshLedgerModule();
+      ledgerSchema = (await provisionModuleDatabase(db, ledger, { actor: 'conformance' }))
+        .schemaName;
       agency = await tdb.factory.agency();
       member = await tdb.factory.user();
       await tdb.factory.member(agency, member);
@@ -137,6 +178,23 @@ export function describeConformance(
         definition: module,
         siteId,
         userId,
+        transport: counting(transport, counter),
+      });
+    }
+
+    async function ledgerFor(
+      siteId: string,
+      definition: Ledger = ledger,
+    ): Promise<ModuleDatabaseSDK<Ledger>> {
+      await installModuleForSite(db, ledger.moduleId, siteId);
+      const transport = await makeTransport({
+        db,
+        scope: { moduleId: ledger.moduleId, siteId, userId: member },
+      });
+      return createDatabaseSDK({
+        definition,
+        siteId,
+        userId: member,
         transport: counting(transport, counter),
       });
     }
@@ -234,7 +292,8 @@ export function describeConformance(
           amount: 1234.5,
           expected_close: '2026-03-01',
         });
-        expect(deal.amount).toBe(1234.5);
+        // numeric reads back as its exact text, on every transport.
+        expect(deal.amount).toBe('1234.50');
         expect(await db.count('deals', { amount: { gte: '1234.50' } })).toBe(1);
         expect(deal.expected_close).toBe('2026-03-01');
       });
@@ -540,25 +599,44 @@ export function describeConformance(
         const error = await rejection(
           db.createOne('contacts', { first_name: 'C', last_name: 'D', email: 'dup@x.io' }),
         );
-        expect(error).toMatchObject({ code: 'CONFLICT', sqlstate: '23505' });
+        expect(error).toMatchObject({
+          code: 'CONFLICT',
+          sqlstate: '23505',
+          path: 'contacts.email',
+          column: 'email',
+        });
       });
 
       it('check violation -> CONSTRAINT_VIOLATION with SQLSTATE 23514', async () => {
         const error = await rejection(
           db.createOne('contacts', { first_name: 'A', last_name: 'B', lead_score: 101 }),
         );
-        expect(error).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23514' });
+        expect(error).toMatchObject({
+          code: 'CONSTRAINT_VIOLATION',
+          sqlstate: '23514',
+          path: 'contacts.lead_score',
+          rule: 'lead_score between 0 and 100',
+        });
         const byUpdate = await rejection(
           db.update('contacts', { email: 'dup@x.io' }, { status: 'bogus' }),
         );
-        expect(byUpdate).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23514' });
+        expect(byUpdate).toMatchObject({
+          code: 'CONSTRAINT_VIOLATION',
+          sqlstate: '23514',
+          path: 'contacts.status',
+          rule: "status in ('lead', 'qualified', 'customer', 'churned')",
+        });
       });
 
       it('foreign-key violation -> CONSTRAINT_VIOLATION with SQLSTATE 23503', async () => {
         const error = await rejection(
           db.createOne('deals', { title: 'Orphan', contact_id: randomUUID() }),
         );
-        expect(error).toMatchObject({ code: 'CONSTRAINT_VIOLATION', sqlstate: '23503' });
+        expect(error).toMatchObject({
+          code: 'CONSTRAINT_VIOLATION',
+          sqlstate: '23503',
+          path: 'deals.contact_id',
+        });
       });
 
       it('a site where the module is not installed: reads are empty, writes -> ACCESS_DENIED 42501', async () => {
@@ -579,6 +657,365 @@ export function describeConformance(
           asStranger.createOne('contacts', { first_name: 'A', last_name: 'B' }),
         );
         expect(error).toMatchObject({ code: 'ACCESS_DENIED', sqlstate: '42501' });
+      });
+    });
+
+    describe('exact numbers (bigint, numeric)', () => {
+      it('round-trips 9007199254740993 and 12345678901234567890.0123456789 exactly', async () => {
+        const sdk = await ledgerFor(await newSite());
+        const [neighbour, exact] = await sdk.create('entries', [
+          { seq: '9007199254740992', amount: '12345678901234567890.0123456788' },
+          {
+            seq: '9007199254740993',
+            amount: '12345678901234567890.0123456789',
+            weights: ['1.5', '98765432109876543210.25'],
+          },
+        ]);
+        expect(exact).toMatchObject({
+          seq: '9007199254740993',
+          amount: '12345678901234567890.0123456789',
+          weights: ['1.5', '98765432109876543210.25'],
+        });
+        expect(neighbour?.seq).toBe('9007199254740992');
+        expect(await sdk.findById('entries', exact?.id as string)).toEqual(exact);
+        // Filters by equality hit the exact row, not its float neighbour.
+        const bySeq = await sdk.find('entries', { where: { seq: '9007199254740993' } });
+        expect(bySeq.map((r) => r.id)).toEqual([exact?.id]);
+        expect(await sdk.count('entries', { seq: 9007199254740993n })).toBe(1);
+        expect(await sdk.count('entries', { amount: '12345678901234567890.0123456789' })).toBe(1);
+        expect(
+          await sdk.count('entries', { amount: { gt: '12345678901234567890.0123456788' } }),
+        ).toBe(1);
+        expect(await sdk.count('entries', { seq: { in: ['9007199254740993', 1n] } })).toBe(1);
+        // What PostgreSQL holds, read behind the API.
+        const { rows } = await sql<{ seq: string; amount: string }>`
+          select seq::text, amount::text from ${sql.table(`${ledgerSchema}.entries`)}
+          where id = ${exact?.id}`.execute(db);
+        expect(rows).toEqual([
+          { seq: '9007199254740993', amount: '12345678901234567890.0123456789' },
+        ]);
+      });
+
+      it('writes take decimal strings, numbers and JavaScript bigints; updates too', async () => {
+        const db = await ledgerFor(await newSite());
+        const row = await db.createOne('entries', { seq: 9223372036854775807n, amount: 1.5 });
+        expect(row).toMatchObject({ seq: '9223372036854775807', amount: '1.5000000000' });
+        const [updated] = await db.update(
+          'entries',
+          { seq: '9223372036854775807' },
+          { seq: -9223372036854775808n, amount: '-0.0000000001', price: 12.5 },
+        );
+        expect(updated).toMatchObject({
+          seq: '-9223372036854775808',
+          amount: '-0.0000000001',
+          price: '12.50',
+        });
+      });
+
+      it('refuses numbers that were already rounded, before any request', async () => {
+        const db = await ledgerFor(await newSite());
+        const before = counter.calls;
+        expect(
+          await rejection(db.createOne('entries', { seq: Number('9007199254740993') })),
+        ).toMatchObject({ code: 'INVALID_QUERY', path: 'data.seq' });
+        expect(
+          await rejection(db.createOne('entries', { seq: '9223372036854775808' })),
+        ).toMatchObject({ code: 'INVALID_QUERY', path: 'data.seq' });
+        expect(await rejection(db.count('entries', { seq: 1.5 }))).toMatchObject({
+          code: 'INVALID_QUERY',
+          path: 'where.seq',
+        });
+        expect(counter.calls).toBe(before);
+      });
+
+      it('pages by keyset on a bigint column past 2^53 without skipping or repeating', async () => {
+        const db = await ledgerFor(await newSite());
+        const seqs = [
+          '9007199254740990',
+          '9007199254740991',
+          '9007199254740992',
+          '9007199254740993',
+          '9007199254740994',
+          '9007199254740995',
+          '-9007199254740993',
+          '12',
+        ];
+        await db.create(
+          'entries',
+          seqs.map((seq) => ({ seq })),
+        );
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page: Awaited<ReturnType<typeof db.findPage<'entries'>>> = await db.findPage(
+            'entries',
+            { orderBy: { column: 'seq' }, limit: 3, cursor },
+          );
+          seen.push(...page.rows.map((r) => r.seq));
+          cursor = page.nextCursor;
+          pages++;
+        } while (cursor && pages < 10);
+        const sorted = [...seqs].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+        expect(seen).toEqual(sorted);
+        expect(pages).toBe(3);
+        const desc: string[] = [];
+        cursor = null;
+        do {
+          const page: Awaited<ReturnType<typeof db.findPage<'entries'>>> = await db.findPage(
+            'entries',
+            { orderBy: { column: 'seq', ascending: false }, limit: 5, cursor },
+          );
+          desc.push(...page.rows.map((r) => r.seq));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(desc).toEqual([...sorted].reverse());
+      });
+    });
+
+    describe('literal text search and LIKE', () => {
+      const labels = ['100%', '100x', 'a_b', 'axb', 'back\\slash', 'backslash', 'star*', 'starx'];
+      let db: ModuleDatabaseSDK<Ledger>;
+      beforeAll(async () => {
+        db = await ledgerFor(await newSite());
+        await db.create(
+          'entries',
+          labels.map((label, i) => ({ seq: i, label })),
+        );
+      });
+      const found = async (where: object) =>
+        (await db.find('entries', { where: where as never })).map((r) => r.label).sort();
+
+      it.each([
+        ['%', ['100%']],
+        ['_', ['a_b']],
+        ['\\', ['back\\slash']],
+        ['*', ['star*']],
+        ['0%', ['100%']],
+        ['k\\s', ['back\\slash']],
+      ])('contains %j matches only rows with that literal text', async (text, expected) => {
+        expect(await found({ label: { contains: text } })).toEqual(expected);
+        expect(await db.count('entries', { label: { contains: text } })).toBe(expected.length);
+      });
+
+      it('icontains ignores case; not contains negates', async () => {
+        expect(await found({ label: { icontains: 'STAR*' } })).toEqual(['star*']);
+        expect(await found({ label: { not: { contains: 'x' } } })).toEqual([
+          '100%',
+          'a_b',
+          'back\\slash',
+          'backslash',
+          'star*',
+        ]);
+        expect(
+          await found({ or: [{ label: { contains: '%' } }, { label: { contains: '*' } }] }),
+        ).toEqual(['100%', 'star*']);
+      });
+
+      it('like: % and _ are wildcards, \\ escapes, * is literal', async () => {
+        expect(await found({ label: { like: 'star*' } })).toEqual(['star*']);
+        expect(await found({ label: { like: 'a_b' } })).toEqual(['a_b', 'axb']);
+        expect(await found({ label: { like: 'a\\_b' } })).toEqual(['a_b']);
+        expect(await found({ label: { like: '100%' } })).toEqual(['100%', '100x']);
+        expect(await found({ label: { like: '100\\%' } })).toEqual(['100%']);
+        expect(await found({ label: { ilike: 'STAR%' } })).toEqual(['star*', 'starx']);
+        expect(
+          await rejection(db.find('entries', { where: { label: { like: 'a\\' } } })),
+        ).toMatchObject({ code: 'INVALID_QUERY', path: 'where.label.like' });
+      });
+    });
+
+    describe('values checked against the column before any request', () => {
+      let db: ModuleDatabaseSDK<Ledger>;
+      beforeAll(async () => {
+        db = await ledgerFor(await newSite());
+      });
+
+      it.each([
+        [
+          'ilike on an integer',
+          () => db.find('entries', { where: { qty: { ilike: '1%' } } as never }),
+          'where.qty.ilike',
+        ],
+        [
+          'contains on a uuid',
+          () => db.find('entries', { where: { category_id: { contains: 'a' } } as never }),
+          'where.category_id.contains',
+        ],
+        [
+          'like on a numeric',
+          () => db.count('entries', { amount: { like: '1%' } } as never),
+          'where.amount.like',
+        ],
+        [
+          'is true on text',
+          () => db.count('entries', { label: { is: true } } as never),
+          'where.label.is',
+        ],
+        [
+          'integer overflow',
+          () => db.createOne('entries', { seq: 1, qty: 2147483648 }),
+          'data.qty',
+        ],
+        [
+          'smallint overflow',
+          () => db.createOne('entries', { seq: 1, small: 40000 }),
+          'data.small',
+        ],
+        [
+          'numeric(6,2) overflow',
+          () => db.createOne('entries', { seq: 1, price: '10000' }),
+          'data.price',
+        ],
+        [
+          'impossible date',
+          () => db.createOne('entries', { seq: 1, day: '2026-02-30' }),
+          'data.day',
+        ],
+        ['not a date', () => db.createOne('entries', { seq: 1, day: 'yesterday' }), 'data.day'],
+        [
+          'bad timestamp',
+          () => db.createOne('entries', { seq: 1, happened_at: '2026-01-01T25:00:00Z' }),
+          'data.happened_at',
+        ],
+        [
+          'integer overflow in a filter',
+          () => db.count('entries', { qty: { gt: 2147483648 } }),
+          'where.qty.gt',
+        ],
+      ] as const)('%s -> INVALID_QUERY naming the path', async (_label, call, path) => {
+        const before = counter.calls;
+        expect(await rejection(call())).toMatchObject({ code: 'INVALID_QUERY', path });
+        expect(counter.calls).toBe(before);
+      });
+
+      it('accepts the forms it documents', async () => {
+        const row = await db.createOne('entries', {
+          seq: 1,
+          qty: 2147483647,
+          small: -32768,
+          price: '9999.99',
+          day: '2024-02-29',
+          happened_at: '2026-01-01 10:00:00+02',
+        });
+        expect(row).toMatchObject({
+          qty: 2147483647,
+          small: -32768,
+          price: '9999.99',
+          day: '2024-02-29',
+        });
+        expect(Date.parse(row.happened_at as string)).toBe(Date.parse('2026-01-01T08:00:00Z'));
+      });
+    });
+
+    describe('database errors name the column', () => {
+      let db: ModuleDatabaseSDK<Ledger>;
+      let site: string;
+      beforeAll(async () => {
+        site = await newSite();
+        db = await ledgerFor(site);
+      });
+
+      it('check -> CONSTRAINT_VIOLATION with the path and the rule', async () => {
+        expect(await rejection(db.createOne('entries', { seq: 1, qty: -1 }))).toMatchObject({
+          code: 'CONSTRAINT_VIOLATION',
+          sqlstate: '23514',
+          path: 'entries.qty',
+          column: 'qty',
+          rule: 'qty >= 0',
+        });
+      });
+
+      it('unique -> CONFLICT with the path', async () => {
+        await db.createOne('entries', { seq: 1, code: 'A-1' });
+        expect(await rejection(db.createOne('entries', { seq: 2, code: 'A-1' }))).toMatchObject({
+          code: 'CONFLICT',
+          sqlstate: '23505',
+          path: 'entries.code',
+        });
+      });
+
+      it('foreign key -> CONSTRAINT_VIOLATION with the path, on insert and on delete', async () => {
+        expect(
+          await rejection(db.createOne('entries', { seq: 1, category_id: randomUUID() })),
+        ).toMatchObject({
+          code: 'CONSTRAINT_VIOLATION',
+          sqlstate: '23503',
+          path: 'entries.category_id',
+        });
+        const category = await db.createOne('categories', { name: 'c' });
+        await db.createOne('entries', { seq: 3, category_id: category.id });
+        expect(await rejection(db.deleteById('categories', category.id))).toMatchObject({
+          code: 'CONSTRAINT_VIOLATION',
+          sqlstate: '23503',
+          path: 'entries.category_id',
+        });
+      });
+
+      it('not-null and bad text representation PostgreSQL reports -> typed errors with the path', async () => {
+        // Code whose definition disagrees with the database (seq declared nullable, qty text):
+        // the checks pass and PostgreSQL refuses, naming the column only in its own terms.
+        const drifted = {
+          ...ledger,
+          tables: ledger.tables.map((t) =>
+            t.name !== 'entries'
+              ? t
+              : {
+                  ...t,
+                  columns: t.columns.map((c) =>
+                    c.name === 'seq'
+                      ? { ...c, nullable: true }
+                      : c.name === 'qty'
+                        ? { ...c, type: 'text' }
+                        : c,
+                  ),
+                },
+          ),
+        } as unknown as Ledger;
+        const sdk = await ledgerFor(site, drifted);
+        expect(await rejection(sdk.createOne('entries', { seq: null as never }))).toMatchObject({
+          code: 'CONSTRAINT_VIOLATION',
+          sqlstate: '23502',
+          path: 'entries.seq',
+        });
+        expect(
+          await rejection(sdk.createOne('entries', { seq: 1, qty: 'twelve' as never })),
+        ).toMatchObject({ code: 'INVALID_QUERY', sqlstate: '22P02', path: 'entries.qty' });
+      });
+
+      it('a value PostgreSQL refuses after the checks -> INVALID_QUERY with its SQLSTATE and path', async () => {
+        // 9999.995 passes the digit check but rounds to 10000.00: numeric field overflow.
+        expect(
+          await rejection(db.createOne('entries', { seq: 1, price: '9999.995' })),
+        ).toMatchObject({
+          code: 'INVALID_QUERY',
+          sqlstate: '22003',
+          path: 'entries.price',
+        });
+        // A well-formed timestamp beyond PostgreSQL's range.
+        expect(
+          await rejection(
+            db.createOne('entries', { seq: 1, happened_at: '300000-01-01T00:00:00Z' }),
+          ),
+        ).toMatchObject({ code: 'INVALID_QUERY', sqlstate: '22008', path: 'entries.happened_at' });
+      });
+    });
+
+    describe('oversized where', () => {
+      it('refuses a where of shared references that would expand to a million conditions, fast, before any request', async () => {
+        const db = await sdkFor(await newSite());
+        const leaf = { status: 'lead', lead_score: { gte: 1 } };
+        const level1 = { or: Array.from({ length: 100 }, () => leaf) };
+        const level2 = { or: Array.from({ length: 100 }, () => level1) };
+        const level3 = { or: Array.from({ length: 100 }, () => level2) };
+        const before = counter.calls;
+        const started = performance.now();
+        const error = await rejection(db.find('contacts', { where: level3 as never }));
+        const ms = performance.now() - started;
+        expect(error).toMatchObject({ code: 'QUERY_TOO_LARGE', limit: 'conditions', max: 1000 });
+        expect(error.path).toMatch(/^where\.or\[\d+\]/);
+        expect(ms).toBeLessThan(250);
+        expect(counter.calls).toBe(before);
       });
     });
 
