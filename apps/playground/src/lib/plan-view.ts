@@ -19,6 +19,8 @@ export interface PlanView {
   readonly diagram: DiagramModel;
   /** An upgrade: before and after, per table. */
   readonly diff?: readonly TableDiff[];
+  /** An upgrade: its changes as the planner classifies them, with the lock note it gives. */
+  readonly changes?: readonly { class: string; description: string; lock?: string }[];
   /** An upgrade: destructive changes the new version does not declare (it cannot run). */
   readonly refused: readonly { table: string; description: string }[];
 }
@@ -72,6 +74,11 @@ export function upgradePlanView(
     }),
     diagram: diff.merged,
     diff: diff.tables,
+    changes: plan.changes.map((c) => ({
+      class: c.class,
+      description: c.description,
+      ...(c.lock && { lock: c.lock }),
+    })),
     refused: plan.refused.map((r) => ({ table: r.table, description: r.description })),
   };
 }

@@ -11,6 +11,7 @@ import { load } from '../../lib/load';
 import { catalogModuleById } from '../../lib/module-catalog';
 import { BREAKAGES } from '../../lib/sabotage';
 import { BreakPanel } from './break-panel';
+import { RepairPanel } from './repair-panel';
 
 export const dynamic = 'force-dynamic';
 
@@ -74,10 +75,11 @@ export default async function HealthPage() {
         roles), drift between the live catalog and the registered definition (
         <code>checkModuleDatabase</code>), and the registry against the catalog (
         <code>checkOrphans</code>). Lint remedies and drift repair SQL are shown exactly as the
-        packages give them.
+        packages give them; a drifted module can be repaired (<code>planModuleRepair</code>, then
+        <code>repairModuleDatabase</code>).
       </p>
       {reports.length === 0 ? <p className="muted">No module is provisioned.</p> : null}
-      {reports.map(({ name, moduleId, version, findings, drift }) => {
+      {reports.map(({ key, name, moduleId, version, status, findings, drift }) => {
         const serious = findings.filter((f) => f.level !== 'info').length;
         return (
           <section className="card" key={moduleId} data-testid="health-module">
@@ -179,6 +181,7 @@ export default async function HealthPage() {
             ) : (
               <p className="muted small">The live catalog matches the registered definition.</p>
             )}
+            {!drift.ok && status === 'active' ? <RepairPanel moduleKey={key} title={name} /> : null}
           </section>
         );
       })}

@@ -84,6 +84,19 @@ export function PlanPanel({ plan }: { plan: PlanView }) {
           </ul>
         </div>
       ) : null}
+      {plan.changes && plan.changes.length > 0 ? (
+        <>
+          <h3>Changes, as the planner classifies them</h3>
+          <ul className="small" data-testid="plan-changes">
+            {plan.changes.map((c) => (
+              <li key={c.description}>
+                <span className={`badge ${c.class}`}>{c.class}</span> {c.description}
+                {c.lock ? <span className="muted"> (lock: {c.lock})</span> : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       <PlanSummaryView summary={plan.summary} />
       {plan.diff ? (
         <>
