@@ -348,3 +348,40 @@ describe('progress', () => {
     );
   }, 60_000);
 });
+
+describe('repair', () => {
+  it('prints the plan of a drifted module, applies it only with --yes, and check is clean after', async () => {
+    const repairId = randomUUID();
+    const definition = { ...notes('1.0.0'), moduleId: repairId };
+    await provisionModuleDatabase(db, definition);
+    const entry = await getModuleRegistryEntry(db, repairId);
+    const schema = entry?.schemaName as string;
+    // Drift, as a superuser could cause it: an index dropped, row-level security not forced, and
+    // a grant to an API role.
+    const { rows } = await sql<{ name: string }>`
+      select c.relname::text as name from pg_index i join pg_class c on c.oid = i.indexrelid
+      where i.indrelid = ${`${schema}.notes`}::regclass and not i.indisprimary limit 1`.execute(db);
+    await sql`alter table ${sql.id(schema, 'notes')} no force row level security`.execute(db);
+    await sql`grant select on ${sql.id(schema, 'notes')} to anon`.execute(db);
+    for (const r of rows) await sql`drop index ${sql.id(schema, r.name)}`.execute(db);
+
+    const planned = await cli(['repair', repairId, '--json']);
+    expect(planned.code, planned.stderr).toBe(0);
+    expectJsonShape(planned, 'repair', 0);
+    expect(planned.json.status).toBe('planned');
+    const sqlText = planned.json.plan.statements.map((s: { sql: string }) => s.sql).join('\n');
+    expect(sqlText).toContain('force row level security');
+    expect(sqlText).toContain('revoke select on table');
+    // Nothing changed without --yes.
+    expect((await cli(['check', repairId])).code).toBe(3);
+
+    const applied = await cli(['repair', repairId, '--yes']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/repaired/);
+    const check = await cli(['check', repairId]);
+    expect(check.code, check.stdout).toBe(0);
+    // Once clean, repair has nothing to do.
+    const again = await cli(['repair', repairId, '--yes', '--json']);
+    expect(again.json.status).toBe('unchanged');
+  }, 60_000);
+});

@@ -10,6 +10,7 @@ import { lintCommand } from './commands/lint-command';
 import { migrateCommand } from './commands/migrate-command';
 import { planCommand } from './commands/plan-command';
 import { provisionCommand, upgradeCommand } from './commands/provision-command';
+import { repairCommand } from './commands/repair-command';
 import { statusCommand } from './commands/status-command';
 import { uninstallSiteCommand } from './commands/uninstall-site-command';
 import { describeError, errorJson } from './error-report';
@@ -33,9 +34,8 @@ export const COMMANDS: readonly CliCommand[] = [
   uninstallSiteCommand,
   deprovisionCommand,
   dropDueCommand,
+  repairCommand,
   migrateCommand,
-  // `repair` (plan, then apply, what brings a drifted module back to its definition) comes with
-  // the library's repair API: a command file in ./commands and one line here.
 ];
 
 const GLOBAL_OPTIONS = {
