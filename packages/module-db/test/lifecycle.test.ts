@@ -72,9 +72,10 @@ describe('platform migration 4', () => {
         and (p.proname ~ '^dramac_' or p.proname in ('get_module_tables', 'module_schema_exists', 'get_module_storage_size'))
       order by 1`.execute(db);
     for (const row of rows) {
-      expect(row.config?.split(',').filter((c) => c.startsWith('search_path=')), row.fn).toEqual([
-        'search_path=pg_catalog',
-      ]);
+      expect(
+        row.config?.split(',').filter((c) => c.startsWith('search_path=')),
+        row.fn,
+      ).toEqual(['search_path=pg_catalog']);
       expect(row.config, row.fn).toContain('search_path=pg_catalog, pg_temp');
     }
   });

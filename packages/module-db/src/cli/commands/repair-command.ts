@@ -33,6 +33,8 @@ module role owns outside the module) are listed; the repair is refused while the
 
 Options:
   --yes                 apply the repair (without it, only the plan is printed)
+  --allow-data-loss     also run what loses data: dropping columns or tables the definition does
+                        not have, converting a column's type, SET NOT NULL
 ${ACTOR_OPTION_HELP}
 ${LOCK_TIMEOUT_OPTION_HELP}
 ${GLOBAL_OPTIONS_HELP}
@@ -42,6 +44,7 @@ differences only the platform can repair remain; 5 database error or platform no
 repair failed (nothing changed); 7 the module is not installed.`,
   options: {
     yes: { type: 'boolean' },
+    'allow-data-loss': { type: 'boolean' },
     actor: { type: 'string' },
     'lock-timeout': { type: 'string' },
   },
@@ -83,6 +86,7 @@ repair failed (nothing changed); 7 the module is not installed.`,
         );
         const result = await repairModuleDatabase(db, id, {
           actor,
+          allowDataLoss: Boolean(context.options['allow-data-loss']),
           ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
         });
         context.out.line(
