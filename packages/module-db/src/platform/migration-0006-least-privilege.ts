@@ -153,6 +153,60 @@ END
 $fn$;
 
 -- ---------------------------------------------------------------------------------------------
+-- References to platform rows stay within the row's own site's tenant: a module row may name a
+-- user or profile who is a member of its site's agency, that agency, or that site's client. Checked
+-- before the foreign key is (BEFORE trigger; the key's check runs after the statement), so an id
+-- of another tenant and an id that does not exist are refused alike: no existence oracle. Owned
+-- by the migration user, like the request helpers, to read the platform's tables past their RLS.
+-- Arguments: pairs of (column, agencies | clients | profiles | users).
+-- ---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION public.dramac_check_tenant_references() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_new jsonb := pg_catalog.to_jsonb(NEW);
+  v_old jsonb;
+  v_agency uuid;
+  v_client uuid;
+  v_col text;
+  v_kind text;
+  v_value uuid;
+  v_ok boolean;
+  i integer;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    v_old := pg_catalog.to_jsonb(OLD);
+  END IF;
+  SELECT c.id, c.agency_id INTO v_client, v_agency
+  FROM public.sites s JOIN public.clients c ON c.id = s.client_id
+  WHERE s.id = (v_new ->> 'site_id')::uuid;
+  FOR i IN 0 .. (TG_NARGS / 2) - 1 LOOP
+    v_col := TG_ARGV[2 * i];
+    v_kind := TG_ARGV[2 * i + 1];
+    CONTINUE WHEN v_new ->> v_col IS NULL;
+    -- An unchanged reference stays valid (its user may have left the agency since).
+    CONTINUE WHEN TG_OP = 'UPDATE' AND (v_old ->> v_col) IS NOT DISTINCT FROM (v_new ->> v_col);
+    v_value := (v_new ->> v_col)::uuid;
+    v_ok := CASE v_kind
+      WHEN 'agencies' THEN v_value = v_agency
+      WHEN 'clients' THEN v_value = v_client
+      WHEN 'users' THEN EXISTS (SELECT 1 FROM public.agency_members m WHERE m.agency_id = v_agency AND m.user_id = v_value)
+      WHEN 'profiles' THEN EXISTS (SELECT 1 FROM public.agency_members m WHERE m.agency_id = v_agency AND m.user_id = v_value)
+      ELSE false
+    END;
+    IF NOT coalesce(v_ok, false) THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', COLUMN = v_col,
+        MESSAGE = pg_catalog.format('%s names no %s of this site''s tenant', v_col,
+          CASE v_kind WHEN 'agencies' THEN 'agency' WHEN 'clients' THEN 'client' WHEN 'profiles' THEN 'member profile' ELSE 'member' END);
+    END IF;
+  END LOOP;
+  RETURN NEW;
+END
+$fn$;
+REVOKE ALL ON FUNCTION public.dramac_check_tenant_references() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.dramac_check_tenant_references() TO dramac_module_owners;
+
+-- ---------------------------------------------------------------------------------------------
 -- Reading, verifying and applying a module's state.
 -- ---------------------------------------------------------------------------------------------
 ${SQL_READ_MODULE_STATE}
@@ -485,6 +539,7 @@ BEGIN
   FOREACH v_fn IN ARRAY ARRAY[
     'public.dramac_current_module_short_id()',
     'public.dramac_set_updated_at()',
+    'public.dramac_check_tenant_references()',
     'public.dramac_apply_module_change(text, jsonb, jsonb, text, text, text, text, integer, integer)',
     'public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer)',
     'public.dramac_apply_module_upgrade(jsonb, jsonb, text, text, text, integer, integer)',
