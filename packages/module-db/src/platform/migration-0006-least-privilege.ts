@@ -113,7 +113,7 @@ ALTER TABLE public.module_database_events ADD CONSTRAINT module_database_events_
 CREATE SCHEMA IF NOT EXISTS dramac;
 REVOKE ALL ON SCHEMA dramac FROM PUBLIC;
 GRANT USAGE ON SCHEMA dramac TO dramac_platform;
-CREATE TABLE dramac.policy_template (site_id uuid NOT NULL);
+CREATE TABLE dramac.policy_template (id integer PRIMARY KEY, site_id uuid NOT NULL);
 REVOKE ALL ON dramac.policy_template FROM PUBLIC;
 ALTER TABLE dramac.policy_template ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dramac.policy_template FORCE ROW LEVEL SECURITY;
