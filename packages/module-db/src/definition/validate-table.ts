@@ -10,6 +10,7 @@ import type {
   ValidatedIndex,
   ValidatedPolicy,
 } from './validated-definition';
+import { checkVisitorAccess, type ValidatedVisitorAccess } from './visitor-access';
 
 /**
  * What the table pass hands to the foreign-key pass and to the output. Internal.
@@ -35,6 +36,7 @@ export interface CheckedTable {
   readonly indexes: readonly ValidatedIndex[];
   readonly policies: readonly ValidatedPolicy[];
   readonly hasUpdatedAt: boolean;
+  readonly visitors: ValidatedVisitorAccess | null;
 }
 
 /**
@@ -249,6 +251,7 @@ export function checkTable(
       updatedAt?.type !== undefined &&
       !updatedAt.type.array &&
       TIMESTAMP_BASES.has(updatedAt.type.base),
+    visitors: checkVisitorAccess(table.visitors, columns, path, issues),
   };
 }
 
