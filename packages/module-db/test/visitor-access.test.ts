@@ -16,6 +16,7 @@ import {
   installModuleForSite,
   isDefinitionValidationError,
   isSitePublic,
+  lintModuleDatabase,
   migratePlatform,
   planModuleDatabase,
   planModuleUpgrade,
@@ -347,9 +348,10 @@ describe.each(['prefix', 'schema'] as const)('visitors of a %s module', (strateg
     expect(helper[0]?.ok).toBe(false);
   });
 
-  it('is what the database proves and drift sees: clean after install', async () => {
+  it('is what the database proves, drift sees and lint accepts: clean after install', async () => {
     const report = await checkModuleDatabase(db, s.def.moduleId);
     expect(report.differences).toEqual([]);
+    expect((await lintModuleDatabase(db, s.def.moduleId)).findings).toEqual([]);
     const grants = await rows(
       db as any,
       `select a.attname::text as col, x.privilege_type as p

@@ -27,6 +27,7 @@ import type {
   ValidatedTable,
 } from './validated-definition';
 import { markValidated } from './validated-marker';
+import { checkWidgetCollections } from './widget-collections';
 import { zodIssuesToDefinitionIssues } from './zod-issues';
 
 /**
@@ -152,6 +153,12 @@ export async function validateModuleDefinition(input: unknown): Promise<Validate
     }),
   );
 
+  const collections = checkWidgetCollections(
+    parsed.success ? parsed.data.collections : undefined,
+    strategy,
+    issues,
+  );
+
   if (
     issues.size > 0 ||
     !parsed.success ||
@@ -182,6 +189,7 @@ export async function validateModuleDefinition(input: unknown): Promise<Validate
       version: parsed.data.version,
       strategy,
       tables,
+      collections,
       source: parsed.data,
     }),
   );

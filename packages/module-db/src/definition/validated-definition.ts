@@ -1,6 +1,7 @@
 import type { ColumnType } from '../sql/column-type';
 import type { CompiledExpression } from '../sql/sql-expression';
 import type { ValidatedVisitorAccess } from './visitor-access';
+import type { ValidatedWidgetCollection } from './widget-collections';
 
 /**
  * Module types of the platform (seed EM-10). They choose the default isolation strategy.
@@ -98,6 +99,8 @@ export interface ValidatedModuleDefinition {
   readonly version: string;
   readonly strategy: IsolationStrategy;
   readonly tables: readonly ValidatedTable[];
+  /** Widgets (strategy `shared`): their item shapes by collection; empty for table modules. */
+  readonly collections: readonly ValidatedWidgetCollection[];
   /** The parsed input as declared (JSON-serialisable; what the registry stores). */
   readonly source: unknown;
 }

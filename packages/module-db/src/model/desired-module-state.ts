@@ -18,6 +18,7 @@ import type {
   ValidatedModuleDefinition,
   ValidatedTable,
 } from '../definition/validated-definition';
+import type { ValidatedWidgetCollection } from '../definition/widget-collections';
 import { catalogTypeName } from '../drift/catalog-type-name';
 import { type DefinitionIssue, DefinitionValidationError } from '../errors';
 import {
@@ -28,6 +29,8 @@ import {
   VISITOR_CAN_ACCESS_SITE_FN,
 } from '../platform/platform-functions';
 import type {
+  CollectionFieldState,
+  CollectionState,
   ColumnGrantState,
   ColumnState,
   ConstraintState,
@@ -129,6 +132,36 @@ export function desiredModuleState(definition: ValidatedModuleDefinition): Modul
     strategy,
     schema,
     tables: Object.freeze(tables),
+    ...(strategy === 'shared'
+      ? { collections: Object.freeze(definition.collections.map(collectionState).sort(byName)) }
+      : {}),
+  });
+}
+
+/** A collection as the platform stores it: fields by name, bounds only where declared. */
+export function collectionState(collection: ValidatedWidgetCollection): CollectionState {
+  const fields: Record<string, CollectionFieldState> = {};
+  for (const f of collection.fields) {
+    const field: Record<string, unknown> = {
+      type: f.type,
+      optional: f.optional,
+      nullable: f.nullable,
+    };
+    for (const key of ['minLength', 'maxLength', 'minimum', 'maximum', 'enum'] as const) {
+      const value = (f as Record<string, unknown>)[key];
+      if (value !== undefined) field[key] = value;
+    }
+    fields[f.name] = field as unknown as CollectionFieldState;
+  }
+  return Object.freeze({
+    name: collection.name,
+    fields: Object.freeze(fields),
+    visitorRead:
+      collection.visitors && collection.visitors.read.length > 0 ? collection.visitors.read : null,
+    visitorInsert:
+      collection.visitors && collection.visitors.insert.length > 0
+        ? collection.visitors.insert
+        : null,
   });
 }
 

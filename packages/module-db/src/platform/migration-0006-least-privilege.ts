@@ -2,6 +2,7 @@ import { SQL_APPLY_MODULE_CHANGE } from './sql-apply-module-change';
 import { SQL_READ_MODULE_STATE } from './sql-read-module-state';
 import { SQL_VERIFY_MODULE_STATE } from './sql-verify-module-state';
 import { SQL_VISITOR_ACCESS } from './sql-visitor-access';
+import { SQL_WIDGET_COLLECTIONS } from './sql-widget-collections';
 
 /**
  * Platform migration 6: provisioning that stays safe when the plan handed to the database is
@@ -128,6 +129,7 @@ CREATE POLICY "dramac_site_isolation" ON dramac.policy_template AS PERMISSIVE FO
   WITH CHECK (("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('00000000'))));
 
 ${SQL_VISITOR_ACCESS}
+${SQL_WIDGET_COLLECTIONS}
 
 -- A secret salt for the platform's advisory lock keys (see dramac.lock_key).
 CREATE TABLE dramac.platform_secrets (name text PRIMARY KEY, value text NOT NULL);
@@ -347,6 +349,7 @@ BEGIN
 
   DELETE FROM public.module_data WHERE module_short_id = v_short;
   GET DIAGNOSTICS v_data = ROW_COUNT;
+  DELETE FROM dramac.widget_collections WHERE module_short_id = v_short;
   DELETE FROM public.module_site_installations WHERE module_short_id = v_short;
   GET DIAGNOSTICS v_installs = ROW_COUNT;
 
@@ -547,6 +550,7 @@ ALTER FUNCTION public.dramac_ensure_module_role(text, boolean, boolean) OWNER TO
 ALTER FUNCTION public.dramac_lock_module(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_deprovision_module(uuid, text, text, interval, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_drop_due_modules(text) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_apply_widget_collections(text, jsonb) OWNER TO dramac_platform;
 -- Counts and sizes read every site's rows of the module's tables: as their owner's member.
 ALTER FUNCTION public.get_module_tables(text, boolean) OWNER TO dramac_platform;
 ALTER FUNCTION public.get_module_storage_size(text) OWNER TO dramac_platform;
@@ -575,6 +579,10 @@ BEGIN
   FOREACH v_fn IN ARRAY ARRAY[
     'public.dramac_current_module_short_id()',
     'public.dramac_visitor_can_access_current_site(text)',
+    'public.dramac_widget_item_problem(jsonb, jsonb)',
+    'public.dramac_widget_visitor_may_insert(text, text, jsonb)',
+    'public.dramac_module_data_item()',
+    'public.dramac_apply_widget_collections(text, jsonb)',
     'public.dramac_set_site_public(uuid, boolean, text)',
     'public.dramac_set_updated_at()',
     'public.dramac_check_tenant_references()',

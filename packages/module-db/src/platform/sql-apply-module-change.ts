@@ -422,6 +422,9 @@ BEGIN
     END IF;
   ELSIF pg_catalog.jsonb_array_length(coalesce(p_plan -> 'statements', '[]'::jsonb)) > 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'a shared (widget) module runs no DDL: its plan has no statements';
+  ELSE
+    -- Widgets: the item shapes of their collections, a fixed step (every stored item is checked).
+    PERFORM public.dramac_apply_widget_collections(v_short, v_desired -> 'collections');
   END IF;
 
   -- 5. Prove the end state, then record it.

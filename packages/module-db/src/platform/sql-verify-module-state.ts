@@ -484,6 +484,19 @@ BEGIN
     END LOOP;
   END LOOP;
 
+  -- Widgets: the stored item shapes are exactly the planned collections.
+  IF p_strategy = 'shared' AND coalesce((
+      SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', c.collection, 'fields', c.fields,
+        'visitorRead', pg_catalog.to_jsonb(c.visitor_read), 'visitorInsert', pg_catalog.to_jsonb(c.visitor_insert)) ORDER BY c.collection)
+      FROM dramac.widget_collections c WHERE c.module_short_id = p_short), '[]'::jsonb)
+    IS DISTINCT FROM coalesce((
+      SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', x ->> 'name', 'fields', x -> 'fields',
+        'visitorRead', coalesce(x -> 'visitorRead', 'null'::jsonb), 'visitorInsert', coalesce(x -> 'visitorInsert', 'null'::jsonb)) ORDER BY x ->> 'name')
+      FROM pg_catalog.jsonb_array_elements(coalesce(p_desired -> 'collections', '[]'::jsonb)) x), '[]'::jsonb) THEN
+    v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'collections',
+      'message', 'the widget''s stored item shapes are not the planned collections');
+  END IF;
+
   -- Dependencies: nothing outside the module but the allowed platform objects.
   IF v_rels IS NOT NULL THEN
     FOR r IN
