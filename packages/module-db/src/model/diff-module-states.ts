@@ -368,7 +368,7 @@ function widens(was: CollectionFieldState, now: CollectionFieldState): boolean {
   const upper = (a?: number, b?: number) => b === undefined || (a !== undefined && b >= a);
   if (!lower(was.minLength, now.minLength) || !upper(was.maxLength, now.maxLength)) return false;
   if (!lower(was.minimum, now.minimum) || !upper(was.maximum, now.maximum)) return false;
-  if (now.enum && !(was.enum && was.enum.every((v) => now.enum?.includes(v)))) return false;
+  if (now.enum && !was.enum?.every((v) => now.enum?.includes(v))) return false;
   return true;
 }
 
