@@ -230,3 +230,9 @@ export type { AllowedBaseType, ColumnType } from './sql/column-type';
 // SQL types and expressions (validated through the PostgreSQL parser)
 export { ALLOWED_BASE_TYPES, formatColumnType } from './sql/column-type';
 export type { CompiledExpression, ExpressionContext } from './sql/sql-expression';
+export type { MintModuleTokenOptions, ModuleTokenClaims } from './tokens/mint-module-token';
+export {
+  MAX_MODULE_TOKEN_SECONDS,
+  mintModuleToken,
+  verifyModuleToken,
+} from './tokens/mint-module-token';
