@@ -44,35 +44,33 @@ const MODULE_ID = '00000000-0000-4000-8000-000000000000';
 const notes = [{ name: 'notes', columns: [{ name: 'body', type: 'text' }] }] as const;
 
 describe('defineModule refuses keys its objects do not have', () => {
+  // TypeScript reports these on the property that holds the bad object (`migrations`, `tables`),
+  // its message ending with the bad key: "Types of property 'colum' are incompatible".
   test('a migration step with an extra or misplaced key does not compile', () => {
     defineModule({
       moduleId: MODULE_ID,
       moduleType: 'app',
       version: '1.1.0',
       tables: notes,
-      migrations: [
-        // @ts-expect-error: "colum" is not a key of a dropColumn step
-        { kind: 'dropColumn', table: 'notes', column: 'body', colum: 'body' },
-      ],
+      // @ts-expect-error: "colum" is not a key of a dropColumn step
+      migrations: [{ kind: 'dropColumn', table: 'notes', column: 'body', colum: 'body' }],
     });
     defineModule({
       moduleId: MODULE_ID,
       moduleType: 'app',
       version: '1.1.0',
       tables: notes,
-      migrations: [
-        // @ts-expect-error: "using" belongs on an alterType step, not on a dropColumn step
-        { kind: 'dropColumn', table: 'notes', column: 'body', using: 'body::text' },
-      ],
+      // @ts-expect-error: "using" belongs on an alterType step, not on a dropColumn step
+      migrations: [{ kind: 'dropColumn', table: 'notes', column: 'body', using: 'body::text' }],
     });
     defineModule({
       moduleId: MODULE_ID,
       moduleType: 'app',
       version: '1.1.0',
       tables: notes,
+      // @ts-expect-error: a renameTable step has from and to, not table
       migrations: [
         { kind: 'alterType', table: 'notes', column: 'body', using: 'body::text' },
-        // @ts-expect-error: a renameTable step has from and to, not table
         { kind: 'renameTable', from: 'a', to: 'b', table: 'notes' },
       ],
     });
@@ -102,10 +100,8 @@ describe('defineModule refuses keys its objects do not have', () => {
       moduleId: MODULE_ID,
       moduleType: 'app',
       version: '1.0.0',
-      tables: [
-        // @ts-expect-error: "primaryKey" belongs on a column, not on a table
-        { name: 'notes', primaryKey: true, columns: [{ name: 'body', type: 'text' }] },
-      ],
+      // @ts-expect-error: "primaryKey" belongs on a column, not on a table
+      tables: [{ name: 'notes', primaryKey: true, columns: [{ name: 'body', type: 'text' }] }],
     });
     defineModule({
       moduleId: MODULE_ID,
@@ -122,32 +118,35 @@ describe('defineModule refuses keys its objects do not have', () => {
       moduleId: MODULE_ID,
       moduleType: 'app',
       version: '1.0.0',
-      tables: [
-        {
-          name: 'deals',
-          // @ts-expect-error: site_id is added by the platform
-          columns: [
-            { name: 'site_id', type: 'uuid' },
-            { name: 'title', type: 'text' },
-          ],
-        },
-      ],
+      // @ts-expect-error: site_id is added by the platform
+      tables: [{ name: 'deals', columns: [{ name: 'site_id', type: 'uuid' }] }],
     });
     defineModule({
       moduleId: MODULE_ID,
       moduleType: 'app',
       version: '1.0.0',
+      // @ts-expect-error: Site_ID is site_id
+      tables: [{ name: 'deals', columns: [{ name: 'Site_ID', type: 'uuid' }] }],
+    });
+  });
+
+  test('a column spread from another definition keeps its literal types', () => {
+    const base = { name: 'deals', columns: [{ name: 'title', type: 'text' }] } as const;
+    const m = defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.1.0',
       tables: [
-        {
-          name: 'deals',
-          // @ts-expect-error: Site_ID is site_id
-          columns: [
-            { name: 'Site_ID', type: 'uuid' },
-            { name: 'title', type: 'text' },
-          ],
-        },
+        { ...base, columns: [...base.columns, { name: 'stage', type: 'text', default: "'new'" }] },
       ],
     });
+    expectTypeOf(m.tables[0].columns[1].default).toEqualTypeOf<"'new'">();
+    expectTypeOf<Insert<typeof m, 'deals'>>().toEqualTypeOf<{
+      id?: string;
+      site_id?: string;
+      title: string;
+      stage?: string;
+    }>();
   });
 
   test('exact definitions with every step kind still compile and keep their literal types', () => {

@@ -34,12 +34,16 @@ type MembersFor<S, T> = S extends unknown
  * `T` with every key that `S` does not have mapped to an impossible type, all the way down
  * (objects, arrays and tuples). A tagged member whose tag matches no member of `S` is left to
  * the base constraint, which reports the bad tag itself.
+ *
+ * Tuples become arrays of their checked elements, not checked tuples: a tuple here would be
+ * part of the argument's contextual type, and elements written after a spread
+ * (`[...base.columns, { default: "'new'" }]`) would then lose their literal types.
  */
 type Exact<T, S> = T extends (...args: never[]) => unknown
   ? T
   : T extends readonly unknown[]
     ? S extends readonly (infer Element)[]
-      ? { readonly [I in keyof T]: Exact<T[I], Element> }
+      ? readonly Exact<T[number], Element>[]
       : T
     : T extends object
       ? [MembersFor<S, T>] extends [never]
@@ -73,16 +77,21 @@ type ReservedColumn<T, S> =
  * What `defineModule` checks `T` against beyond {@link ModuleDefinitionInput}: TypeScript does
  * not check excess keys of an inferred (`const`) type argument, so a misspelled or misplaced key
  * (`nullabel`, a migration step's `colum`, `primaryKey` on a table) would compile and fail only
- * at run time. This type is `T` with each such key mapped to `never`, and a declared reserved column
- * (`site_id`, in any letter case) given a required key that names the reason, so both are
- * compile errors where they are written.
+ * at run time. This type is `T` with each such key mapped to `never`, and a declared reserved
+ * column (`site_id`, in any letter case) given a required key that names the reason, so both
+ * are compile errors: on the definition's `tables` or `migrations` property, the message ending
+ * with the bad key ("Types of property 'colum' are incompatible").
+ *
+ * The elements of one array are checked against the union of their exact shapes, so an element
+ * with an extra key that is otherwise identical to another element of the same array is not
+ * caught here; `validateModuleDefinition` still refuses it (`unknown_key`).
  *
  * @example
  * ```ts
  * type Ok = ExactModuleDefinition<typeof crmModule>; // no key maps to never
  * defineModule({
  *   moduleId, moduleType: 'app', version: '1.1.0', tables,
- *   // @ts-expect-error: a dropColumn step has no "colum"
+ *   // @ts-expect-error: "Types of property 'colum' are incompatible" (a dropColumn step has none)
  *   migrations: [{ kind: 'dropColumn', table: 'deals', column: 'stage', colum: 'x' }],
  * });
  * ```
