@@ -93,6 +93,8 @@ export type {
   ValidatedPolicy,
   ValidatedTable,
 } from './definition/validated-definition';
+export type { ValidatedVisitorAccess, VisitorAccess } from './definition/visitor-access';
+export { VisitorAccessSchema } from './definition/visitor-access';
 // Drift
 export { checkModuleDatabase } from './drift/check-module-database';
 export type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift/drift-difference';
@@ -170,6 +172,8 @@ export type {
 export { listModuleEvents } from './lifecycle/list-module-events';
 export { listModules } from './lifecycle/list-modules';
 export type { ModuleRegistryEntry } from './lifecycle/module-registry-entry';
+export type { SetSitePublicOptions } from './lifecycle/site-visibility';
+export { isSitePublic, setSitePublic } from './lifecycle/site-visibility';
 export type {
   ExportedRow,
   UninstallModuleOptions,

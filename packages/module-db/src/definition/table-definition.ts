@@ -3,6 +3,7 @@ import { ColumnDefinitionSchema } from './column-definition';
 import { ForeignKeyDefinitionSchema } from './foreign-key-definition';
 import { IndexDefinitionSchema } from './index-definition';
 import { RlsPolicyDefinitionSchema } from './rls-policy-definition';
+import { VisitorAccessSchema } from './visitor-access';
 
 /**
  * The zod schema of one declared table (the seed's `TableDefinition`).
@@ -35,6 +36,11 @@ export const TableDefinitionSchema = z
       })
       .optional(),
     rlsPolicies: z.array(RlsPolicyDefinitionSchema).optional(),
+    /**
+     * What a site's visitors (no signed-in user) may read and insert; absent: members only.
+     * Enforced by PostgreSQL (column privileges and policies of the module's visitor role).
+     */
+    visitors: VisitorAccessSchema.optional(),
   })
   .strict();
 

@@ -180,6 +180,7 @@ export async function validateModuleDefinition(input: unknown): Promise<Validate
     foreignKeys: foreignKeys[i] ?? [],
     policies: table.policies,
     hasUpdatedAt: table.hasUpdatedAt,
+    visitors: table.visitors,
   }));
   return markValidated(
     deepFreeze({

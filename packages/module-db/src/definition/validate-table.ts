@@ -11,6 +11,7 @@ import type {
   ValidatedIndex,
   ValidatedPolicy,
 } from './validated-definition';
+import { checkVisitorAccess, type ValidatedVisitorAccess } from './visitor-access';
 
 /**
  * What the table pass hands to the foreign-key pass and to the output. Internal.
@@ -36,6 +37,7 @@ export interface CheckedTable {
   readonly indexes: readonly ValidatedIndex[];
   readonly policies: readonly ValidatedPolicy[];
   readonly hasUpdatedAt: boolean;
+  readonly visitors: ValidatedVisitorAccess | null;
 }
 
 /**
@@ -263,6 +265,7 @@ export function checkTable(
       updatedAt?.type !== undefined &&
       !updatedAt.type.array &&
       TIMESTAMP_BASES.has(updatedAt.type.base),
+    visitors: checkVisitorAccess(table.visitors, columns, path, issues),
   };
 }
 

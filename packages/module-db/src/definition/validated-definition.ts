@@ -1,5 +1,6 @@
 import type { ColumnType } from '../sql/column-type';
 import type { CompiledExpression } from '../sql/sql-expression';
+import type { ValidatedVisitorAccess } from './visitor-access';
 
 /**
  * Module types of the platform (seed EM-10). They choose the default isolation strategy.
@@ -84,6 +85,8 @@ export interface ValidatedTable {
   readonly policies: readonly ValidatedPolicy[];
   /** True when the table has an `updated_at` timestamp column (the shared trigger keeps it). */
   readonly hasUpdatedAt: boolean;
+  /** What a site's visitors may read and insert; null for a members-only table. */
+  readonly visitors: ValidatedVisitorAccess | null;
 }
 
 /** A module definition that passed every check; the only input the planner accepts. */

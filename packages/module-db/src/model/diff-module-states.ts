@@ -4,6 +4,7 @@ import type { CompiledExpression } from '../sql/sql-expression';
 import {
   addConstraintStatement,
   columnGrantStatement,
+  columnGrantStatements,
   createIndexStatement,
   createPolicyStatement,
   createTableStatement,
@@ -274,6 +275,7 @@ function addTable(table: TableState, options: DiffOptions): PlannedChange[] {
   const statements: PlannedStatement[] = [
     createTableStatement(table, order),
     ...grantStatements(table, table.grants),
+    ...columnGrantStatements(table, table.columnGrants),
     ...rowSecurityStatements(table),
     // The platform's policies first (site, owner, admin), then the module's own.
     ...[...table.policies]
@@ -311,6 +313,8 @@ const PLATFORM_POLICY_ORDER = [
   'dramac_site_isolation',
   'dramac_owner_access',
   'dramac_admin_access',
+  'dramac_visitor_read',
+  'dramac_visitor_insert',
 ];
 function policyRank(p: PolicyState): number {
   const i = PLATFORM_POLICY_ORDER.indexOf(p.name);
@@ -544,7 +548,16 @@ function diffTable(
   diffObjects(context, 'policy', old.policies, table.policies);
   diffObjects(context, 'trigger', old.triggers, table.triggers);
   out.push(...diffGrants(table, old.grants, table.grants));
-  out.push(...diffColumnGrants(table, old.columnGrants, table.columnGrants));
+  // Column privileges follow a renamed column and go with a dropped one.
+  out.push(
+    ...diffColumnGrants(
+      table,
+      old.columnGrants
+        .map((g) => ({ ...g, column: rename(g.column) }))
+        .filter((g) => !droppedColumns.has(g.column)),
+      table.columnGrants,
+    ),
+  );
   out.push(...columnDrops);
   return out;
 }
@@ -1205,7 +1218,7 @@ function diffColumnGrants(
         table.key,
         'create',
         `column grants on ${table.key}`,
-        missing.map((g) => columnGrantStatement(table, g, 'grant')),
+        columnGrantStatements(table, missing),
       ),
     );
   }
