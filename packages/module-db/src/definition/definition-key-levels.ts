@@ -6,6 +6,7 @@ import { MigrationStepSchema } from './migration-step';
 import { ModuleDatabaseConfigSchema } from './module-database-config';
 import { RlsPolicyDefinitionSchema } from './rls-policy-definition';
 import { TableDefinitionSchema } from './table-definition';
+import { VisitorAccessSchema } from './visitor-access';
 
 /**
  * One kind of object in a module definition (the module itself, a table, a column, a
@@ -44,6 +45,7 @@ level(
   'tables[].foreignKeys[].references',
 );
 level(RlsPolicyDefinitionSchema, 'a policy', 'tables[].rlsPolicies[]');
+level(VisitorAccessSchema as unknown as AnyObjectSchema, "a table's visitors", 'tables[].visitors');
 for (const option of MigrationStepSchema.options) {
   const kind = option.shape.kind.value;
   level(option as unknown as AnyObjectSchema, `a ${kind} migration step`, 'migrations[]');

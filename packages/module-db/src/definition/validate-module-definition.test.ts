@@ -342,16 +342,21 @@ describe('unknown keys: what they were most likely meant to be', () => {
     ['table', 'module', 'tables'],
     ['colum', 'step', 'column'],
     ['tabel', 'step', 'table'],
+    ['visitor', 'table', 'visitors'],
+    ['inserts', 'visitors', 'insert'],
+    ['reads', 'visitors', 'read'],
   ])('"%s" on a %s → "%s"', async (key, where, expected) => {
     const column: Json = { name: 'b', type: 'text' };
     const index: Json = { columns: ['b'] };
     const fk: Json = { column: 'b', references: { table: 'notes', column: 'b' } };
     const policy: Json = { name: 'p', action: 'SELECT', using: 'true' };
+    const visitors: Json = { read: 'all' };
     const table: Json = {
       name: 'notes',
       columns: [column],
       indexes: [index],
       rlsPolicies: [policy],
+      visitors,
     };
     const step: Json = { kind: 'dropColumn', table: 'notes', column: 'b' };
     const targets: Record<string, [Json, string]> = {
@@ -361,6 +366,7 @@ describe('unknown keys: what they were most likely meant to be', () => {
       foreignKey: [fk, 'tables[0].foreignKeys[0]'],
       policy: [policy, 'tables[0].rlsPolicies[0]'],
       step: [step, 'migrations[0]'],
+      visitors: [visitors, 'tables[0].visitors'],
     };
     const input = moduleWith([table], { migrations: [step] });
     if (where === 'foreignKey') table.foreignKeys = [fk];
@@ -417,16 +423,28 @@ describe('unknown keys: what they were most likely meant to be', () => {
     const index: Json = { columns: ['b'] };
     const fk: Json = { column: 'b', references: { table: 'notes', column: 'b' } };
     const policy: Json = { name: 'p', action: 'SELECT', using: 'true' };
+    const visitors: Json = { read: 'all' };
     const table: Json = {
       name: 'notes',
       columns: [column],
       indexes: [index],
       foreignKeys: [fk],
       rlsPolicies: [policy],
+      visitors,
     };
     const step: Json = { kind: 'alterType', table: 'notes', column: 'b' };
     const input = moduleWith([table], { migrations: [step] });
-    const objects = [input, table, column, index, fk, fk.references as Json, policy, step];
+    const objects = [
+      input,
+      table,
+      column,
+      index,
+      fk,
+      fk.references as Json,
+      policy,
+      step,
+      visitors,
+    ];
     for (const object of objects) {
       for (const key of keys) if (!(key in object)) object[key] = 1;
     }
