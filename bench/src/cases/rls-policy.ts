@@ -116,7 +116,12 @@ export async function rlsPolicy(
       config.rls.samples,
     );
     rows.push(
-      ...rowsFor(label, times, 'no site check', Object.fromEntries(ways.map((w) => [w.name, w.note]))),
+      ...rowsFor(
+        label,
+        times,
+        'no site check',
+        Object.fromEntries(ways.map((w) => [w.name, w.note])),
+      ),
     );
     const base = median(times.get('no site check') ?? []);
     const oursRatio = median(times.get('our policy') ?? []) / base;
