@@ -37,6 +37,7 @@ export type { DeepReadonly } from './definition/deep-freeze';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
 export { checkDefinitionSize, DEFINITION_LIMITS } from './definition/definition-limits';
+export type { ExactModuleDefinition } from './definition/exact-module-definition';
 export type { ForeignKeyDefinition } from './definition/foreign-key-definition';
 export {
   FOREIGN_KEY_ACTIONS,
@@ -56,6 +57,8 @@ export {
   ModuleDatabaseConfigSchema,
   SEMVER_PATTERN,
 } from './definition/module-database-config';
+export type { ReservedColumnName } from './definition/reserved-column-names';
+export { RESERVED_COLUMN_NAMES } from './definition/reserved-column-names';
 export type { RlsPolicyDefinition } from './definition/rls-policy-definition';
 export { POLICY_ACTIONS, RlsPolicyDefinitionSchema } from './definition/rls-policy-definition';
 export type {

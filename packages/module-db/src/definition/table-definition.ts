@@ -10,7 +10,8 @@ import { VisitorAccessSchema } from './visitor-access';
  *
  * `enableRLS` may only be `true` or absent: row level security is mandatory on every module
  * table (the seed allowed `false`, which would expose every site's rows to every other site).
- * The platform adds `id` and `site_id` when they are not declared.
+ * The platform adds `site_id` to every table (declaring it is refused: `reserved_column`) and
+ * `id` when no column is the primary key.
  *
  * @example
  * ```ts

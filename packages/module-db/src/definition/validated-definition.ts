@@ -72,7 +72,10 @@ export interface ValidatedCheck {
   readonly expression: CompiledExpression;
 }
 
-/** A table after validation, with the platform's `id` and `site_id` columns added when absent. */
+/**
+ * A table after validation, with the platform's `site_id` column added (and `id`, when no column
+ * is the primary key).
+ */
 export interface ValidatedTable {
   readonly name: string;
   /** Platform-added columns first (`id`, then `site_id`), then the declared ones in order. */
