@@ -7,6 +7,7 @@ import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkModuleDatabase,
   isDefinitionValidationError,
   migratePlatform,
   provisionModuleDatabase,
@@ -153,5 +154,30 @@ describe('an upgrade whose migration step is wrong', () => {
     ]);
     expect(await moduleCatalogSnapshot(db)).toEqual(before);
     expect(await installedVersion(v1.moduleId)).toEqual(['1.0.0']);
+  });
+});
+
+describe('a module installed by an older release with a declared site_id', () => {
+  it('keeps working: the stored definition is read without it (drift clean, upgrades plan)', async () => {
+    const definition = dealsModule([{ name: 'title', type: 'text' }]);
+    await provisionModuleDatabase(db, definition);
+    // What releases before this one stored: the author's site_id column, accepted and dropped.
+    await sql`update public.module_database_registry
+      set definition = jsonb_set(definition, '{tables,0,columns}',
+        (definition #> '{tables,0,columns}') || '[{"name": "site_id", "type": "uuid"}]'::jsonb)
+      where module_id = ${definition.moduleId}::uuid`.execute(db);
+    const report = await checkModuleDatabase(db, definition.moduleId);
+    expect(report.differences).toEqual([]);
+    const next = { ...definition, version: '1.1.0' };
+    next.tables = [
+      {
+        name: 'deals',
+        columns: [
+          { name: 'title', type: 'text' },
+          { name: 'note', type: 'text', nullable: true },
+        ],
+      },
+    ];
+    expect((await provisionModuleDatabase(db, next)).status).toBe('upgraded');
   });
 });

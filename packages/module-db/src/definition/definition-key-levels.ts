@@ -7,6 +7,7 @@ import { ModuleDatabaseConfigSchema } from './module-database-config';
 import { RlsPolicyDefinitionSchema } from './rls-policy-definition';
 import { TableDefinitionSchema } from './table-definition';
 import { VisitorAccessSchema } from './visitor-access';
+import { WidgetCollectionSchema, WidgetFieldSchema } from './widget-collections';
 
 /**
  * One kind of object in a module definition (the module itself, a table, a column, a
@@ -46,6 +47,24 @@ level(
 );
 level(RlsPolicyDefinitionSchema, 'a policy', 'tables[].rlsPolicies[]');
 level(VisitorAccessSchema as unknown as AnyObjectSchema, "a table's visitors", 'tables[].visitors');
+level(
+  WidgetCollectionSchema as unknown as AnyObjectSchema,
+  'a widget collection',
+  'collections.<name>',
+);
+level(
+  WidgetCollectionSchema.shape.visitors.unwrap() as unknown as AnyObjectSchema,
+  "a collection's visitors",
+  'collections.<name>.visitors',
+);
+for (const option of WidgetFieldSchema.options) {
+  const type = option.shape.type.value;
+  level(
+    option as unknown as AnyObjectSchema,
+    `a ${type} field`,
+    'collections.<name>.fields.<field>',
+  );
+}
 for (const option of MigrationStepSchema.options) {
   const kind = option.shape.kind.value;
   level(option as unknown as AnyObjectSchema, `a ${kind} migration step`, 'migrations[]');
@@ -91,6 +110,8 @@ export function keyLevelAt(
       schema = (schema.shape as Record<string, z.ZodType>)[segment];
     } else if (schema instanceof z.ZodArray && typeof segment === 'number') {
       schema = schema.element as z.ZodType;
+    } else if (schema instanceof z.ZodRecord && typeof segment === 'string') {
+      schema = schema.valueType as z.ZodType;
     } else {
       return undefined;
     }

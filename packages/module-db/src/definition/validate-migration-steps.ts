@@ -12,6 +12,10 @@ const COLUMN_FIELDS: Readonly<Record<MigrationStep['kind'], readonly string[]>> 
   backfill: ['column'],
   setNotNull: ['column'],
   addConstraint: ['column'],
+  // Widgets' steps name fields of items, not columns.
+  dropCollection: [],
+  dropField: [],
+  alterField: [],
 };
 
 /**

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { validateModuleDefinition } from '../definition/validate-module-definition';
+import { validateInstalledDefinition } from '../definition/validate-installed-definition';
 import type { ValidatedModuleDefinition } from '../definition/validated-definition';
 import { NotFoundError } from '../errors';
 import { getModuleRegistryEntry } from '../lifecycle/get-module-registry-entry';
@@ -77,7 +77,7 @@ export async function compareWithCatalog(
   if (!entry) {
     throw new NotFoundError(`module ${moduleId} is not provisioned (no registry row)`);
   }
-  const definition = await validateModuleDefinition(entry.definition);
+  const definition = await validateInstalledDefinition(entry.definition);
   let catalog: CatalogModuleState;
   let recorded: Recorded;
   try {
