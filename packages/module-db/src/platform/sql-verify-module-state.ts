@@ -78,29 +78,38 @@ $fn$;
 -- the citext extension's functions. Nothing that writes, sleeps, locks, reads files or settings.
 CREATE OR REPLACE FUNCTION public.dramac_function_allowed(p_fn oid)
 RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT EXISTS (
-    SELECT 1 FROM pg_catalog.pg_proc p
-    WHERE p.oid = p_fn AND p.prokind = 'f' AND NOT p.proretset AND (
-      (p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND (
-        p.proname IN ('now', 'gen_random_uuid', 'lower', 'upper', 'length', 'char_length', 'btrim',
+DECLARE
+  v record;
+BEGIN
+  -- PL/pgSQL, not SQL: a SQL function with SET is not inlined and is planned on every call. The
+  -- cheap tests first: most functions in module expressions are built-ins named here.
+  SELECT p.pronamespace, p.proname, p.prokind, p.proretset INTO v FROM pg_catalog.pg_proc p WHERE p.oid = p_fn;
+  IF NOT FOUND OR v.prokind <> 'f' OR v.proretset THEN
+    RETURN false;
+  END IF;
+  IF v.pronamespace = 'pg_catalog'::pg_catalog.regnamespace THEN
+    RETURN v.proname = ANY (ARRAY['now', 'gen_random_uuid', 'lower', 'upper', 'length', 'char_length', 'btrim',
           'ltrim', 'rtrim', 'abs', 'round', 'floor', 'ceil', 'ceiling', 'starts_with', 'date_trunc',
-          'jsonb_typeof', 'jsonb_array_length', 'array_length', 'cardinality')
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c WHERE c.castfunc = p.oid)
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_operator o WHERE o.oprcode = p.oid
-                   AND o.oprnamespace = 'pg_catalog'::pg_catalog.regnamespace)))
-      OR p.oid IN (SELECT f.oid FROM pg_catalog.pg_proc f
-                   WHERE f.pronamespace = 'public'::pg_catalog.regnamespace
-                     AND f.proname IN ('dramac_current_site_id', 'dramac_current_user_id', 'dramac_can_access_current_site',
-                                       'dramac_visitor_can_access_current_site',
-                                       'dramac_current_claims', 'dramac_current_role'))
-      OR (p.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = 'auth')
-          AND p.proname IN ('uid', 'jwt', 'role'))
-      OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-                 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+          'jsonb_typeof', 'jsonb_array_length', 'array_length', 'cardinality']::name[])
+      OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c WHERE c.castfunc = p_fn)
+      OR EXISTS (SELECT 1 FROM pg_catalog.pg_operator o WHERE o.oprcode = p_fn
+                 AND o.oprnamespace = 'pg_catalog'::pg_catalog.regnamespace);
+  END IF;
+  IF v.pronamespace = 'public'::pg_catalog.regnamespace
+     AND v.proname = ANY (ARRAY['dramac_current_site_id', 'dramac_current_user_id', 'dramac_can_access_current_site',
+       'dramac_visitor_can_access_current_site', 'dramac_current_claims', 'dramac_current_role']::name[]) THEN
+    RETURN true;
+  END IF;
+  IF v.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = 'auth') THEN
+    RETURN v.proname = ANY (ARRAY['uid', 'jwt', 'role']::name[]);
+  END IF;
+  RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+                 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p_fn
                    AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
-                   AND e.extname = 'citext')))
+                   AND e.extname = 'citext');
+END
 $fn$;
 
 -- The platform's policies, deparsed by this server from the template table, so the comparison
@@ -569,9 +578,10 @@ $fn$;
 -- unexpected, by name.
 CREATE OR REPLACE FUNCTION public.dramac_compare_objects(p_table text, p_kind text, p_actual jsonb[], p_desired jsonb[])
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT coalesce(pg_catalog.jsonb_agg(x.problem), '[]'::jsonb) FROM (
+BEGIN
+  RETURN (SELECT coalesce(pg_catalog.jsonb_agg(x.problem), '[]'::jsonb) FROM (
     SELECT pg_catalog.jsonb_build_object('kind', CASE WHEN a.doc IS NULL THEN 'missing_' ELSE 'different_' END || p_kind,
       'table', p_table, 'object', coalesce(coalesce(d.doc, a.doc) ->> 'name', coalesce(d.doc, a.doc) ->> 'grantee'),
       'expected', d.doc, 'actual', a.doc) AS problem
@@ -582,26 +592,31 @@ AS $fn$
     FROM (SELECT DISTINCT e AS doc FROM pg_catalog.unnest(p_actual) e EXCEPT SELECT e FROM pg_catalog.unnest(p_desired) e) a
     WHERE p_kind IN ('grant', 'column_grant')
        OR NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p_desired) d(doc) WHERE d.doc ->> 'name' = a.doc ->> 'name')
-  ) x
+  ) x);
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.dramac_constraint_shape(p jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT pg_catalog.jsonb_build_object('name', p ->> 'name', 'type', p ->> 'type', 'columns', p -> 'columns',
+BEGIN
+  RETURN pg_catalog.jsonb_build_object('name', p ->> 'name', 'type', p ->> 'type', 'columns', p -> 'columns',
     'references', CASE WHEN p -> 'references' IS NULL OR p -> 'references' = 'null'::jsonb THEN 'null'::jsonb
       ELSE pg_catalog.jsonb_build_object('schema', p -> 'references' ->> 'schema', 'table', p -> 'references' ->> 'table',
         'columns', p -> 'references' -> 'columns', 'onDelete', coalesce(p -> 'references' ->> 'onDelete', 'NO ACTION'),
         'onUpdate', coalesce(p -> 'references' ->> 'onUpdate', 'NO ACTION'),
         'onDeleteColumns', coalesce(p -> 'references' -> 'onDeleteColumns', 'null'::jsonb)) END,
-    'deferrable', coalesce((p ->> 'deferrable')::boolean, false))
+    'deferrable', coalesce((p ->> 'deferrable')::boolean, false));
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.dramac_policy_shape(p jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT pg_catalog.jsonb_build_object('name', p ->> 'name', 'command', p ->> 'command', 'permissive', (p ->> 'permissive')::boolean,
+BEGIN
+  RETURN pg_catalog.jsonb_build_object('name', p ->> 'name', 'command', p ->> 'command', 'permissive', (p ->> 'permissive')::boolean,
     'roles', (SELECT coalesce(pg_catalog.jsonb_agg(r ORDER BY r), '[]'::jsonb) FROM pg_catalog.jsonb_array_elements_text(p -> 'roles') r),
-    'hasUsing', (p ->> 'hasUsing')::boolean, 'hasWithCheck', (p ->> 'hasWithCheck')::boolean)
+    'hasUsing', (p ->> 'hasUsing')::boolean, 'hasWithCheck', (p ->> 'hasWithCheck')::boolean);
+END
 $fn$;
 `;
