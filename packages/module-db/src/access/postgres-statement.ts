@@ -290,9 +290,7 @@ export function selectStatement(target: TableTarget, query: SelectQuery): Statem
       inner = inner.orderBy(o.column, o.ascending ? 'asc' : 'desc');
     if (query.limit !== undefined) inner = inner.limit(slots[next.i++] as never);
     if (query.offset !== undefined) inner = inner.offset(slots[next.i++] as never);
-    const exact = query.columns
-      ? query.columns.filter((c) => table.exact.has(c))
-      : table.allExact;
+    const exact = query.columns ? query.columns.filter((c) => table.exact.has(c)) : table.allExact;
     return compiler.selectFrom(inner.as('r')).select(asJson('r', exact).as('row'));
   });
 }
@@ -334,7 +332,9 @@ function walkRow(table: TableShape, row: DataRow, values: unknown[]): string {
   let key = '';
   for (const column in row) {
     const value = row[column];
-    values.push(table.json.has(column) && value !== null ? JSON.stringify(value) : encodeValue(value));
+    values.push(
+      table.json.has(column) && value !== null ? JSON.stringify(value) : encodeValue(value),
+    );
     key += `${column},`;
   }
   return key;

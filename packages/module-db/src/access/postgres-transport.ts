@@ -1,21 +1,21 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { NotSupportedError } from '../errors';
-import { parseNumericArray } from './numeric-array';
-import {
-  type DataRow,
-  type DataTransport,
-  type Filter,
-  type ModuleStatus,
-  type RequestContext,
-  type SelectQuery,
-  type TableTarget,
+import type {
+  DataRow,
+  DataTransport,
+  Filter,
+  ModuleStatus,
+  RequestContext,
+  SelectQuery,
+  TableTarget,
 } from './data-transport';
+import { parseNumericArray } from './numeric-array';
 import {
   isStatementNameError,
   type PgClientLike,
   type PgResult,
-  type PipelineMode,
   PipelinedTransaction,
+  type PipelineMode,
   type PostgresPool,
   runPipelined,
 } from './pg-pipeline';
@@ -57,7 +57,8 @@ function readRows(target: TableTarget, result: PgResult): DataRow[] {
     if (arrays.size > 0) {
       for (const column of arrays) {
         const value = row[column];
-        if (typeof value === 'string' && value.startsWith('{')) row[column] = parseNumericArray(value);
+        if (typeof value === 'string' && value.startsWith('{'))
+          row[column] = parseNumericArray(value);
       }
     }
     out[i] = row;
@@ -161,12 +162,7 @@ function poolTransport(pool: PostgresPool, options: PostgresTransportOptions): D
   } else if (options.preparedStatements === false) mode.named = false;
   const state = mode;
   const once = async (context: RequestContext, statement: Statement, named: boolean) =>
-    runPipelined(
-      (await pool.connect()) as PgClientLike,
-      contextOf(context),
-      statement,
-      named,
-    );
+    runPipelined((await pool.connect()) as PgClientLike, contextOf(context), statement, named);
   const runner: Runner = {
     async run(context, statement) {
       const named = state.named;
@@ -188,15 +184,15 @@ function poolTransport(pool: PostgresPool, options: PostgresTransportOptions): D
       context: RequestContext,
       fn: (transport: DataTransport) => Promise<T>,
     ): Promise<T> {
+      // Unnamed statements here: a statement that fails half-way through a transaction cannot
+      // be retried the way a single call is, so nothing here depends on a pooler keeping names.
       const client = (await pool.connect()) as PgClientLike;
-      const named = state.named;
-      const tx = new PipelinedTransaction(client, contextOf(context), named);
+      const tx = new PipelinedTransaction(client, contextOf(context), false);
       let result: T;
       try {
         result = await fn(inTransaction(context, (statement) => tx.run(statement)));
       } catch (error) {
         await tx.rollback();
-        if (isStatementNameError(error)) state.named = false;
         throw error;
       }
       await tx.commit();

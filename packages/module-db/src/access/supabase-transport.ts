@@ -334,9 +334,7 @@ async function run(query: PromiseLike<PostgrestResponseLike>): Promise<Postgrest
  * @throws Never itself; its operations throw {@link SupabaseTransportError} and `transaction`
  * throws `NotSupportedError`.
  */
-export function createSupabaseTransport(
-  supabase: SupabaseClient<any, any, any>,
-): DataTransport {
+export function createSupabaseTransport(supabase: SupabaseClient<any, any, any>): DataTransport {
   // supabase-js's generated types cannot know module schemas; the data client has validated
   // every table and column already, so the builders are used untyped.
   const table = (target: TableTarget): any => supabase.schema(target.schema).from(target.table);
