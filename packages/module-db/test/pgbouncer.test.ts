@@ -159,6 +159,14 @@ describe.skipIf(skipReason !== undefined)('behind PgBouncer (transaction pooling
         expect(report.errors).toEqual([]);
         expect(report.leaks).toEqual([]);
         expect(rows).toEqual({ total: report.rowsWritten, misplaced: 0 });
+        // Named statements were really sent (and so lost or taken, and recovered from) in the
+        // second case only.
+        const { rows: prepared } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_prepared_statements where name like 'dramac_%'`.execute(
+          probes,
+        );
+        if ('preparedStatements' in options) expect(prepared[0]?.n).toBe(0);
+        else expect(prepared[0]?.n).toBeGreaterThan(0);
       } finally {
         await probes.destroy();
         await pool.end();
