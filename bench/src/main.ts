@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@dramac/test-db';
 import { sql } from 'kysely';
@@ -94,7 +95,7 @@ try {
       }
       if (wanted(3)) {
         log('case 3: count vs fetch-all');
-        sections.set(3, await countCase(db, pool, big, config));
+        sections.set(3, await countCase(db, data.url, big, config));
       }
       if (wanted(5)) {
         log('case 5: additive upgrade under a concurrent writer');
@@ -142,6 +143,14 @@ try {
 }
 
 const totalS = (nowMs() - started) / 1000;
+// Other processes on a shared machine move absolute times: say how busy it was.
+machine.splice(4, 0, [
+  'load average at end',
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' '),
+]);
 const ordered = [...sections].sort(([a], [b]) => a - b);
 const allTargets = ordered.flatMap(([n, s]) =>
   s.targets.map((t) => [

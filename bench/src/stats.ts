@@ -66,3 +66,23 @@ export async function interleaved(
   }
   return times;
 }
+
+/**
+ * The ratio of `variant`'s median to `baseline`'s within each of `blocks` consecutive runs of
+ * rounds (interleaved samples: sample k of every variant belongs to round k). Their range is how
+ * much the ratio moves within one run: a target whose threshold lies outside it does not flip.
+ */
+export function blockRatios(
+  variant: readonly number[],
+  baseline: readonly number[],
+  blocks: number,
+): number[] {
+  const n = Math.min(variant.length, baseline.length);
+  const size = Math.floor(n / blocks);
+  const out: number[] = [];
+  for (let b = 0; b < blocks && size > 0; b++) {
+    const from = b * size;
+    out.push(median(variant.slice(from, from + size)) / median(baseline.slice(from, from + size)));
+  }
+  return out;
+}
