@@ -138,6 +138,24 @@ describe('one round trip per call: results and context', () => {
     }
   });
 
+  it('a cached generic plan carries no identity: after calls by a member, a non-member on the same connection sees nothing', async () => {
+    const p = pool();
+    const member = clientOn(p, siteA, alice);
+    const name = `plan-${randomUUID()}`;
+    await member.insert('companies', { name });
+    // More than five executions: PostgreSQL may switch the prepared statement to a generic plan.
+    for (let i = 0; i < 12; i++) expect(await member.count('companies', { name })).toBe(1);
+    const stranger = await tdb.factory.user();
+    const outsider = clientOn(p, siteA, stranger);
+    for (let i = 0; i < 3; i++) {
+      expect(await outsider.count('companies', { name })).toBe(0);
+      expect(await outsider.select('companies', { where: { name } })).toEqual([]);
+    }
+    // And the other site, same role, same statement text: nothing of site A.
+    expect(await clientOn(p, siteB, alice).count('companies', { name })).toBe(0);
+    expect(await member.count('companies', { name })).toBe(1);
+  });
+
   it('many calls at once over a small pool: each sees only its own site', async () => {
     const p = pool(3);
     const tag = randomUUID();
