@@ -1,9 +1,9 @@
 /**
  * One round trip per data call over a node-postgres pool: BEGIN, the request context, the
  * statement and COMMIT are written to the socket together (one write) and answered together.
- * node-postgres' pipeline mode (`new pg.Pool({ pipeline: true })`, pg >= 8.20) sends a query
- * without waiting for the previous one; without it the same four queries are queued and take four
- * round trips, with the same results.
+ * node-postgres' pipeline mode (`new pg.Pool({ pipeline: true })`, pg 8.23) sends a query without
+ * waiting for the previous one; without it (or on an older pg, which ignores the option) the same
+ * four queries are queued and take four round trips, with the same results.
  *
  * Why this is as safe as four separate round trips: each query is its own extended-protocol
  * message ending in Sync, and PostgreSQL runs them in order. When one fails, the transaction is

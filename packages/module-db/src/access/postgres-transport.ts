@@ -276,8 +276,9 @@ function isKysely(source: unknown): source is Kysely<any> {
  * Give it a **node-postgres pool** for one network round trip per call: BEGIN, the context, the
  * statement and COMMIT are pipelined (written together, answered together), each query shape is
  * compiled once and sent as a named prepared statement. Create the pool with `pipeline: true`
- * (pg >= 8.20); without it the same statements take four round trips. Or give it a **Kysely**
- * instance over any Postgres dialect: the same SQL, four round trips, no prepared statements.
+ * (pg 8.23); without it, or on an older pg, the same statements take four round trips. Or give it
+ * a **Kysely** instance over any Postgres dialect: the same SQL, four round trips, no prepared
+ * statements.
  * `transaction(fn)` is a real transaction on both.
  *
  * The connecting user must be allowed to switch to module roles: a superuser, or a member of
