@@ -302,10 +302,12 @@ export class UpgradeRefusedError extends ModuleDbError {
     moduleId: string,
     changes: readonly RefusedChange[],
     options: ModuleDbErrorOptions = {},
+    /** What was refused: `Upgrade` (default) or `Repair` (a repair that would lose data). */
+    operation: 'Upgrade' | 'Repair' = 'Upgrade',
   ) {
     super(
       'UPGRADE_REFUSED',
-      `Upgrade of module ${moduleId} refused: ${changes.map((c) => c.description).join('; ')}`,
+      `${operation} of module ${moduleId} refused: ${changes.map((c) => c.description).join('; ')}${operation === 'Repair' ? ' (pass allowDataLoss to run it)' : ''}`,
       options,
     );
     this.name = 'UpgradeRefusedError';

@@ -105,7 +105,11 @@ export type {
 export { checkModuleDatabase } from './drift/check-module-database';
 export type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift/drift-difference';
 export { DRIFT_DIFFERENCE_KINDS } from './drift/drift-difference';
-export type { ModuleRepairPlan, ModuleRepairResult } from './drift/repair-module-database';
+export type {
+  ModuleRepairPlan,
+  ModuleRepairResult,
+  RepairOptions,
+} from './drift/repair-module-database';
 export {
   planModuleRepair,
   renderRepairPlan,

@@ -246,7 +246,8 @@ describe('dramac-modules', () => {
     expect(refusedPlan.stdout).toContain('REFUSED');
     const refused = await cli(['upgrade', 'notes-v3-drop.json', '--json']);
     expect(refused.code).toBe(6);
-    expect(refused.json.failed.error.code).toBe('UPGRADE_REFUSED');
+    expect(refused.json.error.code).toBe('UPGRADE_REFUSED');
+    expect(refused.json.failed).toMatchObject({ moduleId: notesId });
 
     await file('other.json', { ...shop, moduleId: randomUUID() });
     const notInstalled = await cli(['upgrade', 'other.json']);

@@ -8,6 +8,7 @@ import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkModuleDatabase,
   isModuleDbError,
   LINT_CODES,
   type LintFinding,
@@ -48,7 +49,10 @@ afterAll(async () => {
 
 class Rollback extends Error {}
 
-/** Runs `violate` and the lint in one transaction, then rolls it back. */
+/**
+ * Runs `violate` and the lint in one transaction; then runs every finding's remedy, as written,
+ * and requires the module to lint clean and show no drift; then rolls it all back.
+ */
 async function lintWith(
   module: ProvisionResult,
   violate: (trx: Transaction<any>) => Promise<unknown>,
@@ -59,6 +63,24 @@ async function lintWith(
     .execute(async (trx) => {
       await violate(trx);
       report = await lintModuleDatabase(trx, module.moduleId);
+      // Findings about one object can share a remedy: each statement runs once.
+      const done = new Set<string>();
+      for (const f of report.findings) {
+        for (const statement of f.remedy.split(';\n')) {
+          if (done.has(statement)) continue;
+          done.add(statement);
+          await sql
+            .raw(statement)
+            .execute(trx)
+            .catch((e: unknown) => {
+              throw new Error(`remedy of ${f.code} ${f.object} failed: ${statement}: ${e}`);
+            });
+        }
+      }
+      const after = await lintModuleDatabase(trx, module.moduleId);
+      expect(after.findings, 'lint after the remedies').toEqual([]);
+      const drift = await checkModuleDatabase(trx, module.moduleId);
+      expect(drift.differences, 'drift after the remedies').toEqual([]);
       throw new Rollback();
     })
     .catch((e: unknown) => {
@@ -171,12 +193,14 @@ describe('each rule reports a hand-made violation', () => {
       );
       await sql`create policy sneaky on ${id(crm, 'contacts')} as permissive for update
                 using (site_id is null or 1 = 1) with check (false)`.execute(trx);
-      // Restrictive and always true is harmless (it narrows nothing): not reported.
+      // Restrictive and always true is harmless (it narrows nothing): no rule reports it, but it
+      // is no part of the definition, so it is drift.
       await sql`create policy noop on ${id(crm, 'activities')} as restrictive using (true)`.execute(
         trx,
       );
     });
     expectFindings(r, [
+      ['drift', `${t(crm, 'activities')}.noop`],
       ['permissive_policy', `${t(crm, 'companies')}.extra_read`],
       ['permissive_policy', `${t(crm, 'deals')}.open_door`],
       ['policy_always_true', `${t(crm, 'deals')}.open_door`],
@@ -210,7 +234,8 @@ describe('each rule reports a hand-made violation', () => {
         trx,
       ),
     );
-    expectFindings(r, []);
+    // The hand-made policy is drift all the same (it is no part of the definition).
+    expectFindings(r, [['drift', `${t(booking, 'availability')}.fast`]]);
   });
 
   it('site_id_unindexed when every full site-leading index is dropped', async () => {
@@ -251,7 +276,14 @@ describe('each rule reports a hand-made violation', () => {
       );
     };
     const r = await lintWith(crm, addKeys);
+    // The hand-added columns are no part of the definition: drift, whose remedy drops them (and
+    // their keys with them).
+    const drifted: [string, string][] = [
+      ['drift', `${t(crm, 'companies')}.owner_id`],
+      ['drift', `${t(crm, 'companies')}.parent_id`],
+    ];
     expectFindings(r, [
+      ...drifted,
       ['unindexed_foreign_key', `${t(crm, 'companies')}.companies_owner_fk`],
       ['unindexed_foreign_key', `${t(crm, 'companies')}.companies_parent_fk`],
     ]);
@@ -261,7 +293,7 @@ describe('each rule reports a hand-made violation', () => {
       // A composite (site_id, col) key is covered by an index leading with (site_id, col).
       await sql`create index on ${id(crm, 'companies')} (site_id, parent_id, name)`.execute(trx);
     });
-    expectFindings(covered, []);
+    expectFindings(covered, drifted);
   });
 
   it('api_role_grant on tables, columns, the schema and functions', async () => {
@@ -333,6 +365,8 @@ describe('each rule reports a hand-made violation', () => {
     expectFindings(r, [
       ['view_without_security_invoker', t(crm, 'all_companies')],
       ['materialized_view', t(crm, 'company_counts')],
+      // A security_invoker view breaks no rule, but no view is part of a module: drift.
+      ['drift', `${t(crm, 'safe_companies')}.safe_companies`],
     ]);
   });
 

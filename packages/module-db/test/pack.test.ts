@@ -247,6 +247,48 @@ describe.concurrent('packed packages', () => {
       );
       const listed = JSON.parse(status.stdout).modules.map((m: { moduleId: string }) => m.moduleId);
       expect(listed).toEqual(expect.arrayContaining(results.map((r) => r.moduleId)));
+
+      // The packed binary's error contract: one JSON shape, URLs checked before connecting, and
+      // an existing export file never overwritten (exit 9, nothing deleted).
+      const bin = join(app, 'node_modules', '.bin', 'dramac-modules');
+      const badUrl = await run(bin, ['status', '--json', '--database-url', 'mysql://u@h/db'], {
+        cwd: app,
+        env,
+        check: false,
+      });
+      expect({ code: badUrl.code, json: JSON.parse(badUrl.stdout) }).toMatchObject({
+        code: 2,
+        json: {
+          ok: false,
+          command: 'status',
+          exitCode: 2,
+          error: { code: 'DATABASE_URL_INVALID' },
+        },
+      });
+      await writeFile(join(app, 'rows.json'), 'an earlier export\n');
+      const exists = await run(
+        bin,
+        [
+          'uninstall-site',
+          results[0].moduleId,
+          '--site',
+          ids.site,
+          '--yes',
+          '--export-to',
+          'rows.json',
+          '--json',
+        ],
+        { cwd: app, env, check: false },
+      );
+      expect({ code: exists.code, json: JSON.parse(exists.stdout) }).toMatchObject({
+        code: 9,
+        json: {
+          ok: false,
+          exitCode: 9,
+          error: { code: 'EXPORT_FILE_EXISTS', option: '--export-to' },
+        },
+      });
+      expect(await readFile(join(app, 'rows.json'), 'utf8')).toBe('an earlier export\n');
       await rm(app, { recursive: true, force: true });
     },
     PACK_TIMEOUT,

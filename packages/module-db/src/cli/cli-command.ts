@@ -1,6 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { CliOutput } from './cli-output';
-import type { ExitCode } from './exit-codes';
 
 /** Option values after parsing (strings and booleans, as `node:util` parseArgs gives them). */
 export type OptionValues = Readonly<
@@ -13,17 +12,22 @@ export interface CommandContext {
   readonly args: readonly string[];
   readonly options: OptionValues;
   readonly out: CliOutput;
-  /** `--database-url`, else `DATABASE_URL`. */
+  /** `--database-url`, else `DATABASE_URL` (unchecked: `withDatabase` parses it). */
   readonly databaseUrl: string | undefined;
+  /** Where {@link databaseUrl} came from, for messages: `--database-url` or `DATABASE_URL`. */
+  readonly databaseUrlSource: string;
+  /** The environment (`PGCONNECT_TIMEOUT`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /**
- * What a command ends with: its exit code and the JSON document `--json` prints. A command that
- * failed part-way (a multi-module run) returns what it did plus the `error` that stopped it; the
- * runner reports that error as it reports a thrown one.
+ * What a command ends with: the fields of the JSON document `--json` prints, and the `error` that
+ * made it fail, if any. The exit code follows from the error (0 without one), and the runner
+ * adds `ok`, `command`, `exitCode` and `error` in the same shape for every command. A command
+ * that failed part-way (a multi-module run) returns what it did plus the error that stopped it;
+ * a command may also throw, which ends the same way with no other fields.
  */
 export interface CommandResult {
-  readonly exitCode: ExitCode;
   readonly json: Record<string, unknown>;
   readonly error?: unknown;
 }

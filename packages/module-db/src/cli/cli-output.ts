@@ -45,6 +45,13 @@ export class CliOutput {
     }
   }
 
+  /** A line about what is happening, for people on stderr (human mode only). */
+  note(text: string): void {
+    if (this.json) return;
+    this.#clearProgress();
+    this.#streams.stderr.write(`${text}\n`);
+  }
+
   /** The final JSON document (JSON mode only). */
   result(value: unknown): void {
     if (!this.json) return;

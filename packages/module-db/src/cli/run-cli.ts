@@ -1,17 +1,26 @@
 import { parseArgs } from 'node:util';
 import { version } from '../../package.json';
-import { isDefinitionValidationError, isModuleDbError } from '../errors';
 import type { CliCommand, CommandResult } from './cli-command';
 import { CliOutput, type CliStreams } from './cli-output';
 import { checkCommand } from './commands/check-command';
 import { deprovisionCommand } from './commands/deprovision-command';
+import { dropDueCommand } from './commands/drop-due-command';
+import { installSiteCommand } from './commands/install-site-command';
 import { lintCommand } from './commands/lint-command';
 import { migrateCommand } from './commands/migrate-command';
 import { planCommand } from './commands/plan-command';
 import { provisionCommand, upgradeCommand } from './commands/provision-command';
+import { repairCommand } from './commands/repair-command';
 import { statusCommand } from './commands/status-command';
 import { uninstallSiteCommand } from './commands/uninstall-site-command';
-import { CliError, EXIT_CODES, type ExitCode, exitCodeFor } from './exit-codes';
+import { describeError, errorJson } from './error-report';
+import {
+  CliError,
+  EXIT_CODES,
+  type ExitCode,
+  exitCodeFor,
+  renderExitCodeTable,
+} from './exit-codes';
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -21,8 +30,11 @@ export const COMMANDS: readonly CliCommand[] = [
   statusCommand,
   checkCommand,
   lintCommand,
+  installSiteCommand,
   uninstallSiteCommand,
   deprovisionCommand,
+  dropDueCommand,
+  repairCommand,
   migrateCommand,
 ];
 
@@ -51,44 +63,12 @@ The database comes from DATABASE_URL (or --database-url); the pg package must be
 Options: --json (one JSON document on stdout), -h/--help, --version
 Run "dramac-modules <command> --help" for a command's options and exit codes.
 
-Exit codes: 0 ok, 1 internal error, 2 usage, 3 check/lint found problems, 4 invalid definition,
-5 database error, 6 conflict or refused upgrade, 7 not found, 8 access denied.`;
-}
+Exit codes (the same for every command; --json prints them too, as "exitCode"):
+${renderExitCodeTable()}
 
-/** Human-readable lines for an error: code, message, and what PostgreSQL or validation said. */
-function describeError(error: unknown): string {
-  if (error instanceof CliError) return `error [${error.code}]: ${error.message}`;
-  if (isModuleDbError(error)) {
-    const lines = [`error [${error.code}]: ${error.message}`];
-    if (isDefinitionValidationError(error)) {
-      for (const i of error.issues)
-        lines.push(`  - ${i.path || '(root)'}: ${i.message} [${i.code}]`);
-    }
-    const e = error as unknown as Record<string, unknown>;
-    if (typeof e.sqlstate === 'string') lines.push(`  sqlstate: ${e.sqlstate}`);
-    if (typeof e.detail === 'string') lines.push(`  detail: ${e.detail}`);
-    if (typeof e.hint === 'string') lines.push(`  hint: ${e.hint}`);
-    // UpgradeRefusedError: each refused change on its own line.
-    if (Array.isArray(e.changes)) {
-      for (const r of e.changes as { description?: string }[]) {
-        lines.push(`  - refused: ${r.description}`);
-      }
-    }
-    return lines.join('\n');
-  }
-  const e = error as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === 'string' ? ` [${e.code}]` : '';
-  return `error${code}: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-function errorJson(error: unknown): unknown {
-  const e = error as { toJSON?: () => unknown; code?: unknown; message?: unknown } | null;
-  if (typeof e?.toJSON === 'function') return e.toJSON();
-  return {
-    name: error instanceof Error ? error.name : 'Error',
-    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-    message: error instanceof Error ? error.message : String(error),
-  };
+With --json, stdout holds exactly one JSON document, success or failure:
+  { "ok": <exitCode is 0>, "command": "<name>", "exitCode": <n>, ...results,
+    "error": { "code", "name", "message", ...details } }   (error only when ok is false)`;
 }
 
 /**
@@ -105,12 +85,25 @@ export async function runCli(
 ): Promise<ExitCode> {
   const json = argv.includes('--json');
   const out = new CliOutput(streams, json);
-  const fail = (error: unknown): ExitCode => {
-    const exitCode = exitCodeFor(error);
-    if (json) out.result({ ok: false, exitCode, error: errorJson(error) });
-    else out.warn(describeError(error));
+  /** Ends the run: the one JSON document (or the error on stderr) and the exit code. */
+  const finish = (
+    command: string | null,
+    fields: Record<string, unknown>,
+    error: unknown,
+  ): ExitCode => {
+    const exitCode = error === undefined ? EXIT_CODES.OK : exitCodeFor(error);
+    const { ok: _ok, exitCode: _exitCode, error: _error, command: _command, ...rest } = fields;
+    out.result({
+      ok: exitCode === EXIT_CODES.OK,
+      command,
+      exitCode,
+      ...rest,
+      ...(error === undefined ? {} : { error: errorJson(error) }),
+    });
+    if (error !== undefined && !json) out.warn(describeError(error));
     return exitCode;
   };
+  const fail = (error: unknown, command: string | null = null) => finish(command, {}, error);
 
   // The command is the first argument naming one (flags may come first); else the first word.
   const name =
@@ -123,8 +116,18 @@ export async function runCli(
   if (name === undefined || name === 'help') {
     const topic = name === 'help' ? argv[argv.indexOf('help') + 1] : undefined;
     const command = COMMANDS.find((c) => c.name === topic);
-    streams.stdout.write(`${command ? command.help : mainHelp()}\n`);
     const asked = argv.includes('--help') || argv.includes('-h') || name === 'help';
+    if (!asked && json) {
+      // --json promises one JSON document on stdout, not the help text.
+      return fail(
+        new CliError(
+          'USAGE',
+          EXIT_CODES.USAGE,
+          `name a command: one of ${COMMANDS.map((c) => c.name).join(', ')}`,
+        ),
+      );
+    }
+    streams.stdout.write(`${command ? command.help : mainHelp()}\n`);
     return asked ? EXIT_CODES.OK : EXIT_CODES.USAGE;
   }
   const command = COMMANDS.find((c) => c.name === name);
@@ -154,6 +157,7 @@ export async function runCli(
         EXIT_CODES.USAGE,
         `${(error as Error).message}. Run "dramac-modules ${name} --help".`,
       ),
+      name,
     );
   }
   if (parsed.values.help) {
@@ -162,25 +166,18 @@ export async function runCli(
   }
   let result: CommandResult;
   try {
-    const url = (parsed.values['database-url'] as string | undefined) ?? env.DATABASE_URL;
+    const fromFlag = parsed.values['database-url'] as string | undefined;
+    const url = fromFlag ?? env.DATABASE_URL;
     result = await command.run({
       args: parsed.positionals,
       options: parsed.values,
       out,
       databaseUrl: url === '' ? undefined : url,
+      databaseUrlSource: fromFlag !== undefined ? '--database-url' : 'DATABASE_URL',
+      env,
     });
   } catch (error) {
-    return fail(error);
+    return fail(error, command.name);
   }
-  if (result.error !== undefined) {
-    const exitCode = exitCodeFor(result.error);
-    if (json) {
-      out.result({ ...result.json, exitCode, error: errorJson(result.error) });
-    } else {
-      out.warn(describeError(result.error));
-    }
-    return exitCode;
-  }
-  out.result({ ...result.json, exitCode: result.exitCode });
-  return result.exitCode;
+  return finish(command.name, result.json, result.error);
 }

@@ -98,7 +98,18 @@ export async function compareWithCatalog(
   const desired: ModuleState = deprecated
     ? { ...planned, tables: planned.tables.map((t) => ({ ...t, grants: [] })) }
     : planned;
-  const changes = diffModuleStates(catalog.state, desired, {
+  // Views, sequences and other relations in the module's namespace are never module tables: they
+  // are reported (with the statement that drops them) but not diffed as tables.
+  const TABLE_KINDS = new Set(['r', 'p']);
+  const relations = catalog.state.tables.filter(
+    (t) => !TABLE_KINDS.has(catalog.tables.get(t.name)?.kind ?? 'r'),
+  );
+  const actual: ModuleState = {
+    ...catalog.state,
+    tables: catalog.state.tables.filter((t) => !relations.includes(t)),
+  };
+  const changes = diffModuleStates(actual, desired, {
+    repair: true,
     allowPrimaryKeyChange: true,
     columnOrder: declaredColumnOrder(definition),
     sameExpression: (table, object, actual, wanted) =>
@@ -111,7 +122,8 @@ export async function compareWithCatalog(
   const differences = [
     ...roleDifferences(catalog, entry, deprecated),
     ...tableFactDifferences(catalog, desired, entry),
-    ...changeDifferences(changes, catalog.state, desired),
+    ...relations.map((r) => otherRelation(r, catalog.tables.get(r.name)?.kind ?? '')),
+    ...changeDifferences(changes, actual, desired),
     ...dependencyDifferences(catalog),
   ]
     .map((d, i) => ({ d, i }))
@@ -318,6 +330,28 @@ function tableFactDifferences(
     }
   }
   return out;
+}
+
+const RELATION_KINDS: Readonly<Record<string, string>> = {
+  v: 'view',
+  m: 'materialized view',
+  S: 'sequence',
+  f: 'foreign table',
+  c: 'type',
+};
+
+/** A view, sequence or other relation in the module's namespace: never part of a module. */
+function otherRelation(r: TableState, kind: string): DriftDifference {
+  const label = RELATION_KINDS[kind] ?? `relation (${kind})`;
+  const qualified = `${r.schema}.${r.name}`;
+  return {
+    kind: 'unexpected_table',
+    table: qualified,
+    object: r.name,
+    actual: label,
+    message: `${label} ${qualified} is not part of the module's definition`,
+    repair: [`drop ${kind === 'c' ? 'type' : label} ${quote(r.schema)}.${quote(r.name)}`],
+  };
 }
 
 function quote(name: string): string {

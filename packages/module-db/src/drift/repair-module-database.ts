@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { UpgradeRefusedError } from '../errors';
 import type { ModuleChange } from '../model/diff-module-states';
 import type { ModuleState } from '../model/module-state';
 import type { PlannedStatement } from '../plan/planned-statement';
@@ -26,11 +27,23 @@ export interface ModuleRepairPlan {
   readonly differences: readonly DriftDifference[];
   /** The changes the statements make, each with the lock it takes. */
   readonly changes: readonly ModuleChange[];
+  /** Changes that lose data (class `destructive`): run only with `allowDataLoss`. */
+  readonly destructive: readonly ModuleChange[];
   readonly statements: readonly PlannedStatement[];
   /** Differences no statement of the module can repair. */
   readonly unrepairable: readonly DriftDifference[];
   /** The state the repair leads to: the installed definition's. */
   readonly desired: ModuleState;
+}
+
+/** Options of {@link repairModuleDatabase}. */
+export interface RepairOptions extends ApplyOptions {
+  /**
+   * Also run the statements that lose data: dropping a column or table the definition does not
+   * have, converting a column to the definition's type, `SET NOT NULL`. Default false: the repair
+   * is refused while any is needed, naming them.
+   */
+  readonly allowDataLoss?: boolean;
 }
 
 /** What {@link repairModuleDatabase} did. */
@@ -94,6 +107,11 @@ export async function planModuleRepair(
         .filter((c) => c.statements.length > 0)
         .map(({ phase: _p, statements: _s, ...c }) => Object.freeze(c)),
     ),
+    destructive: Object.freeze(
+      changes
+        .filter((c) => c.class === 'destructive')
+        .map(({ phase: _p, statements: _s, ...c }) => Object.freeze(c)),
+    ),
     statements: Object.freeze([...flags, ...statements]),
     unrepairable: Object.freeze(differences.filter((d) => PLATFORM_ONLY.has(d.kind))),
     desired,
@@ -110,17 +128,21 @@ export async function planModuleRepair(
  * @example
  * const result = await repairModuleDatabase(db, crm.moduleId, { actor: 'ops' });
  * result.status; // 'repaired'
- * @throws ProvisioningError (`DM004`, naming what is still wrong) when something only the platform
- * can repair remains, or a statement fails; nothing is left half-done.
+ * @throws UpgradeRefusedError (`UPGRADE_REFUSED`) when the repair would lose data and
+ * `allowDataLoss` is not set; ProvisioningError (`DM004`, naming what is still wrong) when
+ * something only the platform can repair remains, or a statement fails; nothing is left half-done.
  */
 export async function repairModuleDatabase(
   db: Kysely<any>,
   moduleId: string,
-  options: ApplyOptions = {},
+  options: RepairOptions = {},
 ): Promise<ModuleRepairResult> {
   const repair = await planModuleRepair(db, moduleId);
   if (repair.differences.length === 0) {
     return Object.freeze({ status: 'unchanged', statementsApplied: 0, version: repair.version });
+  }
+  if (repair.destructive.length > 0 && !options.allowDataLoss) {
+    throw new UpgradeRefusedError(repair.moduleId, repair.destructive, {}, 'Repair');
   }
   const plan = {
     moduleId: repair.moduleId,

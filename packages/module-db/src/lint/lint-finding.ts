@@ -17,7 +17,8 @@ export type LintCode =
   | 'security_definer_public_execute'
   | 'view_without_security_invoker'
   | 'materialized_view'
-  | 'no_primary_key';
+  | 'no_primary_key'
+  | 'drift';
 
 /**
  * One problem `lintModuleDatabase` found in the live catalog.
@@ -35,7 +36,11 @@ export interface LintFinding {
   readonly moduleId: string;
   /** What is wrong, for people. */
   readonly message: string;
-  /** What to do about it. */
+  /**
+   * The exact SQL that fixes it: for what the module's definition describes, the repair
+   * statements of `checkModuleDatabase` (drift is clean once they ran); for an object that is no
+   * part of a module, the statement that removes it.
+   */
   readonly remedy: string;
 }
 
@@ -65,6 +70,7 @@ export const LINT_LEVELS: Readonly<Record<LintCode, LintLevel>> = Object.freeze(
   view_without_security_invoker: 'error',
   materialized_view: 'error',
   no_primary_key: 'warn',
+  drift: 'error',
 });
 
 /** Every lint code, for documentation and exhaustive tests. */

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { compareWithCatalog } from '../drift/check-module-database';
+import type { DriftDifference } from '../drift/drift-difference';
 import { NotFoundError } from '../errors';
 import { inTransaction } from '../lifecycle/in-transaction';
 import { toLifecycleError } from '../lifecycle/lifecycle-error';
@@ -59,9 +61,30 @@ const COMMANDS: Readonly<Record<string, string>> = {
   d: 'DELETE',
 };
 
-/** The rules, applied to one module's catalog. Pure: catalog in, findings out. */
-function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFinding[] {
+/** An identifier quoted for SQL (`schema.name` texts split at the first dot). */
+function q(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+function qualified(text: string): string {
+  const dot = text.indexOf('.');
+  return dot < 0 ? q(text) : `${q(text.slice(0, dot))}.${q(text.slice(dot + 1))}`;
+}
+
+/**
+ * The rules, applied to one module's catalog. Pure: catalog and drift differences in, findings
+ * out. Every remedy is exact, runnable SQL: for objects the module's definition describes, the
+ * repair statements of the one comparison (`checkModuleDatabase`), so drift is clean once they ran;
+ * for objects that are no part of a module (a view, a function, a hand-made table), the statement
+ * that removes them.
+ */
+function lintCatalog(
+  entry: ModuleRegistryEntry,
+  catalog: LintCatalog,
+  drift: readonly DriftDifference[],
+  definitionTables: ReadonlySet<string>,
+): LintFinding[] {
   const findings: LintFinding[] = [];
+  const used = new Set<DriftDifference>();
   const add = (code: LintCode, object: string, message: string, remedy: string) =>
     findings.push(
       Object.freeze({
@@ -73,6 +96,29 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
         remedy,
       }),
     );
+  /** The repair SQL of the drift differences about `table` (and `object`, when given) of these kinds. */
+  const repair = (
+    table: string,
+    kinds: readonly DriftDifference['kind'][],
+    object?: string,
+  ): string | undefined => {
+    const found = drift.filter(
+      (d) =>
+        d.table === table &&
+        kinds.includes(d.kind) &&
+        (object === undefined || d.object === object) &&
+        (d.repair?.length ?? 0) > 0,
+    );
+    if (found.length === 0) return undefined;
+    for (const d of found) used.add(d);
+    return found.flatMap((d) => d.repair ?? []).join(';\n');
+  };
+  const declared = new Set(drift.filter((d) => d.kind === 'unexpected_table').map((d) => d.table));
+  /** What removes a table the definition does not have; a table it has is repaired, never dropped. */
+  const dropTable = (table: string) =>
+    definitionTables.has(table)
+      ? `select 'nothing to drop: ${table.replaceAll("'", "''")} is part of the module (see dramac-modules repair)'`
+      : `drop table ${qualified(table)}`;
   const functions = new Map(catalog.functions.map((f) => [f.signature, f]));
   const policiesOf = (table: string) => catalog.policies.filter((p) => p.table === table);
 
@@ -83,14 +129,16 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
           'rls_disabled',
           rel.name,
           'row-level security is disabled: every role with a grant sees every site',
-          `alter table ${rel.name} enable row level security; alter table ${rel.name} force row level security`,
+          repair(rel.name, ['rls_not_enabled', 'rls_not_forced']) ??
+            `alter table ${qualified(rel.name)} enable row level security;\nalter table ${qualified(rel.name)} force row level security`,
         );
       } else if (!rel.forced) {
         add(
           'rls_not_forced',
           rel.name,
           'row-level security is enabled but not forced: the table owner bypasses every policy',
-          `alter table ${rel.name} force row level security`,
+          repair(rel.name, ['rls_not_forced']) ??
+            `alter table ${qualified(rel.name)} force row level security`,
         );
       }
       if (!rel.hasSiteId) {
@@ -98,14 +146,22 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
           'site_id_missing',
           rel.name,
           'the table has no site_id column, so no policy can keep its rows to one site',
-          'add site_id uuid not null references public.sites(id) and the site policy (re-provision from the definition)',
+          repair(rel.name, ['missing_column'], 'site_id') ?? dropTable(rel.name),
         );
       } else if (!rel.siteIndexed) {
         add(
           'site_id_unindexed',
           rel.name,
           'no valid, non-partial index leads with site_id: every request scans the whole table',
-          `create index on ${rel.name} (site_id, ...) (the planner's unique (site_id, <pk>) does this)`,
+          repair(rel.name, [
+            'primary_key',
+            'missing_constraint',
+            'missing_index',
+            'invalid_index',
+          ]) ??
+            (declared.has(rel.name)
+              ? dropTable(rel.name)
+              : `create index on ${qualified(rel.name)} ("site_id")`),
         );
       }
       if (!rel.hasPrimaryKey) {
@@ -113,7 +169,7 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
           'no_primary_key',
           rel.name,
           'the table has no primary key',
-          `alter table ${rel.name} add primary key (...)`,
+          repair(rel.name, ['primary_key', 'missing_constraint']) ?? dropTable(rel.name),
         );
       }
       const policies = policiesOf(rel.name);
@@ -136,7 +192,17 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
           'site_policy_missing',
           rel.name,
           `the mandatory permissive policy ${SITE_POLICY_NAME} (FOR ALL, USING and WITH CHECK on site_id, dramac_current_site_id() and dramac_can_access_current_site()) is missing or altered`,
-          're-create the site policy as the planner writes it (checkModuleDatabase shows the difference)',
+          repair(
+            rel.name,
+            [
+              'missing_policy',
+              'policy_expression',
+              'policy_roles',
+              'policy_command',
+              'policy_not_permissive',
+            ],
+            SITE_POLICY_NAME,
+          ) ?? dropTable(rel.name),
         );
       }
     } else if (rel.kind === 'v' && !rel.securityInvoker) {
@@ -144,14 +210,14 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
         'view_without_security_invoker',
         rel.name,
         "the view runs with its owner's rights, so it reads past the row-level security of the tables it selects from",
-        `alter view ${rel.name} set (security_invoker = true)`,
+        repair(rel.name, ['unexpected_table']) ?? `drop view ${qualified(rel.name)}`,
       );
     } else if (rel.kind === 'm') {
       add(
         'materialized_view',
         rel.name,
         'a materialized view stores rows of every site and has no row-level security',
-        `drop materialized view ${rel.name} (or replace it with a security_invoker view)`,
+        repair(rel.name, ['unexpected_table']) ?? `drop materialized view ${qualified(rel.name)}`,
       );
     }
   }
@@ -171,7 +237,11 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
         'permissive_policy',
         object,
         `permissive ${COMMANDS[policy.command] ?? policy.command} policy besides the site policy: permissive policies are ORed, so it widens access`,
-        `drop policy ${policy.name} on ${policy.table} and re-create it AS RESTRICTIVE`,
+        repair(
+          policy.table,
+          ['unexpected_policy', 'policy_not_restrictive', 'policy_not_permissive'],
+          policy.name,
+        ) ?? `drop policy ${q(policy.name)} on ${qualified(policy.table)}`,
       );
     }
     const facts: [string, PolicyExpressionFacts][] = [];
@@ -187,7 +257,8 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
           'policy_always_true',
           object,
           `the ${clause} expression is always true: the policy admits every row of every site`,
-          `drop policy ${policy.name} on ${policy.table}, or make it depend on the row and the request`,
+          repair(policy.table, ['unexpected_policy', 'policy_expression'], policy.name) ??
+            `drop policy ${q(policy.name)} on ${qualified(policy.table)}`,
         );
       }
     }
@@ -209,7 +280,8 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
         'policy_function_per_row',
         object,
         `${list} called directly in the policy: PostgreSQL calls it once per row`,
-        `wrap each call in a sub-select, (select ${[...perRow][0]}(...)), so it runs once per statement`,
+        repair(policy.table, ['unexpected_policy', 'policy_expression'], policy.name) ??
+          `drop policy ${q(policy.name)} on ${qualified(policy.table)}`,
       );
     }
   }
@@ -220,7 +292,8 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
         'unindexed_foreign_key',
         `${fk.table}.${fk.name}`,
         `no index leads with the foreign key's columns (${fk.columns.join(', ')}): deleting or updating a referenced row scans this table`,
-        `create index on ${fk.table} (${fk.columns.join(', ')})`,
+        repair(fk.table, ['missing_index', 'invalid_index']) ??
+          `create index on ${qualified(fk.table)} (${fk.columns.map(q).join(', ')})`,
       );
     }
   }
@@ -230,7 +303,13 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
       'api_role_grant',
       g.object,
       `${g.kind} ${g.object}: ${g.privilege} granted to ${g.grantee}; API roles must reach module data only through the module role`,
-      `revoke ${g.privilege.toLowerCase()} on ${g.kind === 'column' ? 'table' : g.kind} ... from ${g.grantee}`,
+      g.kind === 'relation' || g.kind === 'column'
+        ? (repair(
+            g.kind === 'column' ? g.object.slice(0, g.object.lastIndexOf('.')) : g.object,
+            ['unexpected_grant'],
+            g.grantee,
+          ) ?? g.remedy)
+        : g.remedy,
     );
   }
 
@@ -241,7 +320,7 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
         'security_definer_search_path',
         fn.signature,
         "SECURITY DEFINER function without a fixed search_path: a caller's objects can shadow the names it uses",
-        `alter function ${fn.signature} set search_path = ''`,
+        `alter function ${fn.quoted} set search_path = pg_catalog, pg_temp`,
       );
     }
     if (fn.publicExecute) {
@@ -249,9 +328,27 @@ function lintCatalog(entry: ModuleRegistryEntry, catalog: LintCatalog): LintFind
         'security_definer_public_execute',
         fn.signature,
         'SECURITY DEFINER function executable by PUBLIC: every role may run it with its owner’s rights',
-        `revoke execute on function ${fn.signature} from public`,
+        `revoke execute on function ${fn.quoted} from public`,
       );
     }
+  }
+  // Every other difference from the module's definition, with the SQL that repairs it.
+  for (const d of drift) {
+    if (used.has(d)) continue;
+    const alreadyFound = findings.some(
+      (f) => f.object === d.table && (d.kind === 'unexpected_table' || d.kind === 'missing_table'),
+    );
+    if (alreadyFound) continue;
+    add(
+      'drift',
+      d.table ? `${d.table}${d.object ? `.${d.object}` : ''}` : (d.object ?? entry.shortId),
+      `${d.kind}: ${d.message}`,
+      d.repair && d.repair.length > 0
+        ? d.repair.join(';\n')
+        : d.kind === 'unexpected_table' && d.table
+          ? dropTable(d.table)
+          : 'no module statement repairs this: the platform must (see dramac-modules check)',
+    );
   }
   return findings;
 }
@@ -286,7 +383,9 @@ export async function lintModuleDatabase(db: Kysely<any>, moduleId?: string): Pr
       const seen = new Set<string>();
       for (const entry of entries) {
         const catalog = await readLintCatalog(trx, namespaceOf(entry));
-        for (const f of lintCatalog(entry, catalog)) {
+        const { differences, desired } = await compareWithCatalog(trx, entry.moduleId);
+        const tables = new Set(desired.tables.map((t) => `${t.schema}.${t.name}`));
+        for (const f of lintCatalog(entry, catalog, differences, tables)) {
           // Widgets share module_data and modules share the platform's policy helpers: one
           // finding per object, under the first module that reached it.
           const key = `${f.code} ${f.object}`;

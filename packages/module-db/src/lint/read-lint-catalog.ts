@@ -27,6 +27,8 @@ export interface LintRelation {
 /** A function the lint looks at: one of the namespace, or one a policy calls. */
 export interface LintFunction {
   readonly signature: string;
+  /** The signature with quoted identifiers, for SQL. */
+  readonly quoted: string;
   readonly name: string;
   readonly schema: string;
   /** `pg_proc.provolatile`: i, s or v. */
@@ -65,6 +67,8 @@ export interface LintGrant {
   readonly object: string;
   readonly grantee: string;
   readonly privilege: string;
+  /** The exact statement that takes the grant back. */
+  readonly remedy: string;
 }
 
 /** Everything the lint reads about one module. */
@@ -173,28 +177,35 @@ export async function readLintCatalog(db: Kysely<any>, ns: LintNamespace): Promi
     with rels as (${relations(ns)}),
     api as (select oid, rolname::text as name from pg_catalog.pg_roles where rolname in ('anon', 'authenticated')),
     acl as (
-      select 'relation' as kind, r.qualified as object, a.grantee, a.privilege_type
+      select 'relation' as kind, r.qualified as object, a.grantee, a.privilege_type,
+        format('%s on table %s', lower(a.privilege_type), r.oid::regclass) as target
       from rels r, aclexplode(r.relacl) a where r.relacl is not null
       union all
-      select 'column', r.qualified || '.' || att.attname, a.grantee, a.privilege_type
+      select 'column', r.qualified || '.' || att.attname, a.grantee, a.privilege_type,
+        format('%s (%I) on table %s', lower(a.privilege_type), att.attname, r.oid::regclass)
       from rels r join pg_catalog.pg_attribute att on att.attrelid = r.oid and att.attnum > 0 and not att.attisdropped,
         aclexplode(att.attacl) a where att.attacl is not null
       union all
-      select 'schema', n.nspname::text, a.grantee, a.privilege_type
+      select 'schema', n.nspname::text, a.grantee, a.privilege_type,
+        format('%s on schema %I', lower(a.privilege_type), n.nspname)
       from pg_catalog.pg_namespace n, aclexplode(n.nspacl) a where n.nspname = ${ns.schema}::text and n.nspacl is not null
       union all
-      select 'function', format('%s.%s(%s)', p.pronamespace::regnamespace, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)), a.grantee, a.privilege_type
-      from pg_catalog.pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+      select 'function', format('%s.%s(%s)', p.pronamespace::regnamespace, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)), a.grantee, a.privilege_type,
+        format('%s on function %I.%I(%s)', lower(a.privilege_type), n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
+      from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace,
+        aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
       where p.oid in (${namespaceFunctions(ns)}) and not p.prosecdef
     )
     select acl.kind, acl.object, case when acl.grantee = 0 then 'PUBLIC' else api.name end as grantee,
-           acl.privilege_type as privilege
+           acl.privilege_type as privilege,
+           format('revoke %s from %s', acl.target, case when acl.grantee = 0 then 'public' else quote_ident(api.name) end) as remedy
     from acl left join api on api.oid = acl.grantee
     where acl.grantee = 0 or api.oid is not null
     order by 1, 2, 3, 4`.execute(db);
 
   const functions = await sql<{
     signature: string;
+    quoted: string;
     name: string;
     schema: string;
     volatility: string;
@@ -210,7 +221,9 @@ export async function readLintCatalog(db: Kysely<any>, ns: LintNamespace): Promi
       where d.classid = 'pg_catalog.pg_policy'::regclass and d.refclassid = 'pg_catalog.pg_proc'::regclass
         and p.polrelid in (select oid from rels)
     )
-    select format('%s.%s(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)) as signature, p.proname::text as name, n.nspname::text as schema,
+    select format('%s.%s(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)) as signature,
+      format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)) as quoted,
+      p.proname::text as name, n.nspname::text as schema,
       p.provolatile::text as volatility, p.prosecdef as security_definer,
       exists (select 1 from unnest(coalesce(p.proconfig, '{}')) c where c like 'search_path=%') as fixed_search_path,
       exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
@@ -244,6 +257,7 @@ export async function readLintCatalog(db: Kysely<any>, ns: LintNamespace): Promi
     grants: grants.rows,
     functions: functions.rows.map((f) => ({
       signature: f.signature,
+      quoted: f.quoted,
       name: f.name,
       schema: f.schema,
       volatility: f.volatility,

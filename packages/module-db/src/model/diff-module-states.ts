@@ -122,6 +122,12 @@ export interface DiffOptions {
    * instead of being refused.
    */
   readonly allowPrimaryKeyChange?: boolean;
+  /**
+   * Repair only: changes that lose data (a column or table the definition does not have, a type
+   * or NOT NULL the definition wants) get their statements too. They stay `destructive`: the
+   * caller decides whether to run them.
+   */
+  readonly repair?: boolean;
 }
 
 /** Facts about the whole module that one table's diff needs. */
@@ -221,8 +227,19 @@ export function diffModuleStates(
             'drop_table',
             old.key,
             'last',
-            `table ${old.key} would be dropped with its data: declare a dropTable step`,
-            [],
+            options.repair
+              ? `table ${old.key} is not part of the definition: dropping it loses its data`
+              : `table ${old.key} would be dropped with its data: declare a dropTable step`,
+            options.repair
+              ? [
+                  statement(
+                    'drop_table',
+                    qualified(old),
+                    `drop table ${old.key}`,
+                    sql`drop table ${tableRef(old)}`,
+                  ),
+                ]
+              : [],
           ),
     );
   }
@@ -384,7 +401,7 @@ function diffTable(
   const rename = (c: string) => renames.get(c) ?? c;
   const oldColumns = new Map(old.columns.map((c) => [rename(c.name), c]));
   const newColumns = new Set(table.columns.map((c) => c.name));
-  out.push(...diffColumns(table, oldColumns, stepFor, renames, same));
+  out.push(...diffColumns(table, oldColumns, stepFor, renames, same, options.repair === true));
   // Column drops come after the drops of objects that use the column (a policy would block it).
   const columnDrops: PlannedChange[] = [];
   for (const [name] of oldColumns) {
@@ -415,8 +432,19 @@ function diffTable(
             'drop_column',
             key,
             'drop',
-            `${key}.${name} would be dropped with its data: declare a dropColumn step`,
-            [],
+            options.repair
+              ? `${key}.${name} is not part of the definition: dropping it loses its data`
+              : `${key}.${name} would be dropped with its data: declare a dropColumn step`,
+            options.repair
+              ? [
+                  statement(
+                    'drop_column',
+                    qualified(table),
+                    `drop column ${name}`,
+                    sql`alter table ${tableRef(table)} drop column ${sql.id(name)}`,
+                  ),
+                ]
+              : [],
             name,
           ),
     );
@@ -444,6 +472,25 @@ function diffTable(
         key,
         'create',
         `${key}: primary key (${newPk.columns.join(', ')})`,
+        [
+          addConstraintStatement(
+            table,
+            newPk,
+            `primary key ${newPk.name} (${newPk.columns.join(', ')})`,
+          ),
+        ],
+        newPk.name,
+        LOCKS.rewrite,
+      ),
+    );
+  } else if (!oldPk && newPk) {
+    out.push(
+      change(
+        'additive',
+        'add_constraint',
+        key,
+        'create',
+        `${key}: primary key ${newPk.name} (${newPk.columns.join(', ')})`,
         [
           addConstraintStatement(
             table,
@@ -513,6 +560,7 @@ function diffColumns(
   ) => Extract<ResolvedStep, { kind: K }> | undefined,
   renames: ReadonlyMap<string, string>,
   same: NonNullable<DiffOptions['sameExpression']>,
+  repair: boolean,
 ): PlannedChange[] {
   const out: PlannedChange[] = [];
   const key = table.key;
@@ -622,9 +670,21 @@ function diffColumns(
               'alter_type',
               key,
               'columns',
-              `${key}.${column.name} changes type ${before.type} -> ${column.type}: declare an alterType step`,
-              [],
+              repair
+                ? `${key}.${column.name} is ${before.type}, the definition says ${column.type}: converting may fail or lose data`
+                : `${key}.${column.name} changes type ${before.type} -> ${column.type}: declare an alterType step`,
+              repair
+                ? [
+                    statement(
+                      'alter_column',
+                      target,
+                      `change the type of ${column.name}`,
+                      sql`alter table ${tref} alter column ${col} type ${typeSql(column.type)}`,
+                    ),
+                  ]
+                : [],
               column.name,
+              LOCKS.rewrite,
             ),
       );
     }
@@ -665,9 +725,21 @@ function diffColumns(
               'set_not_null',
               key,
               'columns',
-              `${key}.${column.name} becomes NOT NULL: declare a setNotNull or backfill step`,
-              [],
+              repair
+                ? `${key}.${column.name} is nullable, the definition says NOT NULL: fails while a row holds null`
+                : `${key}.${column.name} becomes NOT NULL: declare a setNotNull or backfill step`,
+              repair
+                ? [
+                    statement(
+                      'alter_column',
+                      target,
+                      `${column.name} becomes NOT NULL`,
+                      sql`alter table ${tref} alter column ${col} set not null`,
+                    ),
+                  ]
+                : [],
               column.name,
+              LOCKS.scan,
             ),
       );
     } else if (before.notNull && !column.notNull) {
@@ -939,19 +1011,8 @@ function dropChanges(
         ? (o as IndexState).columns
         : [];
   const renamed = columns.map((c) => context.renames.get(c) ?? c);
-  if (!reason && renamed.some((c) => context.droppedColumns.has(c))) {
-    return [
-      change(
-        'additive',
-        `drop_${label}`,
-        table.key,
-        'drop',
-        `${label.replace('_', ' ')} ${o.name} on ${table.key} goes with its column`,
-        [],
-        o.name,
-      ),
-    ];
-  }
+  // Dropping the column takes the object with it: nothing of its own to do.
+  if (!reason && renamed.some((c) => context.droppedColumns.has(c))) return [];
   const statementFor =
     kind === 'index'
       ? dropIndexStatement(table, o.name)

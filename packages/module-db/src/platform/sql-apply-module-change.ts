@@ -94,6 +94,8 @@ DECLARE
   v_tables text[];
   v_new_tables text[] := '{}';
   v_before oid[];
+  v_exec_oid oid;
+  v_exec_sig text;
   v_names text[];
   v_exec text;
   v_session text;
@@ -266,6 +268,12 @@ BEGIN
       'BEGIN EXECUTE p_sql; END');
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text) FROM PUBLIC', v_exec);
     EXECUTE pg_catalog.format('ALTER FUNCTION %s(text) OWNER TO %I', v_exec, v_owner);
+    -- The owner role owns the function it runs in, so a statement could make it SECURITY INVOKER
+    -- (the next statement would then run as dramac_platform) or replace it: before every
+    -- statement the function must still be this one, unchanged.
+    EXECUTE pg_catalog.format('SELECT %L::pg_catalog.regprocedure', v_exec || '(text)') INTO v_exec_oid;
+    SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text INTO v_exec_sig
+    FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid;
     v_session := public.dramac_session_state();
     BEGIN
       FOR v_stmt IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'statements', '[]'::jsonb)) LOOP
@@ -276,6 +284,11 @@ BEGIN
         IF pg_catalog.jsonb_array_length(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) > 0 THEN
           RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has bind parameters', v_i);
         END IF;
+        IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
+            FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
+          RAISE EXCEPTION USING ERRCODE = 'DM004',
+            MESSAGE = pg_catalog.format('statement %s changed the function the statements run in', v_i - 1);
+        END IF;
         EXECUTE pg_catalog.format('SELECT %s($1)', v_exec) USING v_sql;
         v_i := v_i + 1;
       END LOOP;
@@ -284,6 +297,10 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, HINT = coalesce(v_hint, ''),
         DETAIL = pg_catalog.jsonb_build_object('statementIndex', v_i, 'statement', pg_catalog.left(v_sql, 4000), 'detail', v_detail)::text;
     END;
+    IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
+        FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the last statement changed the function the statements run in';
+    END IF;
     IF public.dramac_session_state() IS DISTINCT FROM v_session THEN
       RAISE EXCEPTION USING ERRCODE = 'DM004',
         MESSAGE = 'the plan''s statements changed the session (a setting, an advisory lock, a listener, a prepared statement or a cursor)';

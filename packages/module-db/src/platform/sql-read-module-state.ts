@@ -21,7 +21,7 @@ export const SQL_READ_MODULE_STATE = `
 CREATE OR REPLACE FUNCTION public.dramac_read_module_state(
   p_short text, p_strategy text, p_full boolean DEFAULT true
 ) RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   v_schema text;
@@ -154,7 +154,8 @@ BEGIN
               'collation', CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation
                              THEN a.attcollation::pg_catalog.regcollation::text END)
               ORDER BY a.attname), '[]'::jsonb)
-            FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+            FROM pg_catalog.pg_attribute a
+            CROSS JOIN LATERAL (SELECT t.typnamespace, t.typcollation FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) ty
             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
           'constraints', (
             SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -280,8 +281,10 @@ BEGIN
         UNION ALL SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, w.oid FROM pg_catalog.pg_rewrite w WHERE w.ev_class = ANY (v_rels)
       )
       SELECT coalesce(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object('type', o.type, 'identity', o.identity)), '[]'::jsonb)
-      FROM pg_catalog.pg_depend d
-      JOIN objs ON objs.classid = d.classid AND objs.objid = d.objid
+      FROM objs
+      -- One index lookup per module object, never a scan of pg_depend.
+      CROSS JOIN LATERAL (SELECT x.refclassid, x.refobjid, x.deptype FROM pg_catalog.pg_depend x
+                          WHERE x.classid = objs.classid AND x.objid = objs.objid) d
       CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0) o
       WHERE NOT EXISTS (SELECT 1 FROM objs o2 WHERE o2.classid = d.refclassid AND o2.objid = d.refobjid)
         AND NOT (d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.refobjid = v_ns)

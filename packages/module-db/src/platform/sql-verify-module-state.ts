@@ -125,7 +125,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.dramac_verify_module_state(
   p_short text, p_strategy text, p_desired jsonb, p_new_tables text[]
 ) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   v_role text := 'modrole_' || p_short;
@@ -144,9 +144,11 @@ DECLARE
   v_site_text text;
   r record;
   v_module_roles text[];
+  v_role_oids oid[];
   v_has_rows boolean;
 BEGIN
   v_module_roles := CASE WHEN p_strategy = 'shared' THEN ARRAY[v_role] ELSE ARRAY[v_role, v_admin, v_owner] END;
+  v_role_oids := ARRAY(SELECT ro.oid FROM pg_catalog.pg_roles ro WHERE ro.rolname = ANY (v_module_roles));
   v_actual := public.dramac_read_module_state(p_short, p_strategy, false);
   SELECT n.oid INTO v_ns FROM pg_catalog.pg_namespace n WHERE n.nspname = v_schema;
 
@@ -172,8 +174,7 @@ BEGIN
       coalesce((pg_catalog.to_jsonb(m) ->> 'inherit_option')::boolean, true) AS inherit,
       coalesce((pg_catalog.to_jsonb(m) ->> 'set_option')::boolean, true) AS set
     FROM pg_catalog.pg_auth_members m
-    WHERE m.member IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY (v_module_roles))
-       OR m.roleid IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY (v_module_roles))
+    WHERE m.member = ANY (v_role_oids) OR m.roleid = ANY (v_role_oids)
   LOOP
     IF NOT (
       (r.member = v_role AND r.role = 'dramac_module_roles' AND NOT r.admin)
@@ -197,7 +198,7 @@ BEGIN
     FROM pg_catalog.pg_shdepend d
     CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classid, d.objid, 0) o
     WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
-      AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY (v_module_roles))
+      AND d.refobjid = ANY (v_role_oids)
       AND (d.dbid = 0 OR d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))
   LOOP
     CONTINUE WHEN r.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND p_strategy = 'schema' AND r.objid = v_ns
@@ -445,13 +446,6 @@ BEGIN
         v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'expression', 'table', v_name, 'object', r.name, 'message', r.problem);
       END IF;
     END LOOP;
-    -- A table this change created starts empty: DDL never copies data in.
-    IF v_name = ANY (p_new_tables) OR (v_t ->> 'schema') || '.' || (v_t ->> 'name') = ANY (p_new_tables) THEN
-      EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', v_rel::pg_catalog.regclass) INTO v_has_rows;
-      IF v_has_rows THEN
-        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'new_table_not_empty', 'table', v_name);
-      END IF;
-    END IF;
   END LOOP;
 
   -- Dependencies: nothing outside the module but the allowed platform objects.
@@ -467,7 +461,9 @@ BEGIN
         UNION ALL SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, d.oid FROM pg_catalog.pg_attrdef d WHERE d.adrelid = ANY (v_rels)
       )
       SELECT DISTINCT d.refclassid, d.refobjid, o.type, o.identity
-      FROM pg_catalog.pg_depend d JOIN objs ON objs.classid = d.classid AND objs.objid = d.objid
+      FROM objs
+      CROSS JOIN LATERAL (SELECT x.refclassid, x.refobjid, x.deptype FROM pg_catalog.pg_depend x
+                          WHERE x.classid = objs.classid AND x.objid = objs.objid) d
       CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0) o
       WHERE d.deptype IN ('n', 'a')
         AND NOT EXISTS (SELECT 1 FROM objs o2 WHERE o2.classid = d.refclassid AND o2.objid = d.refobjid)
@@ -491,6 +487,22 @@ BEGIN
     END LOOP;
   END IF;
 
+  -- A table this change created starts empty: DDL never copies data in. Read only once everything
+  -- above holds: reading a table evaluates its policies as the reader, and nothing the module
+  -- defined may run as the platform before its expressions are known to be harmless.
+  IF pg_catalog.jsonb_array_length(v_problems) = 0 THEN
+    FOREACH v_rel IN ARRAY coalesce(v_rels, '{}') LOOP
+      v_name := v_rel::pg_catalog.regclass::text;
+      CONTINUE WHEN NOT (v_name = ANY (p_new_tables) OR EXISTS (
+        SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = v_rel AND n.nspname || '.' || c.relname = ANY (p_new_tables)));
+      EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', v_rel::pg_catalog.regclass) INTO v_has_rows;
+      IF v_has_rows THEN
+        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'new_table_not_empty', 'table', v_name);
+      END IF;
+    END LOOP;
+  END IF;
+
   IF pg_catalog.jsonb_array_length(v_problems) > 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'DM004',
       MESSAGE = pg_catalog.format('the module''s catalog state is not what the plan describes: %s',
@@ -498,7 +510,8 @@ BEGIN
          FROM (SELECT p FROM pg_catalog.jsonb_array_elements(v_problems) p LIMIT 5) s)),
       DETAIL = pg_catalog.jsonb_build_object('differences', v_problems)::text;
   END IF;
-  RETURN public.dramac_read_module_state(p_short, p_strategy, false);
+  -- Nothing above changes the catalogs: the state read first is the state that commits.
+  RETURN v_actual;
 END
 $fn$;
 

@@ -9,7 +9,7 @@ import {
   readModuleIds,
   withDatabase,
 } from '../command-support';
-import { EXIT_CODES } from '../exit-codes';
+import { CliError, EXIT_CODES } from '../exit-codes';
 
 /** `dramac-modules check`: drift between the live catalog and the registry, and orphans. */
 export const checkCommand: CliCommand = {
@@ -28,8 +28,8 @@ Options:
 ${EXPORT_OPTION_HELP}
 ${GLOBAL_OPTIONS_HELP}
 
-Exit codes: 0 no drift; 3 drift or orphans found; 5 database error; 7 a named module is not
-installed.`,
+Exit codes: 0 no drift; 3 drift or orphans found (error code DRIFT_FOUND); 5 database error or
+platform not migrated; 7 a named module is not installed.`,
   options: { 'no-orphans': { type: 'boolean' }, export: { type: 'string' } },
   async run(context: CommandContext): Promise<CommandResult> {
     const named = await readModuleIds(context);
@@ -67,10 +67,25 @@ installed.`,
         }
         if (orphanCount === 0) context.out.line('no orphaned or missing objects');
       }
-      const ok = reports.every((r) => r.ok) && orphanCount === 0;
+      const drifted = reports.filter((r) => !r.ok).map((r) => r.moduleId);
+      const ok = drifted.length === 0 && orphanCount === 0;
       return {
-        exitCode: ok ? EXIT_CODES.OK : EXIT_CODES.CHECK_FAILED,
-        json: { ok, modules: reports, ...(orphans ? { orphans } : {}) },
+        json: { modules: reports, ...(orphans ? { orphans } : {}) },
+        ...(ok
+          ? {}
+          : {
+              error: new CliError(
+                'DRIFT_FOUND',
+                EXIT_CODES.CHECK_FAILED,
+                [
+                  drifted.length > 0 ? `${drifted.length} module(s) drifted` : null,
+                  orphanCount > 0 ? `${orphanCount} orphaned or missing object(s)` : null,
+                ]
+                  .filter(Boolean)
+                  .join(', '),
+                { details: { drifted, orphans: orphanCount } },
+              ),
+            }),
       };
     });
   },

@@ -1,13 +1,49 @@
+import { type Kysely, sql } from 'kysely';
 import { deprovisionModuleDatabase } from '../../lifecycle/deprovision-module-database';
 import type { CliCommand, CommandContext, CommandResult } from '../cli-command';
 import {
+  ACTOR_OPTION_HELP,
+  actorOption,
+  asFlagError,
   EXPORT_OPTION_HELP,
   GLOBAL_OPTIONS_HELP,
+  LOCK_TIMEOUT_OPTION_HELP,
   lockTimeoutOption,
   readModuleIds,
+  requireYes,
+  stringOption,
   withDatabase,
 } from '../command-support';
-import { CliError, EXIT_CODES } from '../exit-codes';
+import { CliError, EXIT_CODES, invalidOption } from '../exit-codes';
+
+// SQLSTATEs of a value PostgreSQL cannot read as an interval.
+const BAD_INTERVAL = new Set(['22007', '22008', '22015', '22P02']);
+
+/**
+ * Checks `--retain` with PostgreSQL's own interval parser, before any module is touched (the
+ * library checks it too, but only once it works on the first module).
+ */
+async function checkRetention(db: Kysely<any>, retainFor: string): Promise<void> {
+  let negative: boolean | undefined;
+  try {
+    const { rows } = await sql<{ negative: boolean }>`
+      select (${retainFor}::interval < interval '0') as negative`.execute(db);
+    negative = rows[0]?.negative;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && BAD_INTERVAL.has(code)) {
+      throw invalidOption(
+        '--retain',
+        `"${retainFor}" is not a PostgreSQL interval (e.g. "30 days", "12 hours")`,
+        retainFor,
+      );
+    }
+    throw error;
+  }
+  if (negative) {
+    throw invalidOption('--retain', `"${retainFor}" is negative`, retainFor);
+  }
+}
 
 /** `dramac-modules deprovision`: removes a module from the platform, now or after retention. */
 export const deprovisionCommand: CliCommand = {
@@ -21,18 +57,18 @@ outside the module's namespace is compared before and after, so nothing else can
 
 With --retain <interval>, nothing is dropped yet: both roles lose every access at once, the
 registry row is marked deprecated with a drop date, and the data stays until the retention ends
-(dropDueModules). Both modes need --yes.
+(then "dramac-modules drop-due", or dropDueModules, drops it). Both modes need --yes.
 
 Options:
   --retain <interval>   keep the data this long first, e.g. "30 days"
   --yes                 confirm (required)
-  --actor <name>        who is recorded in the event log (default: dramac-modules)
-  --lock-timeout <ms>   PostgreSQL lock_timeout (default 5000)
+${ACTOR_OPTION_HELP}
+${LOCK_TIMEOUT_OPTION_HELP}
 ${EXPORT_OPTION_HELP}
 ${GLOBAL_OPTIONS_HELP}
 
-Exit codes: 0 dropped or deprecated; 2 missing --yes; 5 database error (2BP01: something outside
-the module depends on it); 7 not installed.`,
+Exit codes: 0 dropped or deprecated; 2 missing --yes, or --retain is not an interval; 5 database
+error (2BP01: something outside the module depends on it); 7 not installed.`,
   options: {
     retain: { type: 'string' },
     yes: { type: 'boolean' },
@@ -45,41 +81,46 @@ the module depends on it); 7 not installed.`,
     if (ids.length === 0) {
       throw new CliError('USAGE', EXIT_CODES.USAGE, 'name the module(s) to deprovision');
     }
-    const retainFor = context.options.retain as string | undefined;
-    if (!context.options.yes) {
-      throw new CliError(
-        'CONFIRMATION_REQUIRED',
-        EXIT_CODES.USAGE,
-        `${retainFor ? 'this revokes every access to' : 'this drops the tables and data of'} ${ids.length} module(s) (${ids.join(', ')}): add --yes to confirm`,
-      );
-    }
+    const retainFor = stringOption(context, 'retain');
+    const actor = actorOption(context);
     const lockTimeoutMs = lockTimeoutOption(context);
-    return withDatabase(context, async (db) => {
-      const results = [];
-      for (const [i, id] of ids.entries()) {
-        context.out.progress(i + 1, ids.length, `deprovisioning ${id}`);
-        try {
-          const result = await deprovisionModuleDatabase(db, id, {
-            mode: retainFor ? 'retain' : 'drop',
-            ...(retainFor ? { retainFor } : {}),
-            actor: (context.options.actor as string | undefined) ?? 'dramac-modules',
-            ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
-          });
-          results.push(result);
-          context.out.line(
-            result.status === 'dropped'
-              ? `dropped ${result.shortId}: ${result.tables.length} table(s)${result.schemaDropped ? `, schema ${result.schema}` : ''}, role ${result.role}; ${result.installations} site installation(s) removed`
-              : `deprecated ${result.shortId}: access revoked, data kept until ${result.dropAfter}`,
-          );
-        } catch (error) {
-          return {
-            exitCode: EXIT_CODES.OK,
-            json: { ok: false, modules: results, failed: id, notAttempted: ids.slice(i + 1) },
-            error,
-          };
+    requireYes(
+      context,
+      `${retainFor ? 'this revokes every access to' : 'this drops the tables and data of'} ${ids.length} module(s) (${ids.join(', ')})`,
+    );
+    return withDatabase(
+      context,
+      async (db) => {
+        if (retainFor !== undefined) await checkRetention(db, retainFor);
+        const results = [];
+        for (const [i, id] of ids.entries()) {
+          context.out.progress(i + 1, ids.length, `deprovisioning ${id}`);
+          try {
+            const result = await deprovisionModuleDatabase(db, id, {
+              mode: retainFor ? 'retain' : 'drop',
+              ...(retainFor ? { retainFor } : {}),
+              actor,
+              ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
+            });
+            results.push(result);
+            context.out.line(
+              result.status === 'dropped'
+                ? `dropped ${result.shortId}: ${result.tables.length} table(s)${result.schemaDropped ? `, schema ${result.schema}` : ''}, role ${result.role}; ${result.installations} site installation(s) removed`
+                : `deprecated ${result.shortId}: access revoked, data kept until ${result.dropAfter}`,
+            );
+          } catch (error) {
+            if (i + 1 < ids.length) {
+              context.out.line(`not attempted after the failure: ${ids.slice(i + 1).join(', ')}`);
+            }
+            return {
+              json: { modules: results, failed: { moduleId: id }, notAttempted: ids.slice(i + 1) },
+              error: asFlagError(error, { retainFor: '--retain' }),
+            };
+          }
         }
-      }
-      return { exitCode: EXIT_CODES.OK, json: { ok: true, modules: results } };
-    });
+        return { json: { modules: results } };
+      },
+      { platform: 'current' },
+    );
   },
 };

@@ -47,9 +47,9 @@ Options:
 ${EXPORT_OPTION_HELP}
 ${GLOBAL_OPTIONS_HELP}
 
-Exit codes: 0 no error or warning (info findings allowed); 3 findings at error or warn level;
-5 database error; 7 a named module is not installed; 1 this version of @dramac/module-db has no
-linter.`,
+Exit codes: 0 no error or warning (info findings allowed); 3 findings at error or warn level
+(error code LINT_FINDINGS); 5 database error or platform not migrated; 7 a named module is not
+installed; 1 this version of @dramac/module-db has no linter.`,
   options: { export: { type: 'string' } },
   async run(context: CommandContext): Promise<CommandResult> {
     if (typeof lintModuleDatabase !== 'function') {
@@ -74,6 +74,7 @@ linter.`,
       const modules = reports.flatMap((r) => r.modules);
       const findings = reports.flatMap((r) => r.findings);
       const ok = reports.every((r) => r.ok);
+      const problems = findings.filter((f) => f.level === 'error' || f.level === 'warn').length;
       if (findings.length > 0) {
         context.out.line(
           formatTable(
@@ -87,8 +88,17 @@ linter.`,
         `${modules.length} module(s) linted: ${count('error')} error(s), ${count('warn')} warning(s), ${count('info')} info`,
       );
       return {
-        exitCode: ok ? EXIT_CODES.OK : EXIT_CODES.CHECK_FAILED,
-        json: { ok, modules, findings },
+        json: { modules, findings },
+        ...(ok
+          ? {}
+          : {
+              error: new CliError(
+                'LINT_FINDINGS',
+                EXIT_CODES.CHECK_FAILED,
+                `${problems} finding(s) at error or warn level`,
+                { details: { errors: count('error'), warnings: count('warn') } },
+              ),
+            }),
       };
     });
   },

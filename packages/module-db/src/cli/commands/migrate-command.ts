@@ -1,7 +1,6 @@
 import { migratePlatform } from '../../platform/platform-migrations';
 import type { CliCommand, CommandContext, CommandResult } from '../cli-command';
 import { GLOBAL_OPTIONS_HELP, withDatabase } from '../command-support';
-import { EXIT_CODES } from '../exit-codes';
 
 /** `dramac-modules migrate`: applies the platform migrations. */
 export const migrateCommand: CliCommand = {
@@ -21,12 +20,12 @@ ${GLOBAL_OPTIONS_HELP}
 Exit codes: 0 migrated (or already current); 5 database error; 8 missing privilege.`,
   options: {},
   async run(context: CommandContext): Promise<CommandResult> {
-    const result = await withDatabase(context, (db) => migratePlatform(db));
+    const result = await withDatabase(context, (db) => migratePlatform(db), { platform: 'none' });
     context.out.line(
       result.applied.length > 0
         ? `platform migrated to version ${result.version} (applied ${result.applied.join(', ')})`
         : `platform already at version ${result.version}: nothing to apply`,
     );
-    return { exitCode: EXIT_CODES.OK, json: { ok: true, ...result } };
+    return { json: { ...result } };
   },
 };

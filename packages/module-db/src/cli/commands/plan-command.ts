@@ -13,7 +13,7 @@ import {
   type SourcedDefinition,
   withDatabase,
 } from '../command-support';
-import { EXIT_CODES } from '../exit-codes';
+import { CliError, EXIT_CODES } from '../exit-codes';
 
 const statementJson = (s: PlannedStatement) => ({
   kind: s.kind,
@@ -35,14 +35,14 @@ async function planOne(db: Kysely<any> | null, { definition, source }: SourcedDe
         statements: plan.statements.map(statementJson),
       },
       text: renderPlan(plan),
-      refused: false,
+      refused: [],
     };
   }
   if (installed.checksum === definitionChecksum(definition)) {
     return {
       json: { ...base, action: 'unchanged' as const, version: installed.version, statements: [] },
       text: `-- Module ${definition.moduleId} is installed at ${installed.version} with this exact definition: nothing to do\n`,
-      refused: false,
+      refused: [],
     };
   }
   const upgrade = planModuleUpgrade(installed.definition, definition);
@@ -57,7 +57,7 @@ async function planOne(db: Kysely<any> | null, { definition, source }: SourcedDe
       statements: upgrade.statements.map(statementJson),
     },
     text: renderUpgradePlan(upgrade),
-    refused: upgrade.refused.length > 0,
+    refused: upgrade.refused,
   };
 }
 
@@ -79,8 +79,9 @@ Options:
 ${EXPORT_OPTION_HELP}
 ${GLOBAL_OPTIONS_HELP}
 
-Exit codes: 0 planned; 4 invalid definition; 6 an upgrade would be refused (an undeclared
-destructive change) or is a downgrade; 5 database error.`,
+Exit codes: 0 planned; 4 invalid definition; 5 database error or platform not migrated (plan
+with --offline); 6 an upgrade would be refused (an undeclared destructive change) or is a
+downgrade.`,
   options: { offline: { type: 'boolean' }, export: { type: 'string' } },
   async run(context: CommandContext): Promise<CommandResult> {
     const definitions = await readDefinitions(context);
@@ -92,12 +93,28 @@ destructive change) or is a downgrade; 5 database error.`,
     const results =
       context.options.offline || !context.databaseUrl
         ? await planAll(null)
-        : await withDatabase(context, planAll);
+        : await withDatabase(context, planAll, { platform: 'migrated' });
     for (const r of results) context.out.text(r.text);
-    const refused = results.some((r) => r.refused);
+    const refused = results.filter((r) => r.refused.length > 0);
     return {
-      exitCode: refused ? EXIT_CODES.CONFLICT : EXIT_CODES.OK,
-      json: { ok: !refused, modules: results.map((r) => r.json) },
+      json: { modules: results.map((r) => r.json) },
+      ...(refused.length === 0
+        ? {}
+        : {
+            error: new CliError(
+              'UPGRADE_REFUSED',
+              EXIT_CODES.CONFLICT,
+              `the upgrade of ${refused.map((r) => r.json.moduleId).join(', ')} would be refused: ${refused
+                .flatMap((r) => r.refused.map((c) => c.description))
+                .join('; ')}`,
+              {
+                details: {
+                  changes: refused.flatMap((r) => r.refused),
+                  moduleIds: refused.map((r) => r.json.moduleId),
+                },
+              },
+            ),
+          }),
     };
   },
 };

@@ -1,6 +1,5 @@
 import { listModules } from '../../lifecycle/list-modules';
 import type { ModuleRegistryEntry } from '../../lifecycle/module-registry-entry';
-import { PLATFORM_MIGRATIONS } from '../../platform/platform-migrations';
 import type { CliCommand, CommandContext, CommandResult } from '../cli-command';
 import { formatTable } from '../cli-output';
 import {
@@ -10,11 +9,13 @@ import {
   withDatabase,
 } from '../command-support';
 import { CliError, EXIT_CODES } from '../exit-codes';
+import { LATEST_PLATFORM_VERSION } from '../platform-check';
 import { readPlatformVersion } from '../read-platform-version';
 
-function nameOf(entry: ModuleRegistryEntry): string {
+/** The definition's display name, or null when it has none. */
+function nameOf(entry: Pick<ModuleRegistryEntry, 'definition'>): string | null {
   const name = (entry.definition as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && name !== '' ? name : '-';
+  return typeof name === 'string' && name !== '' ? name : null;
 }
 
 /** `dramac-modules status`: what the registry says is installed. */
@@ -32,38 +33,27 @@ Options:
 ${EXPORT_OPTION_HELP}
 ${GLOBAL_OPTIONS_HELP}
 
-Exit codes: 0 listed; 5 database error (e.g. the platform is not migrated); 7 a named module is
-not installed.`,
+Exit codes: 0 listed; 5 database error or platform not migrated (PLATFORM_NOT_MIGRATED); 7 a
+named module is not installed (NOT_INSTALLED).`,
   options: { export: { type: 'string' } },
   async run(context: CommandContext): Promise<CommandResult> {
     const ids = await readModuleIds(context);
     return withDatabase(context, async (db) => {
       const platformVersion = await readPlatformVersion(db);
-      const entries = await listModules(db).catch((error: unknown) => {
-        if (platformVersion === null) {
-          throw new CliError(
-            'PLATFORM_NOT_MIGRATED',
-            EXIT_CODES.DATABASE,
-            'the platform is not migrated: run dramac-modules provision --migrate-platform, or migratePlatform(db)',
-            { cause: error },
-          );
-        }
-        throw error;
-      });
+      const entries = await listModules(db);
       const shown = ids.length === 0 ? entries : entries.filter((e) => ids.includes(e.moduleId));
       const missing = ids.filter((id) => !entries.some((e) => e.moduleId === id));
-      const latest = PLATFORM_MIGRATIONS.at(-1)?.version ?? 0;
       context.out.line(
-        `platform: version ${platformVersion ?? 'none'}${platformVersion !== null && platformVersion < latest ? ` (this CLI knows ${latest}: migrations pending)` : ''}`,
+        `platform: version ${platformVersion ?? 'none'}${platformVersion !== null && platformVersion < LATEST_PLATFORM_VERSION ? ` (this CLI knows ${LATEST_PLATFORM_VERSION}: migrations pending)` : ''}`,
       );
-      if (shown.length === 0) {
+      if (entries.length === 0) {
         context.out.line('no modules installed');
-      } else {
+      } else if (shown.length > 0) {
         context.out.line(
           formatTable(
             ['module', 'short id', 'type', 'strategy', 'version', 'status', 'tables'],
             shown.map((e) => [
-              nameOf(e),
+              nameOf(e) ?? '-',
               e.shortId,
               e.moduleType,
               e.strategy,
@@ -76,18 +66,30 @@ not installed.`,
           ),
         );
       }
-      for (const id of missing) context.out.line(`not installed: ${id}`);
+      for (const id of missing) {
+        context.out.line(
+          `not installed: ${id} (${entries.length} other module(s) are; run status without arguments)`,
+        );
+      }
       return {
-        exitCode: missing.length > 0 ? EXIT_CODES.NOT_FOUND : EXIT_CODES.OK,
         json: {
-          ok: missing.length === 0,
           platformVersion,
-          modules: shown.map(({ definition: _definition, ...entry }) => ({
+          modules: shown.map(({ definition, ...entry }) => ({
             ...entry,
-            name: nameOf(entry as ModuleRegistryEntry),
+            name: nameOf({ definition }),
           })),
           notInstalled: missing,
         },
+        ...(missing.length === 0
+          ? {}
+          : {
+              error: new CliError(
+                'NOT_INSTALLED',
+                EXIT_CODES.NOT_FOUND,
+                `not installed: ${missing.join(', ')}`,
+                { details: { moduleIds: missing } },
+              ),
+            }),
       };
     });
   },

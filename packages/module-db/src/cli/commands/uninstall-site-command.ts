@@ -1,14 +1,23 @@
-import { writeFile } from 'node:fs/promises';
-import { uninstallModuleFromSite } from '../../lifecycle/uninstall-module-from-site';
+import {
+  type UninstallModuleResult,
+  uninstallModuleFromSite,
+} from '../../lifecycle/uninstall-module-from-site';
 import type { CliCommand, CommandContext, CommandResult } from '../cli-command';
 import {
+  ACTOR_OPTION_HELP,
+  actorOption,
+  asFlagError,
   EXPORT_OPTION_HELP,
   GLOBAL_OPTIONS_HELP,
+  LOCK_TIMEOUT_OPTION_HELP,
   lockTimeoutOption,
-  readModuleIds,
+  oneModuleId,
+  requireYes,
+  siteOption,
+  stringOption,
   withDatabase,
 } from '../command-support';
-import { CliError, EXIT_CODES } from '../exit-codes';
+import { type ReservedExportFile, reserveExportFile } from '../export-file';
 
 /** `dramac-modules uninstall-site`: removes one module from one site, with its rows. */
 export const uninstallSiteCommand: CliCommand = {
@@ -21,17 +30,23 @@ of the module (children first), removes the installation (the site policy refuse
 there from then on) and logs the event. Other sites are untouched. The connection must bypass
 row-level security (superuser or BYPASSRLS), or nothing could be seen to delete.
 
+With --export-to <file>, the site's rows are written to that file ({ "table": [rows] }, bigint
+and numeric as strings) before the deletion commits: the file is written beside its final name,
+flushed to disk, then moved into place; if that fails, nothing is deleted. An existing file is
+never overwritten (exit 9, nothing deleted): name a new file for every run.
+
 Options:
   --site <uuid>         the site (required)
-  --export-to <file>    first write the site's rows to this JSON file ({ table: rows[] })
+  --export-to <file>    first write the site's rows to this new JSON file (mode 0600)
   --yes                 confirm the deletion (required)
-  --actor <name>        who is recorded in the event log (default: dramac-modules)
-  --lock-timeout <ms>   PostgreSQL lock_timeout (default 5000)
+${ACTOR_OPTION_HELP}
+${LOCK_TIMEOUT_OPTION_HELP}
 ${EXPORT_OPTION_HELP}
 ${GLOBAL_OPTIONS_HELP}
 
-Exit codes: 0 removed (or was not installed there); 2 missing --site or --yes; 5 database error;
-6 the module is deprecated; 7 module or site not found; 8 the connection is subject to RLS.`,
+Exit codes: 0 removed (or was not installed there); 2 missing or invalid --site, missing --yes,
+--export-to in a missing directory; 5 database error; 6 the module is deprecated; 7 module or
+site not found; 8 the connection is subject to RLS; 9 the --export-to file exists.`,
   options: {
     site: { type: 'string' },
     'export-to': { type: 'string' },
@@ -41,30 +56,49 @@ Exit codes: 0 removed (or was not installed there); 2 missing --site or --yes; 5
     export: { type: 'string' },
   },
   async run(context: CommandContext): Promise<CommandResult> {
-    const site = context.options.site as string | undefined;
-    if (!site) throw new CliError('USAGE', EXIT_CODES.USAGE, 'uninstall-site needs --site <uuid>');
-    const ids = await readModuleIds(context);
-    if (ids.length !== 1) {
-      throw new CliError('USAGE', EXIT_CODES.USAGE, 'uninstall-site takes exactly one module');
-    }
-    if (!context.options.yes) {
-      throw new CliError(
-        'CONFIRMATION_REQUIRED',
-        EXIT_CODES.USAGE,
-        `this deletes site ${site}'s rows of module ${ids[0]}: add --yes to confirm`,
-      );
-    }
-    const exportTo = context.options['export-to'] as string | undefined;
+    const site = siteOption(context, 'uninstall-site');
+    const moduleId = await oneModuleId(context, 'uninstall-site');
+    const exportTo = stringOption(context, 'export-to');
+    const actor = actorOption(context);
     const lockTimeoutMs = lockTimeoutOption(context);
-    const result = await withDatabase(context, (db) =>
-      uninstallModuleFromSite(db, ids[0] as string, site, {
-        export: exportTo !== undefined,
-        actor: (context.options.actor as string | undefined) ?? 'dramac-modules',
-        ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
-      }),
-    );
-    if (exportTo !== undefined) {
-      await writeFile(exportTo, `${JSON.stringify(result.exported ?? {}, null, 2)}\n`);
+    requireYes(context, `this deletes site ${site}'s rows of module ${moduleId}`);
+    // Reserved before connecting: a taken name or an unwritable directory stops everything.
+    const target: ReservedExportFile | undefined =
+      exportTo === undefined ? undefined : await reserveExportFile(exportTo, '--export-to');
+    let exportWritten = false;
+    let result: UninstallModuleResult;
+    try {
+      result = await withDatabase(
+        context,
+        (db) =>
+          // One transaction around the library's (it joins a caller's): the export file is
+          // complete on disk before the deletion commits, and a failed write rolls it back.
+          db.transaction().execute(async (trx) => {
+            const removed = await uninstallModuleFromSite(trx, moduleId, site, {
+              export: target !== undefined,
+              actor,
+              ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
+            });
+            if (target) {
+              context.out.note(`writing the export to ${target.path}`);
+              await target.write(removed.exported ?? {});
+              exportWritten = true;
+            }
+            return removed;
+          }),
+        { platform: 'current' },
+      );
+    } catch (error) {
+      if (exportWritten && target) {
+        // The export is on disk but the deletion did not commit (or its outcome is unknown):
+        // the file stays, it is a copy of rows that are most likely still there.
+        context.out.warn(
+          `the deletion did not commit; ${target.path} holds a copy of the site's rows, which should still be in the database`,
+        );
+      }
+      throw asFlagError(error, { siteId: '--site' });
+    } finally {
+      await target?.discard();
     }
     const { exported: _exported, ...summary } = result;
     const total = Object.values(result.deleted).reduce((a, b) => a + b, 0);
@@ -74,10 +108,7 @@ Exit codes: 0 removed (or was not installed there); 2 missing --site or --yes; 5
         : `module ${result.shortId} was not installed on site ${result.siteId}; ${total} leftover row(s) deleted`,
     );
     for (const [table, n] of Object.entries(result.deleted)) context.out.line(`  ${table}: ${n}`);
-    if (exportTo !== undefined) context.out.line(`rows exported to ${exportTo}`);
-    return {
-      exitCode: EXIT_CODES.OK,
-      json: { ok: true, ...summary, ...(exportTo !== undefined ? { exportedTo: exportTo } : {}) },
-    };
+    if (target) context.out.line(`rows exported to ${target.path}`);
+    return { json: { ...summary, ...(target ? { exportedTo: target.path } : {}) } };
   },
 };
