@@ -118,6 +118,36 @@ describe('one round trip per call: results and context', () => {
     expect(after.who).not.toMatch(/^mod(role|admin)_/);
   });
 
+  it('a call leaves in one socket write (BEGIN, context, statement, COMMIT together)', async () => {
+    const p = pool();
+    const a = clientOn(p);
+    await a.count('companies'); // connects and prepares
+    const c = await p.connect();
+    const stream = (c as any).connection.stream;
+    c.release();
+    let writes = 0;
+    const write = stream._write;
+    const writev = stream._writev;
+    stream._write = function (this: unknown, ...args: unknown[]) {
+      writes++;
+      return write.apply(this, args);
+    };
+    stream._writev = function (this: unknown, ...args: unknown[]) {
+      writes++;
+      return writev.apply(this, args);
+    };
+    try {
+      expect(await a.count('companies', { name: 'x' })).toBe(0); // a new shape: Parse too
+      expect(writes).toBe(1);
+      writes = 0;
+      expect(await a.count('companies', { name: 'y' })).toBe(0);
+      expect(writes).toBe(1);
+    } finally {
+      stream._write = write;
+      stream._writev = writev;
+    }
+  });
+
   it('the same shape with other values reuses the prepared statement and returns the right rows', async () => {
     const p = pool();
     const a = clientOn(p);
