@@ -118,33 +118,43 @@ describe('one round trip per call: results and context', () => {
     expect(after.who).not.toMatch(/^mod(role|admin)_/);
   });
 
-  it('a call leaves in one socket write (BEGIN, context, statement, COMMIT together)', async () => {
+  it('a call is written while the socket is corked: BEGIN, context, statement and COMMIT leave together', async () => {
     const p = pool();
     const a = clientOn(p);
     await a.count('companies'); // connects and prepares
     const c = await p.connect();
     const stream = (c as any).connection.stream;
     c.release();
-    let writes = 0;
-    const write = stream._write;
-    const writev = stream._writev;
-    stream._write = function (this: unknown, ...args: unknown[]) {
-      writes++;
+    // Every message of the call is written while the socket is corked, and the cork is lifted
+    // once, after the last: one flush (a single writev when the socket is free).
+    const corkedAtWrite: number[] = [];
+    let flushes = 0;
+    const write = stream.write;
+    const uncork = stream.uncork;
+    stream.write = function (this: any, ...args: unknown[]) {
+      corkedAtWrite.push(this.writableCorked);
       return write.apply(this, args);
     };
-    stream._writev = function (this: unknown, ...args: unknown[]) {
-      writes++;
-      return writev.apply(this, args);
+    stream.uncork = function (this: any) {
+      if (this.writableCorked === 1) flushes++;
+      return uncork.apply(this);
     };
     try {
-      expect(await a.count('companies', { name: 'x' })).toBe(0); // a new shape: Parse too
-      expect(writes).toBe(1);
-      writes = 0;
-      expect(await a.count('companies', { name: 'y' })).toBe(0);
-      expect(writes).toBe(1);
+      for (const name of ['x', 'y']) {
+        corkedAtWrite.length = 0;
+        flushes = 0;
+        expect(await a.count('companies', { name })).toBe(0); // 'x': a new shape, Parse too
+        // begin (1 message), context and statement (bind, describe, execute, sync; and parse
+        // for a new shape), commit (1): all corked.
+        expect(corkedAtWrite.length).toBeGreaterThanOrEqual(10);
+        expect(corkedAtWrite.every((n) => n >= 1)).toBe(true);
+        // Each query corks itself inside the outer cork: only the outer uncork flushes... and the
+        // queries' own uncorks never reach zero.
+        expect(flushes).toBe(1);
+      }
     } finally {
-      stream._write = write;
-      stream._writev = writev;
+      stream.write = write;
+      stream.uncork = uncork;
     }
   });
 
