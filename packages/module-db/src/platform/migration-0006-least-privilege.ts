@@ -95,6 +95,9 @@ CREATE POLICY dramac_platform_all ON public.module_database_registry FOR ALL TO 
 CREATE POLICY dramac_platform_all ON public.module_database_versions FOR ALL TO dramac_platform USING (true) WITH CHECK (true);
 CREATE POLICY dramac_platform_all ON public.module_database_events FOR ALL TO dramac_platform USING (true) WITH CHECK (true);
 CREATE POLICY dramac_platform_all ON public.module_site_installations FOR ALL TO dramac_platform USING (true) WITH CHECK (true);
+-- module_data's site policy was TO PUBLIC: it now applies to the widgets' group only, so no other
+-- role (the platform's among them) meets more than one permissive policy there.
+ALTER POLICY dramac_site_isolation ON public.module_data TO dramac_widget_roles;
 CREATE POLICY dramac_platform_read ON public.module_data AS PERMISSIVE FOR SELECT TO dramac_platform USING (true);
 CREATE POLICY dramac_platform_purge ON public.module_data AS PERMISSIVE FOR DELETE TO dramac_platform USING (true);
 
@@ -118,6 +121,12 @@ ALTER TABLE dramac.policy_template FORCE ROW LEVEL SECURITY;
 CREATE POLICY "dramac_site_isolation" ON dramac.policy_template AS PERMISSIVE FOR ALL TO PUBLIC
   USING (("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('00000000'))))
   WITH CHECK (("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('00000000'))));
+
+-- A secret salt for the platform's advisory lock keys (see dramac.lock_key).
+CREATE TABLE dramac.platform_secrets (name text PRIMARY KEY, value text NOT NULL);
+REVOKE ALL ON dramac.platform_secrets FROM PUBLIC;
+INSERT INTO dramac.platform_secrets (name, value) VALUES ('lock_salt', gen_random_uuid()::text);
+GRANT SELECT ON dramac.platform_secrets TO dramac_platform;
 
 -- ---------------------------------------------------------------------------------------------
 -- The site helper answers only for the module the request runs as (the role set with
@@ -195,8 +204,8 @@ BEGIN
   v_owner := 'modowner_' || v_short;
 
   PERFORM pg_catalog.set_config('lock_timeout', p_lock_wait_ms::text || 'ms', true);
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.provisioning'));
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.module'), pg_catalog.hashtext(v_short));
+  PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.provisioning'));
+  PERFORM public.dramac_lock_module(v_short);
   PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout_ms::text || 'ms', true);
 
   SELECT * INTO v_reg FROM public.module_database_registry r WHERE r.module_id = p_module_id FOR UPDATE;
@@ -311,8 +320,8 @@ BEGIN
     SELECT r.module_id, r.module_short_id FROM public.module_database_registry r
     WHERE r.status = 'deprecated' AND r.drop_after <= pg_catalog.now() ORDER BY r.drop_after, r.module_id
   LOOP
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.provisioning'));
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.module'), pg_catalog.hashtext(v_candidate.module_short_id));
+    PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.provisioning'));
+    PERFORM public.dramac_lock_module(v_candidate.module_short_id);
     CONTINUE WHEN NOT EXISTS (
       SELECT 1 FROM public.module_database_registry r
       WHERE r.module_id = v_candidate.module_id AND r.status = 'deprecated' AND r.drop_after <= pg_catalog.now());
@@ -445,6 +454,7 @@ ALTER FUNCTION public.dramac_apply_module_upgrade(jsonb, jsonb, text, text, text
 ALTER FUNCTION public.dramac_apply_module_repair(jsonb, text, text, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_verify_module_state(text, text, jsonb, text[]) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_ensure_module_role(text, boolean, boolean) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_lock_module(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_deprovision_module(uuid, text, text, interval, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_drop_due_modules(text) OWNER TO dramac_platform;
 -- Counts and sizes read every site's rows of the module's tables: as their owner's member.
@@ -488,7 +498,8 @@ BEGIN
     'public.dramac_compare_objects(text, text, jsonb[], jsonb[])',
     'public.dramac_constraint_shape(jsonb)',
     'public.dramac_policy_shape(jsonb)',
-    'public.dramac_session_state()',
+    'public.dramac_lock_module(text)',
+    'public.dramac_undo_session_residue(text[], text[])',
     'public.dramac_deprovision_module(uuid, text, text, interval, integer, integer)',
     'public.dramac_drop_due_modules(text)'
   ] LOOP
@@ -504,7 +515,9 @@ BEGIN
   GRANT EXECUTE ON FUNCTION public.dramac_read_module_state(text, text, boolean), public.dramac_expression_problem(pg_node_tree),
     public.dramac_function_allowed(oid), public.dramac_platform_policy_text(text, text),
     public.dramac_compare_objects(text, text, jsonb[], jsonb[]), public.dramac_constraint_shape(jsonb),
-    public.dramac_policy_shape(jsonb), public.dramac_session_state() TO dramac_platform;
+    public.dramac_policy_shape(jsonb), public.dramac_undo_session_residue(text[], text[]) TO dramac_platform;
+  REVOKE ALL ON FUNCTION dramac.lock_key(text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION dramac.lock_key(text) TO dramac_platform;
   -- The entry points: the provisioner group (the platform's server) and, for platforms that
   -- reach the database only over HTTP, service_role.
   GRANT EXECUTE ON FUNCTION public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer),
@@ -512,6 +525,7 @@ BEGIN
     public.dramac_apply_module_repair(jsonb, text, text, integer, integer),
     public.dramac_deprovision_module(uuid, text, text, interval, integer, integer),
     public.dramac_drop_due_modules(text),
+    public.dramac_lock_module(text),
     public.dramac_read_module_state(text, text, boolean) TO dramac_provisioner;
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
     GRANT EXECUTE ON FUNCTION public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer),
