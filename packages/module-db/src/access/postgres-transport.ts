@@ -30,7 +30,14 @@ import {
   updateStatement,
 } from './postgres-statement';
 
-/** Options of {@link createPostgresTransport}. */
+/**
+ * Options of {@link createPostgresTransport}.
+ *
+ * @example
+ * // Behind PgBouncer 1.18 in transaction mode (no protocol-level prepared statements):
+ * const transport = createPostgresTransport(pool, { preparedStatements: false });
+ * @throws Never; this is a type.
+ */
 export interface PostgresTransportOptions {
   /**
    * Named prepared statements (default `true`): each query shape is parsed and planned once per
