@@ -86,3 +86,38 @@ export function blockRatios(
   }
   return out;
 }
+
+/**
+ * A 95% bootstrap interval of median(variant) / median(baseline): the samples resampled with
+ * replacement `rounds` times (a fixed seed, so a report is reproducible from its samples). How
+ * far the ratio could move if the run were repeated on a machine in the same state.
+ */
+export function bootstrapRatio(
+  variant: readonly number[],
+  baseline: readonly number[],
+  rounds = 1000,
+): [number, number] {
+  let seed = 0x2545f491;
+  const random = () => {
+    // xorshift32
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const resampledMedian = (values: readonly number[]) => {
+    const pick = new Array<number>(values.length);
+    for (let i = 0; i < values.length; i++)
+      pick[i] = values[Math.floor(random() * values.length)] as number;
+    pick.sort((a, b) => a - b);
+    return pick[Math.max(0, Math.ceil(pick.length / 2) - 1)] as number;
+  };
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++)
+    ratios.push(resampledMedian(variant) / resampledMedian(baseline));
+  ratios.sort((a, b) => a - b);
+  return [
+    ratios[Math.floor(0.025 * rounds)] as number,
+    ratios[Math.min(rounds - 1, Math.ceil(0.975 * rounds) - 1)] as number,
+  ];
+}

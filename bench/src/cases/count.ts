@@ -228,7 +228,12 @@ export async function countCase(
     return {
       title: 'Counting: exact, capped, and fetch-all',
       intro: [
-        `\`events\`: three sites of the user's agency hold ${sizes.map((s) => s.toLocaleString('en-US')).join(', ')} rows (plus other sites' rows). Every variant goes through the SDK on the Postgres transport (a \`pg\` pool in pipeline mode) as the module role (RLS on). The seed's \`count\` was \`(await this.find(table, { where })).length\`: here \`sdk.find('events')\` without a limit, then \`.length\`. The capped count counts at most cap + 1 rows and answers \`{ count, capped }\`. ${config.count.countSamples} samples of each count (interleaved) and ${config.count.fetchSamples} fetch samples per size, after warm-up. Ratios are against the fetch-all at the same size.`,
+        `\`events\`: three sites of the user's agency hold ${sizes.map((s) => s.toLocaleString('en-US')).join(', ')} rows (plus other sites' rows). Every variant goes through the SDK on the Postgres transport (a \`pg\` pool in pipeline mode) as the module role (RLS on). The seed's \`count\` was \`(await this.find(table, { where })).length\`: here \`sdk.find('events')\` without a limit, then \`.length\`. The capped count counts at most cap + 1 rows and answers \`{ count, capped }\`. Each site's rows were written in one block, the largest site's last, after the other two: for that site, holding most of the table, PostgreSQL rightly expects a sequential scan to find cap + 1 matching rows soonest, and here it first reads the ${sizes
+          .slice(0, -1)
+          .reduce((a, b) => a + b, 0)
+          .toLocaleString(
+            'en-US',
+          )} rows of the other two stored before them (see the plan); rows of sites written over time are interleaved, where the same scan stops much sooner. ${config.count.countSamples} samples of each count (interleaved) and ${config.count.fetchSamples} fetch samples per size, after warm-up. Ratios are against the fetch-all at the same size.`,
         `The last rows compare an exact \`count(*)\` of the largest site as the module role (RLS) and as the module's admin role (BYPASSRLS), raw \`pg\` in a transaction; then the same with the platform's policy helpers (${helpers.map((h) => `\`${h.signature}\``).join(', ')}) altered to PARALLEL SAFE in this disposable database, and back. There is no planner-estimate count: under RLS the estimate is not the caller's row count.`,
       ],
       rows,

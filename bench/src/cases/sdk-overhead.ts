@@ -24,7 +24,7 @@ import {
 } from '../raw-context';
 import { type ResultRow, ratio, rowsFor, type Section, table } from '../report';
 import { createPlatform, installOnSites } from '../setup';
-import { blockRatios, interleaved, median, nowMs } from '../stats';
+import { blockRatios, bootstrapRatio, interleaved, median, nowMs } from '../stats';
 
 const TARGET = 1.2;
 const FLOOR = 'raw pg, 1 round trip (floor)';
@@ -189,18 +189,19 @@ export async function sdkOverhead(
       const sdkTimes = times.get(SDK) ?? [];
       const r = median(sdkTimes) / median(floor);
       const spread = blockRatios(sdkTimes, floor, BLOCKS);
+      const [low, high] = bootstrapRatio(sdkTimes, floor);
       const four = median(times.get('raw pg, 4 round trips') ?? []) / median(floor);
       targets.push({
         target: `SDK ${op.name} median <= ${TARGET}x the one-round-trip floor`,
         met: r <= TARGET,
-        figure: `${ratio(r)} (${BLOCKS} blocks of ${Math.floor(sdkTimes.length / BLOCKS)} rounds: ${ratio(Math.min(...spread))} to ${ratio(Math.max(...spread))}); raw pg in 4 round trips: ${ratio(four)}`,
+        figure: `${ratio(r)} (95% bootstrap interval ${ratio(low)} to ${ratio(high)}; ${BLOCKS} blocks of ${Math.floor(sdkTimes.length / BLOCKS)} rounds: ${ratio(Math.min(...spread))} to ${ratio(Math.max(...spread))}); raw pg in 4 round trips: ${ratio(four)}`,
       });
     }
     return {
       title: 'SDK calls against the one-round-trip floor (Postgres transport, RLS on)',
       intro: [
         `One CRM-like \`system\` module; \`contacts\` holds ${perSite.toLocaleString('en-US')} rows on each of 10 sites (${(perSite * 10).toLocaleString('en-US')} rows). Every variant runs as the module role \`${sdk.context.role}\` with the same claims, set with \`set_config(..., true)\` inside a transaction, one call at a time, on pools of at most 4 connections. Variants are interleaved round by round; ${config.sdk.warmup} warm-up calls and ${config.sdk.samples} samples per variant and operation.`,
-        `The baseline is the **floor**: the statements the SDK sends (captured from it: BEGIN, the context statement with the six settings, the data statement, COMMIT) sent by raw \`pg\` as one simple-protocol string, one round trip. The SDK's own figure is \`createPostgresTransport(pool)\` on a \`pg\` pool in pipeline mode. "raw pg, 4 round trips" is the same statements awaited one by one, as the transport sent them before; "raw pg, pipelined prepared" is what the driver alone does with them (the SDK's overhead is the gap between it and the SDK). The spread is the ratio's range over ${BLOCKS} consecutive blocks of rounds in this run. The two postgres.js rows compare drivers: the same transport code over postgres.js reserved connections (an adapter in \`bench/src/postgres-js.ts\`), and postgres.js alone pipelining the same prepared statements.`,
+        `The baseline is the **floor**: the statements the SDK sends (captured from it: BEGIN, the context statement with the six settings, the data statement, COMMIT) sent by raw \`pg\` as one simple-protocol string, one round trip. The SDK's own figure is \`createPostgresTransport(pool)\` on a \`pg\` pool in pipeline mode. "raw pg, 4 round trips" is the same statements awaited one by one, as the transport sent them before; "raw pg, pipelined prepared" is what the driver alone does with them (the SDK's overhead is the gap between it and the SDK). The spread of each target's ratio is given two ways: a 95% bootstrap interval of the ratio of medians (how far it could move on a rerun with the machine in the same state: a target whose threshold lies outside it does not flip), and the range of the ratio over ${BLOCKS} consecutive blocks of rounds (how much the machine's load moved it during the run). The two postgres.js rows compare drivers: the same transport code over postgres.js reserved connections (an adapter in \`bench/src/postgres-js.ts\`), and postgres.js alone pipelining the same prepared statements.`,
       ],
       rows,
       extra: [
