@@ -174,9 +174,6 @@ export async function rlsPolicy(
     config.rls.warmup,
     config.rls.samples,
   );
-  // The what-if goes away again: a grant to the module role on a function outside the module is
-  // exactly what the platform's end-state check refuses when the module is upgraded (case 5).
-  await pool.query('drop function public.bench_can_access_plpgsql(text)');
   const helperRows = rowsFor('policy helper alone, per statement', helperTimes, 'select 1');
   const extra = [
     'Where the fixed cost comes from: each helper called alone in the same transaction shape as the module role (4 round trips), against `select 1`. The PL/pgSQL clone is a what-if measured here, not code the library ships.',
@@ -197,6 +194,9 @@ export async function rlsPolicy(
       plan: `-- ${h.text}\n${await explainInContext(pool, ours, h.text, [])}`,
     });
   }
+  // The what-if goes away again: a grant to the module role on a function outside the module is
+  // exactly what the platform's end-state check refuses when the module is upgraded (case 5).
+  await pool.query('drop function public.bench_can_access_plpgsql(text)');
   return {
     title: 'RLS policy cost',
     intro: [
