@@ -6,11 +6,21 @@ export async function runWorker(
   script: string,
   args: unknown,
   onMessage: (message: Record<string, unknown>) => void,
+  /** Extra Node flags, e.g. `--max-semi-space-size=1`. */
+  flags: readonly string[] = [],
 ): Promise<void> {
   const file = fileURLToPath(new URL(`./workers/${script}`, import.meta.url));
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--conditions=@dramac/source', file, JSON.stringify(args)],
+    [
+      ...flags,
+      '--expose-gc',
+      '--import',
+      'tsx',
+      '--conditions=@dramac/source',
+      file,
+      JSON.stringify(args),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: fileURLToPath(new URL('..', import.meta.url)) },
   );
   let buffer = '';

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@dramac/test-db';
 import { sql } from 'kysely';
@@ -37,6 +38,27 @@ const only = onlyArg >= 0 ? new Set((argv[onlyArg + 1] ?? '').split(',')) : null
 const wanted = (n: number) => !only || only.has(String(n));
 
 const runTag = randomBytes(1).toString('hex');
+
+/** A case that throws is reported as failed, with its error, and the run goes on. */
+async function orFailure(n: string, run: () => Promise<Section>): Promise<Section> {
+  const t0 = nowMs();
+  try {
+    return await run();
+  } catch (error) {
+    log(`case ${n} FAILED: ${(error as Error)?.stack ?? String(error)}`);
+    return {
+      title: `case ${n} failed`,
+      intro: [
+        `The case threw: \`${String((error as Error)?.message ?? error).replaceAll('`', "'")}\``,
+      ],
+      rows: [],
+      extra: [],
+      targets: [{ target: 'the case ran to its end', met: false, figure: 'it threw (see above)' }],
+      explains: [],
+      elapsedMs: nowMs() - t0,
+    };
+  }
+}
 const started = nowMs();
 const log = (line: string) =>
   process.stdout.write(`[${((nowMs() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -90,15 +112,15 @@ try {
       );
       if (wanted(2)) {
         log('case 2: RLS policy cost');
-        sections.set(2, await rlsPolicy(pool, big, config));
+        sections.set(2, await orFailure('2', () => rlsPolicy(pool, big, config)));
       }
       if (wanted(3)) {
         log('case 3: count vs fetch-all');
-        sections.set(3, await countCase(db, pool, big, config));
+        sections.set(3, await orFailure('3', () => countCase(db, data.url, big, config)));
       }
       if (wanted(5)) {
         log('case 5: additive upgrade under a concurrent writer');
-        sections.set(5, await upgradeCase(db, writerDb, big));
+        sections.set(5, await orFailure('5', () => upgradeCase(db, writerDb, big)));
       }
     }
   } finally {
@@ -142,6 +164,14 @@ try {
 }
 
 const totalS = (nowMs() - started) / 1000;
+// Other processes on a shared machine move absolute times: say how busy it was.
+machine.splice(4, 0, [
+  'load average at end',
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' '),
+]);
 const ordered = [...sections].sort(([a], [b]) => a - b);
 const allTargets = ordered.flatMap(([n, s]) =>
   s.targets.map((t) => [

@@ -66,3 +66,58 @@ export async function interleaved(
   }
   return times;
 }
+
+/**
+ * The ratio of `variant`'s median to `baseline`'s within each of `blocks` consecutive runs of
+ * rounds (interleaved samples: sample k of every variant belongs to round k). Their range is how
+ * much the ratio moves within one run: a target whose threshold lies outside it does not flip.
+ */
+export function blockRatios(
+  variant: readonly number[],
+  baseline: readonly number[],
+  blocks: number,
+): number[] {
+  const n = Math.min(variant.length, baseline.length);
+  const size = Math.floor(n / blocks);
+  const out: number[] = [];
+  for (let b = 0; b < blocks && size > 0; b++) {
+    const from = b * size;
+    out.push(median(variant.slice(from, from + size)) / median(baseline.slice(from, from + size)));
+  }
+  return out;
+}
+
+/**
+ * A 95% bootstrap interval of median(variant) / median(baseline): the samples resampled with
+ * replacement `rounds` times (a fixed seed, so a report is reproducible from its samples). How
+ * far the ratio could move if the run were repeated on a machine in the same state.
+ */
+export function bootstrapRatio(
+  variant: readonly number[],
+  baseline: readonly number[],
+  rounds = 1000,
+): [number, number] {
+  let seed = 0x2545f491;
+  const random = () => {
+    // xorshift32
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const resampledMedian = (values: readonly number[]) => {
+    const pick = new Array<number>(values.length);
+    for (let i = 0; i < values.length; i++)
+      pick[i] = values[Math.floor(random() * values.length)] as number;
+    pick.sort((a, b) => a - b);
+    return pick[Math.max(0, Math.ceil(pick.length / 2) - 1)] as number;
+  };
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++)
+    ratios.push(resampledMedian(variant) / resampledMedian(baseline));
+  ratios.sort((a, b) => a - b);
+  return [
+    ratios[Math.floor(0.025 * rounds)] as number,
+    ratios[Math.min(rounds - 1, Math.ceil(0.975 * rounds) - 1)] as number,
+  ];
+}

@@ -19,7 +19,16 @@ export interface ProvisionMemory {
   readonly warmupPeakRss: number;
   readonly rssSlopePerModule: number;
   readonly heapSlopePerModule: number;
+  /** Slope of the heap after a full GC (sampled every twentieth of the run), second half. */
+  readonly heapAfterGcSlopePerModule: number;
   readonly samples: readonly { n: number; rss: number; heapUsed: number; peakRss: number }[];
+  /** The samples taken after a full GC. */
+  readonly gcSamples: readonly {
+    n: number;
+    heapAfterGc: number;
+    v8CommittedAfterGc: number;
+    rssAfterGc: number;
+  }[];
 }
 
 export async function provisioningScale(
@@ -30,7 +39,16 @@ export async function provisioningScale(
 ): Promise<{ section: Section; memory: ProvisionMemory }> {
   const started = nowMs();
   const milestones: Record<string, any>[] = [];
-  const modules: { n: number; ms: number; rss: number; heapUsed: number; peakRss: number }[] = [];
+  const modules: {
+    n: number;
+    ms: number;
+    rss: number;
+    heapUsed: number;
+    peakRss: number;
+    heapAfterGc?: number;
+    v8CommittedAfterGc?: number;
+    rssAfterGc?: number;
+  }[] = [];
   let warmup: Record<string, any> = {};
   let start: Record<string, any> = {};
   let end: Record<string, any> = {};
@@ -86,6 +104,18 @@ export async function provisioningScale(
   });
   const total = modules.length;
   const half = modules.filter((x) => x.n > total / 2);
+  const gcSamples = modules.flatMap((x) =>
+    x.heapAfterGc === undefined
+      ? []
+      : [
+          {
+            n: x.n,
+            heapAfterGc: x.heapAfterGc,
+            v8CommittedAfterGc: Number(x.v8CommittedAfterGc),
+            rssAfterGc: Number(x.rssAfterGc),
+          },
+        ],
+  );
   const memory: ProvisionMemory = {
     modules: total,
     startRss: Number(start.rss),
@@ -101,6 +131,11 @@ export async function provisioningScale(
       half.map((x) => x.heapUsed),
     ),
     samples: modules.map(({ n, rss, heapUsed, peakRss }) => ({ n, rss, heapUsed, peakRss })),
+    heapAfterGcSlopePerModule: slope(
+      gcSamples.filter((x) => x.n > total / 2).map((x) => x.n),
+      gcSamples.filter((x) => x.n > total / 2).map((x) => x.heapAfterGc),
+    ),
+    gcSamples,
   };
   const targets: TargetResult[] = [
     {

@@ -201,6 +201,9 @@ export async function rlsPolicy(
       plan: `-- ${h.text}\n${await explainInContext(pool, ours, h.text, [])}`,
     });
   }
+  // The what-if goes away again: a grant to the module role on a function outside the module is
+  // exactly what the platform's end-state check refuses when the module is upgraded (case 5).
+  await pool.query('drop function public.bench_can_access_plpgsql(text)');
   return {
     title: 'RLS policy cost',
     intro: [

@@ -1,21 +1,35 @@
 /**
- * Case 1: the SDK on the Postgres transport against the same queries through raw Kysely and raw
- * pg, on one pool, with the same role and claims set in the same kind of transaction, so RLS is
- * on for all of them.
+ * Case 1: SDK calls on the Postgres transport against the one-round-trip floor: the very
+ * statements the transport sends (the request context and the data statement, captured from the
+ * SDK), sent by raw `pg` as one simple-protocol string in a transaction. Beside it: the same
+ * statements in 4 round trips (what the transport did before), pipelined as named prepared
+ * statements by raw `pg` (what the driver alone achieves), and the SDK over a Kysely instance
+ * (the transport's 4-round-trip form). RLS is on for all: every variant runs as the module role.
  */
 import { provisionModuleDatabase } from '@dramac/module-db';
 import { createPostgresTransport } from '@dramac/module-db/postgres';
 import { createDatabaseSDK } from '@dramac/module-sdk';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import postgres from 'postgres';
 import type { BenchConfig } from '../config';
 import { benchModuleId, crmLike } from '../modules';
-import { kyselyInContext, pgInContext, pgOneRoundTrip, type RawContext } from '../raw-context';
+import { postgresJsPipelined, postgresJsPool } from '../postgres-js';
+import {
+  capturingPool,
+  pgFourRoundTrips,
+  pgOneRoundTrip,
+  pgPipelinedPrepared,
+  type RawStatement,
+} from '../raw-context';
 import { type ResultRow, ratio, rowsFor, type Section, table } from '../report';
 import { createPlatform, installOnSites } from '../setup';
-import { interleaved, median, nowMs } from '../stats';
+import { blockRatios, bootstrapRatio, interleaved, median, nowMs } from '../stats';
 
-const TARGET = 1.3;
+const TARGET = 1.2;
+const FLOOR = 'raw pg, 1 round trip (floor)';
+const SDK = 'SDK, pg pool (1 round trip)';
+const BLOCKS = 10;
 
 export async function sdkOverhead(
   url: string,
@@ -23,20 +37,16 @@ export async function sdkOverhead(
   runTag: string,
 ): Promise<Section> {
   const started = nowMs();
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  pool.on('error', () => undefined);
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  // The SDK's own SQL, captured once through a logging instance on the same pool.
-  const captured: { sql: string; parameters: readonly unknown[] }[] = [];
-  const capturePool = new pg.Pool({ connectionString: url, max: 1 });
-  capturePool.on('error', () => undefined);
-  const capture = new Kysely<any>({
-    dialect: new PostgresDialect({ pool: capturePool }),
-    log: (event) => {
-      if (event.level === 'query')
-        captured.push({ sql: event.query.sql, parameters: event.query.parameters });
-    },
-  });
+  const rawPool = new pg.Pool({ connectionString: url, max: 4 });
+  const pipePool = new pg.Pool({ connectionString: url, max: 4, pipeline: true } as pg.PoolConfig);
+  const capturePool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    pipeline: true,
+  } as pg.PoolConfig);
+  for (const p of [rawPool, pipePool, capturePool]) p.on('error', () => undefined);
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: rawPool }) });
+  const pj = postgres(url, { max: 4, onnotice: () => undefined });
   try {
     const platform = await createPlatform(db, 10);
     const moduleId = benchModuleId(`${runTag}a`, 1);
@@ -55,228 +65,157 @@ export async function sdkOverhead(
     await sql`vacuum analyze ${sql.id(schema, 'contacts')}`.execute(db);
 
     const site = platform.sites[0] as string;
-    const sdk = createDatabaseSDK({
-      definition,
-      siteId: site,
-      userId: platform.userId,
-      transport: createPostgresTransport(db),
-    });
-    const sdkCapture = createDatabaseSDK({
-      definition,
-      siteId: site,
-      userId: platform.userId,
-      transport: createPostgresTransport(capture),
-    });
-    const context: RawContext = { role: sdk.context.role, claims: sdk.context.claims };
+    const sdkOn = (transport: ReturnType<typeof createPostgresTransport>) =>
+      createDatabaseSDK({ definition, siteId: site, userId: platform.userId, transport });
+    const sdk = sdkOn(createPostgresTransport(pipePool));
+    const sdkKysely = sdkOn(createPostgresTransport(db));
+    const sdkPostgresJs = sdkOn(createPostgresTransport(postgresJsPool(pj)));
+    const captured: RawStatement[] = [];
+    const sdkCapture = sdkOn(createPostgresTransport(capturingPool(capturePool, captured)));
     const { rows: idRows } = await sql<{ id: string }>`
       select id::text from ${sql.id(schema, 'contacts')} where site_id = ${site} order by id limit 500`.execute(
       db,
     );
     const ids = idRows.map((r) => r.id);
     const idAt = (i: number) => ids[i % ids.length] as string;
-    const t = (trx: Kysely<any>) => trx.withSchema(schema);
-    const asJson = (alias: string) => sql`to_jsonb(${sql.id(alias)})`;
+    const email = (tag: string, i: number) => `new-${tag}-${i}@bench.test`;
+    type Sdk = typeof sdk;
 
-    /** Each operation: the SDK call, the Kysely query (built as the transport builds it), and its pg parameters. */
+    /** Each operation: the SDK call, and the parameter values the SDK sends for it. */
     interface Operation {
       name: string;
-      sdk: (i: number) => Promise<unknown>;
-      kysely: (
-        trx: Kysely<any>,
-        i: number,
-      ) => {
-        execute(): Promise<unknown>;
-        compile(): { sql: string; parameters: readonly unknown[] };
-      };
-      params: (i: number) => unknown[];
+      sdk: (s: Sdk, i: number, tag: string) => Promise<unknown>;
+      params: (i: number, tag: string) => unknown[];
     }
-    const email = (variant: string, i: number) => `new-${variant}-${i}@bench.test`;
+    const leads = {
+      where: { status: 'lead', lead_score: { gte: 50 } },
+      orderBy: { column: 'created_at', ascending: false },
+      limit: 50,
+    } as const;
     const operations: Operation[] = [
       {
         name: 'findById',
-        sdk: (i) => sdk.findById('contacts', idAt(i)),
-        kysely: (trx, i) =>
-          trx
-            .selectFrom(
-              t(trx)
-                .selectFrom('contacts')
-                .where((eb) => eb.and([eb('id', '=', idAt(i)), eb('site_id', '=', site)]))
-                .selectAll()
-                .limit(1)
-                .as('r'),
-            )
-            .select(asJson('r').as('row')),
+        sdk: (s, i) => s.findById('contacts', idAt(i)),
         params: (i) => [idAt(i), site, 1],
       },
       {
         name: 'find: 2 filters, order, limit 50',
-        sdk: () =>
-          sdk.find('contacts', {
-            where: { status: 'lead', lead_score: { gte: 50 } },
-            orderBy: { column: 'created_at', ascending: false },
-            limit: 50,
-          }),
-        kysely: (trx) =>
-          trx
-            .selectFrom(
-              t(trx)
-                .selectFrom('contacts')
-                .where((eb) =>
-                  eb.and([
-                    eb('status', '=', 'lead'),
-                    eb('lead_score', '>=', 50),
-                    eb('site_id', '=', site),
-                  ]),
-                )
-                .selectAll()
-                .orderBy('created_at', 'desc')
-                .limit(50)
-                .as('r'),
-            )
-            .select(asJson('r').as('row')),
+        sdk: (s) => s.find('contacts', leads),
         params: () => ['lead', 50, site, 50],
       },
       {
         name: 'createOne',
-        sdk: (i) =>
-          sdk.createOne('contacts', {
+        sdk: (s, i, tag) =>
+          s.createOne('contacts', {
             first_name: 'New',
             last_name: 'Contact',
-            email: email('sdk', i),
+            email: email(tag, i),
           }),
-        kysely: (trx, i) =>
-          trx
-            .with('w', (qb) =>
-              t(qb as Kysely<any>)
-                .insertInto('contacts')
-                .values({
-                  first_name: 'New',
-                  last_name: 'Contact',
-                  email: email('raw', i),
-                  site_id: site,
-                })
-                .returningAll(),
-            )
-            .selectFrom('w')
-            .select(asJson('w').as('row')),
-        params: (i) => ['New', 'Contact', email('raw', i), site],
+        params: (i, tag) => ['New', 'Contact', email(tag, i), site],
       },
       {
         name: 'updateById',
-        sdk: (i) => sdk.updateById('contacts', idAt(i), { lead_score: i % 101 }),
-        kysely: (trx, i) =>
-          trx
-            .with('w', (qb) =>
-              t(qb as Kysely<any>)
-                .updateTable('contacts')
-                .set({ lead_score: i % 101 })
-                .where((eb) => eb.and([eb('id', '=', idAt(i)), eb('site_id', '=', site)]))
-                .returningAll(),
-            )
-            .selectFrom('w')
-            .select(asJson('w').as('row')),
+        sdk: (s, i) => s.updateById('contacts', idAt(i), { lead_score: i % 101 }),
         params: (i) => [i % 101, idAt(i), site],
       },
       {
         name: 'count with a filter',
-        sdk: () => sdk.count('contacts', { status: 'customer' }),
-        kysely: (trx) =>
-          t(trx)
-            .selectFrom('contacts')
-            .where((eb) => eb.and([eb('status', '=', 'customer'), eb('site_id', '=', site)]))
-            .select(sql<string>`count(*)`.as('n')),
+        sdk: (s) => s.count('contacts', { status: 'customer' }),
         params: () => ['customer', site],
       },
     ];
 
     const rows: ResultRow[] = [];
-    const sameSql: string[][] = [];
+    const sent: string[][] = [];
     const targets = [];
     for (const op of operations) {
-      // The exact SQL the SDK sends, next to the baselines' SQL.
+      // The exact statements the SDK sends: BEGIN, the context, the statement, COMMIT.
       captured.length = 0;
-      const sdkOp = { ...op, sdk: op.sdk };
-      await (op.name === 'findById'
-        ? sdkCapture.findById('contacts', idAt(0))
-        : op.name.startsWith('find')
-          ? sdkCapture.find('contacts', {
-              where: { status: 'lead', lead_score: { gte: 50 } },
-              orderBy: { column: 'created_at', ascending: false },
-              limit: 50,
-            })
-          : op.name === 'createOne'
-            ? sdkCapture.createOne('contacts', {
-                first_name: 'New',
-                last_name: 'Contact',
-                email: email('capture', 0),
-              })
-            : op.name === 'updateById'
-              ? sdkCapture.updateById('contacts', idAt(0), { lead_score: 0 })
-              : sdkCapture.count('contacts', { status: 'customer' }));
-      const sdkSql =
-        captured.find((q) => !/set_config|^(begin|commit|rollback)$/i.test(q.sql.trim()))?.sql ??
-        '(not captured)';
-      const compiled = op.kysely(db, 0).compile();
-      const params = op.params(0);
-      if (JSON.stringify(compiled.parameters) !== JSON.stringify(params)) {
+      await op.sdk(sdkCapture, 0, 'capture');
+      const [begin, context, main, commit] = captured;
+      if (captured.length !== 4 || begin?.text !== 'begin' || commit?.text !== 'commit') {
+        throw new Error(`${op.name}: the SDK sent ${JSON.stringify(captured.map((c) => c.text))}`);
+      }
+      if (!context || !main) throw new Error('unreachable');
+      if (JSON.stringify(main.values) !== JSON.stringify(op.params(0, 'capture'))) {
         throw new Error(
-          `${op.name}: pg parameters ${JSON.stringify(params)} differ from Kysely's ${JSON.stringify(compiled.parameters)}`,
+          `${op.name}: the SDK sent ${JSON.stringify(main.values)}, the baselines would send ${JSON.stringify(op.params(0, 'capture'))}`,
         );
       }
-      sameSql.push([op.name, sdkSql === compiled.sql ? 'identical' : 'DIFFERENT', `\`${sdkSql}\``]);
-      const text = compiled.sql;
+      sent.push([op.name, `\`${main.text}\``]);
+      const statement = (i: number, tag: string): RawStatement => ({
+        text: main.text,
+        values: op.params(i, tag),
+      });
       const times = await interleaved(
         [
-          { name: 'SDK (Postgres transport)', run: (i) => sdkOp.sdk(i) },
-          // Offsets keep each variant's new emails distinct (unique per site).
+          { name: SDK, run: (i) => op.sdk(sdk, i, 'sdk') },
+          { name: 'SDK, Kysely (4 round trips)', run: (i) => op.sdk(sdkKysely, i, 'kysely') },
+          { name: FLOOR, run: (i) => pgOneRoundTrip(rawPool, context, statement(i, 'floor')) },
           {
-            name: 'raw Kysely',
-            run: (i) =>
-              kyselyInContext(db, context, (trx) => op.kysely(trx, i + 2_000_000).execute()),
+            name: 'raw pg, 4 round trips',
+            run: (i) => pgFourRoundTrips(rawPool, context, statement(i, 'four')),
           },
           {
-            name: 'raw pg',
-            run: (i) => pgInContext(pool, context, text, op.params(i + 4_000_000)),
+            name: 'raw pg, pipelined prepared',
+            run: (i) => pgPipelinedPrepared(pipePool, context, statement(i, 'pipe')),
           },
           {
-            name: 'raw pg, 1 round trip',
-            run: (i) => pgOneRoundTrip(pool, context, text, op.params(i + 6_000_000)),
+            name: 'SDK, postgres.js (1 round trip)',
+            run: (i) => op.sdk(sdkPostgresJs, i, 'pjs'),
+          },
+          {
+            name: 'raw postgres.js, pipelined prepared',
+            run: (i) => postgresJsPipelined(pj, context, statement(i, 'pjraw')),
           },
         ],
         config.sdk.warmup,
         config.sdk.samples,
       );
-      const opRows = rowsFor(op.name, times, 'raw pg', {
-        'raw pg': "BEGIN, set_config, query, COMMIT: the transport's 4 round trips",
-        'raw pg, 1 round trip':
-          'the same 4 statements in one simple-protocol string (informational floor)',
-      });
-      rows.push(...opRows);
-      const r =
-        median(times.get('SDK (Postgres transport)') ?? []) / median(times.get('raw pg') ?? []);
+      rows.push(
+        ...rowsFor(op.name, times, FLOOR, {
+          [SDK]: 'the target: one round trip, named prepared statements',
+          'SDK, Kysely (4 round trips)': 'createPostgresTransport(kysely): the 4-round-trip form',
+          [FLOOR]: 'the same statements as one simple-protocol string, values inlined',
+          'raw pg, 4 round trips':
+            'BEGIN, context, statement, COMMIT awaited one by one (the transport before)',
+          'raw pg, pipelined prepared': 'the driver alone: pipeline mode, named statements',
+          'SDK, postgres.js (1 round trip)':
+            'driver comparison: the same transport over postgres.js reserved connections',
+          'raw postgres.js, pipelined prepared': 'driver comparison: postgres.js alone',
+        }),
+      );
+      const floor = times.get(FLOOR) ?? [];
+      const sdkTimes = times.get(SDK) ?? [];
+      const r = median(sdkTimes) / median(floor);
+      const spread = blockRatios(sdkTimes, floor, BLOCKS);
+      const [low, high] = bootstrapRatio(sdkTimes, floor);
+      const four = median(times.get('raw pg, 4 round trips') ?? []) / median(floor);
       targets.push({
-        target: `SDK ${op.name} median <= ${TARGET}x raw pg`,
+        target: `SDK ${op.name} median <= ${TARGET}x the one-round-trip floor`,
         met: r <= TARGET,
-        figure: ratio(r),
+        figure: `${ratio(r)} (95% bootstrap interval ${ratio(low)} to ${ratio(high)}; ${BLOCKS} blocks of ${Math.floor(sdkTimes.length / BLOCKS)} rounds: ${ratio(Math.min(...spread))} to ${ratio(Math.max(...spread))}); raw pg in 4 round trips: ${ratio(four)}`,
       });
     }
     return {
-      title: 'SDK overhead (Postgres transport vs raw Kysely vs raw pg, RLS on)',
+      title: 'SDK calls against the one-round-trip floor (Postgres transport, RLS on)',
       intro: [
-        `One CRM-like \`system\` module; \`contacts\` holds ${perSite.toLocaleString('en-US')} rows on each of 10 sites (${(perSite * 10).toLocaleString('en-US')} rows). Every variant runs as the module role \`${context.role}\` with the same claims, set with \`set_config(..., true)\` in a transaction, on one \`pg\` pool (max 4), one call at a time. Variants are interleaved round by round; ${config.sdk.warmup} warm-up calls and ${config.sdk.samples} samples per variant and operation.`,
-        'The baseline is raw `pg` doing exactly what the transport does on the wire (BEGIN, the context, the query, COMMIT). "raw pg, 1 round trip" sends the same four statements as one simple-protocol string: it shows what the round trips cost, it is not a target.',
+        `One CRM-like \`system\` module; \`contacts\` holds ${perSite.toLocaleString('en-US')} rows on each of 10 sites (${(perSite * 10).toLocaleString('en-US')} rows). Every variant runs as the module role \`${sdk.context.role}\` with the same claims, set with \`set_config(..., true)\` inside a transaction, one call at a time, on pools of at most 4 connections. Variants are interleaved round by round; ${config.sdk.warmup} warm-up calls and ${config.sdk.samples} samples per variant and operation.`,
+        `The baseline is the **floor**: the statements the SDK sends (captured from it: BEGIN, the context statement with the six settings, the data statement, COMMIT) sent by raw \`pg\` as one simple-protocol string, one round trip. The SDK's own figure is \`createPostgresTransport(pool)\` on a \`pg\` pool in pipeline mode. "raw pg, 4 round trips" is the same statements awaited one by one, as the transport sent them before; "raw pg, pipelined prepared" is what the driver alone does with them (the SDK's overhead is the gap between it and the SDK). The spread of each target's ratio is given two ways: a 95% bootstrap interval of the ratio of medians (how far it could move on a rerun with the machine in the same state: a target whose threshold lies outside it does not flip), and the range of the ratio over ${BLOCKS} consecutive blocks of rounds (how much the machine's load moved it during the run). The two postgres.js rows compare drivers: the same transport code over postgres.js reserved connections (an adapter in \`bench/src/postgres-js.ts\`), and postgres.js alone pipelining the same prepared statements.`,
       ],
       rows,
       extra: [
-        "**SQL sent by the SDK, compared with the baselines' SQL** (the raw Kysely query is built the way the transport builds it; raw pg sends its compiled text):",
-        table(['operation', 'baselines', 'SDK SQL'], sameSql),
+        '**The data statement the SDK sends** (the baselines send the same):',
+        table(['operation', 'statement'], sent),
       ],
       targets,
       explains: [],
       elapsedMs: nowMs() - started,
     };
   } finally {
-    await capture.destroy().catch(() => undefined);
     await db.destroy();
+    await pj.end({ timeout: 1 });
+    await pipePool.end();
+    await capturePool.end();
   }
 }

@@ -40,39 +40,48 @@ export async function upgradeCase(
     }
   })();
   const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-  await sleep(1500);
   const results: string[][] = [];
   const targets: TargetResult[] = [];
-  for (const [label, definition] of [
-    ['add 2 columns (nullable text; integer default 0 not null)', bigModuleColumns(data.moduleId)],
-    ['add an index on (site_id, score)', bigModuleIndex(data.moduleId)],
-  ] as const) {
-    const before = writes.filter((w) => w.end > nowMs() - 1000).map((w) => w.end - w.start);
-    const t0 = nowMs();
-    const result = await provisionModuleDatabase(db, definition, { actor: 'bench' });
-    const t1 = nowMs();
-    await sleep(1000);
-    if (result.status !== 'upgraded') throw new Error(`upgrade ${label} reported ${result.status}`);
-    // A write is blocked by the upgrade when it overlaps the upgrade's window.
-    const during = writes.filter((w) => w.end >= t0 && w.start <= t1);
-    const longest = Math.max(0, ...during.map((w) => w.end - w.start));
-    results.push([
-      label,
-      ms(t1 - t0),
-      String(result.statementsApplied),
-      ms(median(before)),
-      String(during.length),
-      ms(longest),
-      ms(Math.max(0, longest - median(before))),
-    ]);
-    targets.push({
-      target: `${label}: writers blocked (reported, no numeric target)`,
-      met: null,
-      figure: `upgrade ${ms(t1 - t0)} ms; longest concurrent write ${ms(longest)} ms`,
-    });
+  // The writer stops however the upgrades end: a failed upgrade is reported, not hidden behind
+  // the writer's own error once the run closes its pool.
+  try {
+    await sleep(1500);
+    for (const [label, definition] of [
+      [
+        'add 2 columns (nullable text; integer default 0 not null)',
+        bigModuleColumns(data.moduleId),
+      ],
+      ['add an index on (site_id, score)', bigModuleIndex(data.moduleId)],
+    ] as const) {
+      const before = writes.filter((w) => w.end > nowMs() - 1000).map((w) => w.end - w.start);
+      const t0 = nowMs();
+      const result = await provisionModuleDatabase(db, definition, { actor: 'bench' });
+      const t1 = nowMs();
+      await sleep(1000);
+      if (result.status !== 'upgraded')
+        throw new Error(`upgrade ${label} reported ${result.status}`);
+      // A write is blocked by the upgrade when it overlaps the upgrade's window.
+      const during = writes.filter((w) => w.end >= t0 && w.start <= t1);
+      const longest = Math.max(0, ...during.map((w) => w.end - w.start));
+      results.push([
+        label,
+        ms(t1 - t0),
+        String(result.statementsApplied),
+        ms(median(before)),
+        String(during.length),
+        ms(longest),
+        ms(Math.max(0, longest - median(before))),
+      ]);
+      targets.push({
+        target: `${label}: writers blocked (reported, no numeric target)`,
+        met: null,
+        figure: `upgrade ${ms(t1 - t0)} ms; longest concurrent write ${ms(longest)} ms`,
+      });
+    }
+  } finally {
+    stop = true;
+    await loop.catch(() => undefined);
   }
-  stop = true;
-  await loop;
   return {
     title: `Additive upgrade of a module with ${data.itemsRows.toLocaleString('en-US')} rows`,
     intro: [

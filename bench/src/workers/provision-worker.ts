@@ -83,7 +83,25 @@ for (let n = 1; n <= max; n++) {
   }
   const ms = await provisionOne(n);
   const mem = memory();
-  report({ type: 'module', n, ms, rss: mem.rss, peakRss: mem.peakRss, heapUsed: mem.heapUsed });
+  // Every twentieth of the run, a full collection: the heap after GC is what a leak would grow.
+  const gc = n % Math.max(1, Math.floor(max / 20)) === 0;
+  if (gc) collect();
+  const after = gc ? memory() : undefined;
+  report({
+    type: 'module',
+    n,
+    ms,
+    rss: mem.rss,
+    peakRss: mem.peakRss,
+    heapUsed: mem.heapUsed,
+    ...(after
+      ? {
+          heapAfterGc: after.heapUsed,
+          v8CommittedAfterGc: after.v8Committed,
+          rssAfterGc: after.rss,
+        }
+      : {}),
+  });
   if (milestones.includes(n)) await milestone(n);
 }
 collect();

@@ -7,6 +7,7 @@ import { createPostgresTransport } from '@dramac/module-db/postgres';
 import { createDatabaseSDK } from '@dramac/module-sdk';
 import { connect } from '@dramac/test-db';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { benchModuleId, crmLike } from '../modules';
 import { createPlatform } from '../setup';
 import { nowMs } from '../stats';
@@ -28,11 +29,14 @@ await sql`
   insert into ${sql.id(provisioned.schemaName, 'contacts')} (site_id, first_name, last_name, status, lead_score)
   select ${site}::uuid, 'F' || g, 'L' || g, (array['lead', 'customer'])[1 + g % 2], g % 101
   from generate_series(1, 1000) g`.execute(db);
+// The transport as a server runs it: a pg pool in pipeline mode, one round trip per call.
+const pool = new pg.Pool({ connectionString: url, max: 4, pipeline: true } as pg.PoolConfig);
+pool.on('error', () => undefined);
 const sdk = createDatabaseSDK({
   definition,
   siteId: site,
   userId: platform.userId,
-  transport: createPostgresTransport(db),
+  transport: createPostgresTransport(pool),
 });
 const { rows } = await sql<{
   id: string;
@@ -76,6 +80,8 @@ report({
   ...first,
   heapAfterGc: first.heapUsed,
   rssAfterGc: first.rss,
+  v8CommittedAfterGc: first.v8Committed,
+  nativeAfterGc: first.native,
   warmupPeakRss: afterWarmup.peakRss,
   peakReset: reset,
 });
@@ -94,8 +100,13 @@ for (let i = 1; i <= calls; i++) {
       heapUsed: raw.heapUsed,
       heapAfterGc: afterGc.heapUsed,
       rssAfterGc: afterGc.rss,
+      v8Committed: raw.v8Committed,
+      newSpace: raw.newSpace,
+      v8CommittedAfterGc: afterGc.v8Committed,
+      nativeAfterGc: afterGc.native,
     });
   }
 }
 report({ type: 'end', ms: nowMs() - start, ...memory() });
+await pool.end();
 await db.destroy();

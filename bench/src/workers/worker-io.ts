@@ -1,5 +1,6 @@
 /** How a worker child process reports to the parent: one JSON object per stdout line. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
 
 export function report(message: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -12,8 +13,17 @@ export function memory(): {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** Memory V8 has committed for its heap (all spaces), resident or not. */
+  v8Committed: number;
+  /** Of that, the young generation (new space): it grows to its maximum as allocation goes on. */
+  newSpace: number;
+  /** RSS not held by the V8 heap: code, libraries, buffers, the C heap. */
+  native: number;
 } {
   const usage = process.memoryUsage();
+  const heap = v8.getHeapStatistics();
+  const newSpace =
+    v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0;
   let peakRss = usage.rss;
   try {
     const status = readFileSync('/proc/self/status', 'utf8');
@@ -28,6 +38,9 @@ export function memory(): {
     heapUsed: usage.heapUsed,
     external: usage.external,
     arrayBuffers: usage.arrayBuffers,
+    v8Committed: heap.total_physical_size,
+    newSpace,
+    native: usage.rss - heap.total_physical_size,
   };
 }
 

@@ -1,6 +1,15 @@
 // @dramac/module-db/client: the browser-safe part (no pg, no Kysely driver, no parser).
 
 export type {
+  CappedCount,
+  CappedCountOptions,
+  CountMode,
+  CountOptions,
+  CountResult,
+  ExactCountOptions,
+} from './access/count-options';
+export { DEFAULT_COUNT_CAP, MAX_COUNT_CAP } from './access/count-options';
+export type {
   DataRow,
   DataTransport,
   Filter,
@@ -18,10 +27,6 @@ export type {
 } from './access/module-data-client';
 export { createModuleDataClient, MAX_LIMIT, MAX_SORT_KEYS } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';
-export type {
-  SupabaseCountMethod,
-  SupabaseTransportOptions,
-} from './access/supabase-transport';
 export {
   createSupabaseTransport,
   SupabaseTransportError,

@@ -2,6 +2,15 @@
 
 // Data access (also on the browser-safe `@dramac/module-db/client` and `/postgres` subpaths)
 export type {
+  CappedCount,
+  CappedCountOptions,
+  CountMode,
+  CountOptions,
+  CountResult,
+  ExactCountOptions,
+} from './access/count-options';
+export { DEFAULT_COUNT_CAP, MAX_COUNT_CAP } from './access/count-options';
+export type {
   DataRow,
   DataTransport,
   Filter,
@@ -21,6 +30,8 @@ export type {
 } from './access/module-data-client';
 export { createModuleDataClient, MAX_LIMIT, MAX_SORT_KEYS } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';
+export type { PostgresPool } from './access/pg-pipeline';
+export type { PostgresTransportOptions } from './access/postgres-transport';
 export { createPostgresTransport } from './access/postgres-transport';
 export type {
   WhereInput,

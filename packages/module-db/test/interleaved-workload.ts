@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { createDatabaseSDK } from '../../module-sdk/src/index';
+import type { DataTransport } from '../src/client';
 import { installModuleForSite, type ProvisionResult, provisionModuleDatabase } from '../src/index';
 import { createPostgresTransport } from '../src/postgres';
 import { bookingModule, crmModule } from './fixtures/sample-modules';
@@ -76,15 +77,16 @@ export async function prepareWorkload(
 /**
  * Runs `operations` SDK calls (creates, finds, counts, updates, atomic batches, an outsider's
  * reads) spread over every module and site, all at once through `conn`, with a context probe
- * after every fifth call.
+ * after every fifth call. The SDK calls go through `transport` (by default the Kysely transport
+ * over `conn`); the probes always through `conn`.
  */
 export async function runWorkload(
   conn: Kysely<any>,
   fixture: WorkloadFixture,
   operations: number,
   tag: string,
+  transport: DataTransport = createPostgresTransport(conn),
 ): Promise<WorkloadReport> {
-  const transport = createPostgresTransport(conn);
   const errors: string[] = [];
   const leaks: string[] = [];
   let rowsWritten = 0;

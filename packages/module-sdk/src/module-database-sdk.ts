@@ -1,7 +1,10 @@
 import {
   type FindOptions as ClientFindOptions,
+  type CountOptions,
+  type CountResult,
   createModuleDataClient,
   type DataTransport,
+  type ExactCountOptions,
   type Insert,
   isModuleDbError,
   type ModuleDataClient,
@@ -330,17 +333,30 @@ export class ModuleDatabaseSDK<M extends ModuleDefinitionLike> {
 
   /**
    * How many rows match `where` (all of the site's rows without it): `count(*)` in the
-   * database, never a fetch of the rows.
+   * database, never a fetch of the rows. With `{ mode: 'capped', cap }` (cap 1 to 1,000,000,
+   * default 10,000) it counts at most `cap + 1` rows, so its cost stops at the cap however many
+   * rows match, and resolves `{ count, capped }`: `capped` is true when there are more than `cap`
+   * (then `count` is `cap`). There is no planner-estimate mode: under row-level security the
+   * estimate is not the number of rows this site may see.
    *
    * @example
    * ```ts
    * const active = await db.count('contacts', { status: 'customer' });
+   * const { count, capped } = await db.count('events', undefined, { mode: 'capped', cap: 999 });
+   * const badge = capped ? '999+' : String(count);
    * ```
    *
-   * @throws As {@link ModuleDatabaseSDK.find}.
+   * @throws As {@link ModuleDatabaseSDK.find}; `INVALID_QUERY` (path `options.mode` or
+   * `options.cap`) for another mode or a cap out of range, before any SQL.
    */
-  async count<N extends TableNames<M>>(table: N, where?: Where<M, N>): Promise<number> {
-    return this.#client.count(table, where === undefined ? undefined : asWhere(where));
+  async count<N extends TableNames<M>, const O extends CountOptions = ExactCountOptions>(
+    table: N,
+    where?: Where<M, N>,
+    options?: O,
+  ): Promise<CountResult<O>> {
+    const w = where === undefined ? undefined : asWhere(where);
+    if (options === undefined) return (await this.#client.count(table, w)) as CountResult<O>;
+    return this.#client.count(table, w, options) as Promise<CountResult<O>>;
   }
 
   /**

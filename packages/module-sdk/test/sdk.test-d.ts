@@ -6,6 +6,7 @@ import { crmModule, shopModule } from '../../module-db/test/fixtures/sample-modu
 import {
   type AnyRow,
   type BatchOperation,
+  type CappedCount,
   createDatabaseSDK,
   defineModule,
   type ModuleDatabaseSDK,
@@ -155,6 +156,24 @@ describe('findOne, findById, exists, count', () => {
     void db.findById('contacts', 42);
     // @ts-expect-error: unknown column in count's where
     void db.count('contacts', { score: 1 });
+  });
+
+  test('count modes: exact is a number, capped is { count, capped }', () => {
+    expectTypeOf(
+      db.count('contacts', undefined, { mode: 'exact' }),
+    ).resolves.toEqualTypeOf<number>();
+    expectTypeOf(db.count('contacts', {}, {})).resolves.toEqualTypeOf<number>();
+    expectTypeOf(
+      db.count('contacts', { status: 'lead' }, { mode: 'capped', cap: 999 }),
+    ).resolves.toEqualTypeOf<CappedCount>();
+    expectTypeOf(db.count('contacts', undefined, { mode: 'capped' })).resolves.toEqualTypeOf<{
+      readonly count: number;
+      readonly capped: boolean;
+    }>();
+    // @ts-expect-error: no planner-estimate mode
+    void db.count('contacts', undefined, { mode: 'planned' });
+    // @ts-expect-error: a cap is a number
+    void db.count('contacts', undefined, { mode: 'capped', cap: '10' });
   });
 
   test('a declared primary key types findById', () => {

@@ -111,8 +111,17 @@ export interface DataTransport {
   /** A short name for messages and conformance reports, e.g. `postgres`, `supabase`. */
   readonly name: string;
   select(context: RequestContext, target: TableTarget, query: SelectQuery): Promise<DataRow[]>;
-  /** `count(*)` of the rows the filters match (never fetches them). */
-  count(context: RequestContext, target: TableTarget, filters: readonly Filter[]): Promise<number>;
+  /**
+   * `count(*)` of the rows the filters match (never fetches them). With `limit`, counts at most
+   * that many (`min(n, limit)`), and the cost stops there: the data client's capped count asks
+   * for `cap + 1`. A transport that ignores `limit` stays correct, only slower.
+   */
+  count(
+    context: RequestContext,
+    target: TableTarget,
+    filters: readonly Filter[],
+    limit?: number,
+  ): Promise<number>;
   insert(
     context: RequestContext,
     target: TableTarget,

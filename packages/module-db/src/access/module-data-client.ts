@@ -9,6 +9,12 @@ import {
 } from '../errors';
 import { checkColumnValue } from './column-kind';
 import {
+  type CountOptions,
+  type CountResult,
+  DEFAULT_COUNT_CAP,
+  MAX_COUNT_CAP,
+} from './count-options';
+import {
   type DataRow,
   type DataTransport,
   type Filter,
@@ -81,6 +87,15 @@ export interface ModuleDataClient {
   select(table: string, options?: FindOptions): Promise<DataRow[]>;
   /** `count(*)` of matching rows; never fetches them. */
   count(table: string, where?: WhereInput): Promise<number>;
+  /**
+   * With `{ mode: 'capped', cap }`: counts up to `cap` rows and says whether there were more
+   * (`{ count, capped }`); `{ mode: 'exact' }` is the plain count.
+   */
+  count<O extends CountOptions>(
+    table: string,
+    where: WhereInput | undefined,
+    options: O,
+  ): Promise<CountResult<O>>;
   /** Inserts rows; `site_id` is stamped from the context, never taken from the record. */
   insert(table: string, data: DataRow | readonly DataRow[]): Promise<DataRow[]>;
   /** Updates matching rows and returns them; an empty `where` is refused. */
@@ -110,6 +125,35 @@ export interface ModuleDataClientOptions {
   readonly siteId: string;
   readonly userId?: string;
   readonly transport: DataTransport;
+}
+
+/** The cap of a capped count, undefined for an exact one; refuses anything else. */
+function countCap(options: unknown): number | undefined {
+  if (options === undefined) return undefined;
+  if (!isPlainObject(options)) {
+    throw new QueryValidationError('count options must be a plain object', 'options');
+  }
+  const { mode, cap } = options;
+  if (mode === undefined || mode === 'exact') {
+    if (cap !== undefined) {
+      throw new QueryValidationError("cap applies to mode 'capped' only", 'options.cap');
+    }
+    return undefined;
+  }
+  if (mode !== 'capped') {
+    throw new QueryValidationError(
+      `count mode must be 'exact' or 'capped', not ${JSON.stringify(mode)} (there is no planner estimate: under row-level security it is not the number of rows the caller may see)`,
+      'options.mode',
+    );
+  }
+  if (cap === undefined) return DEFAULT_COUNT_CAP;
+  if (typeof cap !== 'number' || !Number.isSafeInteger(cap) || cap < 1 || cap > MAX_COUNT_CAP) {
+    throw new QueryValidationError(
+      `cap must be an integer from 1 to ${MAX_COUNT_CAP}`,
+      'options.cap',
+    );
+  }
+  return cap;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -381,12 +425,22 @@ export function makeClient(
         { table: meta },
       );
     },
-    async count(name, where) {
+    async count(name: string, where?: WhereInput, options?: CountOptions): Promise<any> {
       const meta = table(name);
+      const cap = countCap(options);
       const filters = scoped(meta, where, 'where');
-      return run(`count ${name}`, () => transport.count(context, meta.target, filters), {
-        table: meta,
-      });
+      if (cap === undefined) {
+        return run(`count ${name}`, () => transport.count(context, meta.target, filters), {
+          table: meta,
+        });
+      }
+      // cap + 1 rows at most: one more than the cap says there are more.
+      const n = await run(
+        `count ${name}`,
+        () => transport.count(context, meta.target, filters, cap + 1),
+        { table: meta },
+      );
+      return Object.freeze({ count: Math.min(n, cap), capped: n > cap });
     },
     async insert(name, data) {
       const meta = table(name);

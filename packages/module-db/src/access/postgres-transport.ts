@@ -1,319 +1,310 @@
-import {
-  type Expression,
-  type ExpressionBuilder,
-  type Kysely,
-  type RawBuilder,
-  type SqlBool,
-  sql,
-  type Transaction,
-} from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { NotSupportedError } from '../errors';
-import { columnKindOf, isExactNumeric } from './column-kind';
-import {
-  type DataRow,
-  type DataTransport,
-  type Filter,
-  isColumnFilter,
-  type ModuleStatus,
-  type RequestContext,
-  type SelectQuery,
-  type TableTarget,
+import type {
+  DataRow,
+  DataTransport,
+  Filter,
+  ModuleStatus,
+  RequestContext,
+  SelectQuery,
+  TableTarget,
 } from './data-transport';
 import { parseNumericArray } from './numeric-array';
-
-const COMPARISON = {
-  eq: '=',
-  neq: '<>',
-  gt: '>',
-  gte: '>=',
-  lt: '<',
-  lte: '<=',
-  like: 'like',
-  ilike: 'ilike',
-  in: 'in',
-  is: 'is',
-} as const;
-
-function isJsonType(type: string | undefined): boolean {
-  return type === 'json' || type === 'jsonb';
-}
-
-/** A JavaScript bigint as exact decimal text (arrays element by element). */
-function encodeValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value) && value.some((v) => typeof v === 'bigint' || Array.isArray(v))) {
-    return value.map(encodeValue);
-  }
-  return value;
-}
+import {
+  isStatementNameError,
+  type PgClientLike,
+  type PgResult,
+  PipelinedTransaction,
+  type PipelineMode,
+  type PostgresPool,
+  runPipelined,
+} from './pg-pipeline';
+import {
+  contextStatement,
+  countStatement,
+  deleteStatement,
+  exactArrayColumns,
+  insertStatement,
+  type Statement,
+  selectStatement,
+  updateStatement,
+} from './postgres-statement';
 
 /**
- * JSON columns go as JSON text: `pg` would turn a JS array into a PostgreSQL array literal.
- * bigints go as decimal text, so `bigint` and `numeric` columns receive exact values.
+ * Options of {@link createPostgresTransport}.
+ *
+ * @example
+ * // Behind PgBouncer 1.18 in transaction mode (no protocol-level prepared statements):
+ * const transport = createPostgresTransport(pool, { preparedStatements: false });
+ * @throws Never; this is a type.
  */
-function encodeRow(target: TableTarget, row: DataRow): DataRow {
-  const out: DataRow = {};
-  for (const [column, value] of Object.entries(row)) {
-    out[column] =
-      isJsonType(target.columnTypes[column]) && value !== null
-        ? JSON.stringify(value)
-        : encodeValue(value);
+export interface PostgresTransportOptions {
+  /**
+   * Named prepared statements (default `true`): each query shape is parsed and planned once per
+   * server connection, then only bound and executed. Set `false` behind a pooler that cannot keep
+   * them: PgBouncer before 1.21, or 1.21+ in transaction mode with `max_prepared_statements = 0`.
+   * (When the server answers that a statement name is missing or taken, the transport switches
+   * this pool to unnamed statements by itself and retries that call once: nothing of it ran.)
+   * Only the pool form uses prepared statements.
+   */
+  readonly preparedStatements?: boolean;
+}
+
+/** What every operation needs from a way of running statements. */
+interface Runner {
+  run(context: RequestContext, statement: Statement): Promise<PgResult>;
+}
+
+/** A row of `to_jsonb` with arrays of exact numbers parsed from their text. */
+function readRows(target: TableTarget, result: PgResult): DataRow[] {
+  const arrays = exactArrayColumns(target);
+  const out: DataRow[] = new Array(result.rows.length);
+  for (let i = 0; i < result.rows.length; i++) {
+    const row = (result.rows[i] as { row: DataRow }).row;
+    if (arrays.size > 0) {
+      for (const column of arrays) {
+        const value = row[column];
+        if (typeof value === 'string' && value.startsWith('{'))
+          row[column] = parseNumericArray(value);
+      }
+    }
+    out[i] = row;
   }
   return out;
 }
 
-function condition(eb: ExpressionBuilder<any, any>, f: Filter): Expression<SqlBool> {
-  if (!isColumnFilter(f)) {
-    return eb.or(f.or.map((group) => eb.and(group.map((g) => condition(eb, g)))));
-  }
-  const value = encodeValue(f.value);
-  const compared =
-    f.op === 'is'
-      ? eb(eb.ref(f.column), 'is', f.value as null)
-      : // An array compared with = is one array value (a parameter), not a list: eb.val.
-        eb(
-          eb.ref(f.column),
-          COMPARISON[f.op],
-          Array.isArray(value) && f.op !== 'in' ? eb.val(value) : value,
-        );
-  return f.negate ? eb.not(compared) : compared;
-}
-
-function where(filters: readonly Filter[]) {
-  return (eb: ExpressionBuilder<any, any>) => eb.and(filters.map((f) => condition(eb, f)));
-}
-
-/** Columns whose JSON form would lose digits: `bigint`, `numeric` (and arrays of them). */
-function exactNumericColumns(target: TableTarget, columns: readonly string[] | undefined) {
-  const names = columns ?? Object.keys(target.columnTypes);
-  return names.filter((name) => {
-    const type = target.columnTypes[name];
-    return type !== undefined && isExactNumeric(columnKindOf(type));
-  });
-}
-
-/**
- * Rows come back through `to_jsonb`, as PostgREST returns them: timestamps as ISO strings, JSON
- * as JSON, so both transports hand the SDK the same values. `bigint` and `numeric` columns are
- * overlaid as their exact text (`9007199254740993`, `12345678901234567890.0123456789`): as JSON
- * numbers they would pass through a JavaScript float. `jsonb_build_object` takes 100 arguments,
- * hence the chunks.
- */
-function asJson(alias: string, exact: readonly string[]): RawBuilder<DataRow> {
-  const row = sql.id(alias);
-  const overlays: RawBuilder<unknown>[] = [];
-  for (let i = 0; i < exact.length; i += 50) {
-    const pairs = exact
-      .slice(i, i + 50)
-      .map((column) => sql`${sql.lit(column)}, to_jsonb(${row}.${sql.id(column)}::text)`);
-    overlays.push(sql`jsonb_build_object(${sql.join(pairs)})`);
-  }
-  return overlays.length === 0
-    ? sql<DataRow>`to_jsonb(${row})`
-    : sql<DataRow>`to_jsonb(${row}) || ${sql.join(overlays, sql` || `)}`;
-}
-
-/** A `text` array literal (`{1.5,NULL}`) read back as nested arrays of strings. */
-function exactArrays(row: DataRow, exact: readonly string[]): DataRow {
-  for (const column of exact) {
-    const value = row[column];
-    if (typeof value === 'string' && value.startsWith('{')) row[column] = parseNumericArray(value);
-  }
-  return row;
-}
-
-/**
- * Runs `fn` in a transaction whose role and claims are set with `set_config(..., true)`: they end
- * with the transaction, so a pooled connection never carries one request's identity into the next.
- */
-async function inContext<T>(
-  db: Kysely<any>,
-  context: RequestContext,
-  fn: (trx: Transaction<any>) => Promise<T>,
-) {
-  return db.transaction().execute(async (trx) => {
-    await setContext(trx, context);
-    return fn(trx);
-  });
-}
-
-/**
- * Sets the request's claims and role for this transaction only. Besides `request.jwt.claims`,
- * the legacy settings Supabase's `auth.uid()`, `auth.role()` and `auth.jwt()` read first
- * (`request.jwt.claim.sub`, `.role`, `.site_id`, and `request.jwt.claim` for the whole claims)
- * are set to the same values, an empty string when a claim is absent: a stale session-level value
- * on a pooled connection can then never win.
- */
-async function setContext(trx: Kysely<any>, context: RequestContext): Promise<void> {
-  const claim = (name: string) => {
-    const value = context.claims[name];
-    return typeof value === 'string' ? value : '';
-  };
-  const claims = JSON.stringify(context.claims);
-  await sql`select set_config('request.jwt.claims', ${claims}, true),
-    set_config('request.jwt.claim', ${claims}, true),
-    set_config('request.jwt.claim.sub', ${claim('sub')}, true),
-    set_config('request.jwt.claim.role', ${claim('role')}, true),
-    set_config('request.jwt.claim.site_id', ${claim('site_id')}, true),
-    set_config('role', ${context.role}, true)`.execute(trx);
-}
-
-/** The platform's `dramac_module_status`, as the connecting user (never as the module role). */
-async function moduleStatus(
-  db: Kysely<any>,
-  context: RequestContext,
-): Promise<ModuleStatus | undefined> {
-  try {
-    const { rows } = await sql<{
-      status: { installed?: unknown; version?: unknown; status?: unknown } | null;
-    }>`select public.dramac_module_status(${context.shortId}) as status`.execute(db);
-    const status = rows[0]?.status;
-    if (!status || typeof status !== 'object') return undefined;
-    return {
-      installed: status.installed === true,
-      version: typeof status.version === 'string' ? status.version : undefined,
-      status: typeof status.status === 'string' ? status.status : undefined,
-    };
-  } catch {
-    // An older platform without the function, or a user without EXECUTE: the database cannot
-    // tell, and the original error stands.
-    return undefined;
-  }
-}
-
-function operations(
-  run: <T>(context: RequestContext, fn: (db: Kysely<any>) => Promise<T>) => Promise<T>,
-) {
+function operations(runner: Runner) {
   return {
-    select(context: RequestContext, target: TableTarget, query: SelectQuery) {
-      return run(context, async (db) => {
-        let inner = db
-          .withSchema(target.schema)
-          .selectFrom(target.table)
-          .where(where(query.filters));
-        inner = query.columns ? inner.select(query.columns as string[]) : inner.selectAll();
-        for (const o of query.orderBy ?? [])
-          inner = inner.orderBy(o.column, o.ascending ? 'asc' : 'desc');
-        if (query.limit !== undefined) inner = inner.limit(query.limit);
-        if (query.offset !== undefined) inner = inner.offset(query.offset);
-        const exact = exactNumericColumns(target, query.columns);
-        const rows = await db
-          .selectFrom(inner.as('r'))
-          .select(asJson('r', exact).as('row'))
-          .execute();
-        return rows.map((r) => exactArrays(r.row as DataRow, exact));
-      });
+    async select(context: RequestContext, target: TableTarget, query: SelectQuery) {
+      return readRows(target, await runner.run(context, selectStatement(target, query)));
     },
-    count(context: RequestContext, target: TableTarget, filters: readonly Filter[]) {
-      return run(context, async (db) => {
-        const row = await db
-          .withSchema(target.schema)
-          .selectFrom(target.table)
-          .where(where(filters))
-          .select(sql<string>`count(*)`.as('n'))
-          .executeTakeFirstOrThrow();
-        return Number(row.n);
-      });
+    async count(
+      context: RequestContext,
+      target: TableTarget,
+      filters: readonly Filter[],
+      limit?: number,
+    ) {
+      const result = await runner.run(context, countStatement(target, filters, limit));
+      return Number((result.rows[0] as { n: string | number }).n);
     },
-    insert(context: RequestContext, target: TableTarget, rows: readonly DataRow[]) {
-      return run(context, async (db) => {
-        const out = await db
-          .with('w', (qb) =>
-            qb
-              .withSchema(target.schema)
-              .insertInto(target.table)
-              .values(rows.map((r) => encodeRow(target, r)))
-              .returningAll(),
-          )
-          .selectFrom('w')
-          .select(asJson('w', exactNumericColumns(target, undefined)).as('row'))
-          .execute();
-        const exact = exactNumericColumns(target, undefined);
-        return out.map((r) => exactArrays(r.row as DataRow, exact));
-      });
+    async insert(context: RequestContext, target: TableTarget, rows: readonly DataRow[]) {
+      return readRows(target, await runner.run(context, insertStatement(target, rows)));
     },
-    update(
+    async update(
       context: RequestContext,
       target: TableTarget,
       filters: readonly Filter[],
       patch: DataRow,
     ) {
-      return run(context, async (db) => {
-        const out = await db
-          .with('w', (qb) =>
-            qb
-              .withSchema(target.schema)
-              .updateTable(target.table)
-              .set(encodeRow(target, patch))
-              .where(where(filters))
-              .returningAll(),
-          )
-          .selectFrom('w')
-          .select(asJson('w', exactNumericColumns(target, undefined)).as('row'))
-          .execute();
-        const exact = exactNumericColumns(target, undefined);
-        return out.map((r) => exactArrays(r.row as DataRow, exact));
-      });
+      return readRows(target, await runner.run(context, updateStatement(target, filters, patch)));
     },
-    delete(context: RequestContext, target: TableTarget, filters: readonly Filter[]) {
-      return run(context, async (db) => {
-        const result = await db
-          .withSchema(target.schema)
-          .deleteFrom(target.table)
-          .where(where(filters))
-          .executeTakeFirst();
-        return Number(result.numDeletedRows);
-      });
+    async delete(context: RequestContext, target: TableTarget, filters: readonly Filter[]) {
+      const result = await runner.run(context, deleteStatement(target, filters));
+      return result.rowCount ?? 0;
     },
   };
 }
 
+/** The context statement's values, computed once per (frozen) context. */
+const contextValues = new WeakMap<RequestContext, Statement>();
+
+function contextOf(context: RequestContext): Statement {
+  let statement = contextValues.get(context);
+  if (!statement) {
+    statement = contextStatement(context);
+    contextValues.set(context, statement);
+  }
+  return statement;
+}
+
+function sameContext(a: RequestContext, b: RequestContext): boolean {
+  return a.role === b.role && a.siteId === b.siteId && a.userId === b.userId;
+}
+
+const NO_NESTING = () => Promise.reject(new NotSupportedError('transactions do not nest'));
+
+/** Operations inside an open transaction whose context is already set. */
+function inTransaction(
+  bound: RequestContext,
+  run: (statement: Statement) => Promise<PgResult>,
+): DataTransport {
+  return Object.freeze({
+    name: 'postgres',
+    ...operations({
+      run(context, statement) {
+        if (!sameContext(context, bound)) {
+          return Promise.reject(
+            new NotSupportedError('a transaction serves the context it was opened with'),
+          );
+        }
+        return run(statement);
+      },
+    }),
+    transaction: NO_NESTING,
+  });
+}
+
+/** The platform's `dramac_module_status`, as the connecting user (never as the module role). */
+function readModuleStatus(rows: readonly { status?: unknown }[]): ModuleStatus | undefined {
+  const status = rows[0]?.status as
+    | { installed?: unknown; version?: unknown; status?: unknown }
+    | null
+    | undefined;
+  if (!status || typeof status !== 'object') return undefined;
+  return {
+    installed: status.installed === true,
+    version: typeof status.version === 'string' ? status.version : undefined,
+    status: typeof status.status === 'string' ? status.status : undefined,
+  };
+}
+
+const modes = new WeakMap<object, PipelineMode>();
+
+/** Over a node-postgres pool: one round trip per call. */
+function poolTransport(pool: PostgresPool, options: PostgresTransportOptions): DataTransport {
+  let mode = modes.get(pool);
+  if (!mode) {
+    mode = { named: options.preparedStatements !== false };
+    modes.set(pool, mode);
+  } else if (options.preparedStatements === false) mode.named = false;
+  const state = mode;
+  const once = async (context: RequestContext, statement: Statement, named: boolean) =>
+    runPipelined((await pool.connect()) as PgClientLike, contextOf(context), statement, named);
+  const runner: Runner = {
+    async run(context, statement) {
+      const named = state.named;
+      try {
+        return await once(context, statement, named);
+      } catch (error) {
+        // A pooler that does not keep named statements: nothing of this call ran (the statement
+        // could not even be bound), so it is retried once, unnamed, and so is every later call.
+        if (!named || !isStatementNameError(error)) throw error;
+        state.named = false;
+        return once(context, statement, false);
+      }
+    },
+  };
+  return Object.freeze({
+    name: 'postgres',
+    ...operations(runner),
+    async transaction<T>(
+      context: RequestContext,
+      fn: (transport: DataTransport) => Promise<T>,
+    ): Promise<T> {
+      // Unnamed statements here: a statement that fails half-way through a transaction cannot
+      // be retried the way a single call is, so nothing here depends on a pooler keeping names.
+      const client = (await pool.connect()) as PgClientLike;
+      const tx = new PipelinedTransaction(client, contextOf(context), false);
+      let result: T;
+      try {
+        result = await fn(inTransaction(context, (statement) => tx.run(statement)));
+      } catch (error) {
+        await tx.rollback();
+        throw error;
+      }
+      await tx.commit();
+      return result;
+    },
+    async moduleStatus(context: RequestContext) {
+      const client = (await pool.connect()) as PgClientLike;
+      try {
+        const r = await new Promise<PgResult>((resolve, reject) =>
+          client.query(
+            {
+              text: 'select public.dramac_module_status($1) as status',
+              values: [context.shortId],
+            },
+            (error, result) => (error ? reject(error) : resolve(result)),
+          ),
+        );
+        client.release();
+        return readModuleStatus(r.rows);
+      } catch {
+        client.release(true);
+        // An older platform without the function, or a user without EXECUTE: the database
+        // cannot tell, and the original error stands.
+        return undefined;
+      }
+    },
+  });
+}
+
+/** Over any Kysely Postgres dialect: BEGIN, the context, the statement and COMMIT in turn. */
+function kyselyTransport(db: Kysely<any>): DataTransport {
+  const execute = async (executor: Kysely<any>, statement: Statement): Promise<PgResult> => {
+    const r = await executor.executeQuery(CompiledQuery.raw(statement.text, statement.values));
+    return {
+      rows: r.rows as any[],
+      rowCount: r.numAffectedRows === undefined ? null : Number(r.numAffectedRows),
+      command: '',
+    };
+  };
+  const inContext = <T>(context: RequestContext, fn: (trx: Kysely<any>) => Promise<T>) =>
+    db.transaction().execute(async (trx) => {
+      await execute(trx, contextOf(context));
+      return fn(trx);
+    });
+  return Object.freeze({
+    name: 'postgres',
+    ...operations({
+      run: (context, statement) => inContext(context, (trx) => execute(trx, statement)),
+    }),
+    transaction<T>(
+      context: RequestContext,
+      fn: (transport: DataTransport) => Promise<T>,
+    ): Promise<T> {
+      return inContext(context, (trx) =>
+        fn(inTransaction(context, (statement) => execute(trx, statement))),
+      );
+    },
+    async moduleStatus(context: RequestContext) {
+      try {
+        const { rows } = await sql<{
+          status: unknown;
+        }>`select public.dramac_module_status(${context.shortId}) as status`.execute(db);
+        return readModuleStatus(rows);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
+function isKysely(source: unknown): source is Kysely<any> {
+  return typeof (source as { selectFrom?: unknown })?.selectFrom === 'function';
+}
+
 /**
- * The Postgres transport (server only): Kysely over any Postgres dialect (a `pg` pool, usually).
- * Every operation is one transaction that sets the module's role and the request claims with
- * `set_config(..., true)` (`SET LOCAL ROLE` semantics), never a session-level `SET`, so it is safe
- * behind PgBouncer in transaction mode and with interleaved calls on one connection.
+ * The Postgres transport (server only). Every operation is one transaction that sets the module's
+ * role and the request claims with `set_config(..., true)` (`SET LOCAL ROLE` semantics), never a
+ * session-level `SET`, so it is safe behind PgBouncer in transaction mode and on pooled
+ * connections: nothing outlives the transaction.
+ *
+ * Give it a **node-postgres pool** for one network round trip per call: BEGIN, the context, the
+ * statement and COMMIT are pipelined (written together, answered together), each query shape is
+ * compiled once and sent as a named prepared statement. Create the pool with `pipeline: true`
+ * (pg 8.23); without it, or on an older pg, the same statements take four round trips. Or give it
+ * a **Kysely** instance over any Postgres dialect: the same SQL, four round trips, no prepared
+ * statements.
+ * `transaction(fn)` is a real transaction on both.
  *
  * The connecting user must be allowed to switch to module roles: a superuser, or a member of
  * `dramac_data_api` (every module role is granted to it when provisioned).
  *
  * @example
+ * ```ts
+ * const pool = new pg.Pool({ connectionString, pipeline: true });
+ * const sdk = createDatabaseSDK({ definition: crm, siteId, userId, transport: createPostgresTransport(pool) });
+ * // or, 4 round trips per call, any Kysely Postgres dialect:
  * const transport = createPostgresTransport(db);
- * const sdk = createDatabaseSDK({ definition: crm, siteId, userId, transport });
+ * ```
+ * @throws Never itself; its operations reject with the driver's errors (the data client types
+ * them), and a nested `transaction` or a call for another context inside one with
+ * `NotSupportedError`.
  */
-export function createPostgresTransport(db: Kysely<any>): DataTransport {
-  const run = <T>(context: RequestContext, fn: (db: Kysely<any>) => Promise<T>) =>
-    inContext(db, context, fn);
-  return Object.freeze({
-    name: 'postgres',
-    ...operations(run),
-    transaction<T>(
-      context: RequestContext,
-      fn: (transport: DataTransport) => Promise<T>,
-    ): Promise<T> {
-      return inContext(db, context, (trx) => fn(transactionTransport(trx, context)));
-    },
-    moduleStatus: (context: RequestContext) => moduleStatus(db, context),
-  });
-}
-
-/** Operations inside an open transaction whose context is already set. */
-function transactionTransport(trx: Transaction<any>, bound: RequestContext): DataTransport {
-  const run = async <T>(context: RequestContext, fn: (db: Kysely<any>) => Promise<T>) => {
-    if (
-      context.role !== bound.role ||
-      context.siteId !== bound.siteId ||
-      context.userId !== bound.userId
-    ) {
-      throw new NotSupportedError('a transaction serves the context it was opened with');
-    }
-    return fn(trx);
-  };
-  return Object.freeze({
-    name: 'postgres',
-    ...operations(run),
-    transaction<T>(): Promise<T> {
-      return Promise.reject(new NotSupportedError('transactions do not nest'));
-    },
-  });
+export function createPostgresTransport(
+  source: Kysely<any> | PostgresPool,
+  options: PostgresTransportOptions = {},
+): DataTransport {
+  return isKysely(source) ? kyselyTransport(source) : poolTransport(source, options);
 }

@@ -225,11 +225,88 @@ describe('createSupabaseTransport: count', () => {
     expect(r.headers['accept-profile']).toBe('mod_c7a1e0b2');
   });
 
-  it('can count with the planner estimate instead', async () => {
-    const planned = createSupabaseTransport(supabase, { count: 'planned' });
-    next.push({ headers: { 'content-range': '*/1000' } });
-    expect(await planned.count(context, contacts, [])).toBe(1000);
-    expect(only().headers.prefer).toBe('count=planned');
+  it('a capped count reads at most limit rows of site_id, never asking PostgREST for a count', async () => {
+    const rows = (n: number) => Array.from({ length: n }, () => ({ site_id: SITE }));
+    next.push({ body: rows(11) });
+    const n = await transport.count(
+      context,
+      contacts,
+      [siteFilter, { column: 'status', op: 'eq', value: 'lead' }],
+      11,
+    );
+    expect(n).toBe(11);
+    const r = only();
+    expect(r.method).toBe('GET');
+    expect(r.path).toBe(
+      `/rest/v1/contacts?select=site_id&site_id=eq.${SITE}&status=eq.lead&offset=0&limit=11`,
+    );
+    expect(r.headers.prefer ?? '').not.toMatch(/count=/);
+    expect(r.headers['accept-profile']).toBe('mod_c7a1e0b2');
+  });
+
+  it('a capped count with fewer rows than the cap confirms the end with one more request', async () => {
+    next.push({ body: [{ site_id: SITE }, { site_id: SITE }, { site_id: SITE }] }, { body: [] });
+    expect(await transport.count(context, contacts, [siteFilter], 11)).toBe(3);
+    expect(requests.map((r) => r.path)).toEqual([
+      `/rest/v1/contacts?select=site_id&site_id=eq.${SITE}&offset=0&limit=11`,
+      `/rest/v1/contacts?select=site_id&site_id=eq.${SITE}&offset=3&limit=3`,
+    ]);
+  });
+
+  it('a capped count pages on when db-max-rows cut a page, up to the limit', async () => {
+    // The server answers at most 4 rows per request (db-max-rows = 4); 10 rows match.
+    const page = (n: number) => ({ body: Array.from({ length: n }, () => ({ site_id: SITE })) });
+    next.push(page(4), page(4), page(2), page(0));
+    expect(await transport.count(context, contacts, [siteFilter], 11)).toBe(10);
+    expect(requests.map((r) => r.path.replace(/^.*&offset/, 'offset'))).toEqual([
+      'offset=0&limit=11',
+      'offset=4&limit=4',
+      'offset=8&limit=3',
+      'offset=10&limit=1',
+    ]);
+    requests = [];
+    // More rows than the limit: stops at the limit.
+    next.push(page(4), page(4), page(3));
+    expect(await transport.count(context, contacts, [siteFilter], 11)).toBe(11);
+    expect(requests).toHaveLength(3);
+  });
+
+  it('a capped count with no rows is one request', async () => {
+    next.push({ body: [] });
+    expect(await transport.count(context, contacts, [siteFilter], 11)).toBe(0);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('the data client caps the count and says so', async () => {
+    const client = createModuleDataClient({
+      definition: {
+        moduleId: context.moduleId,
+        name: 'Capped',
+        moduleType: 'system',
+        version: '1.0.0',
+        tables: [{ name: 'contacts', columns: [{ name: 'first_name', type: 'text' }] }],
+      } as any,
+      siteId: SITE,
+      transport,
+    });
+    const page = (n: number) => ({ body: Array.from({ length: n }, () => ({ site_id: SITE })) });
+    next.push(page(6));
+    expect(await client.count('contacts', undefined, { mode: 'capped', cap: 5 })).toEqual({
+      count: 5,
+      capped: true,
+    });
+    expect(only().path).toContain('offset=0&limit=6');
+    next.push(page(2), page(0));
+    expect(await client.count('contacts', undefined, { mode: 'capped', cap: 5 })).toEqual({
+      count: 2,
+      capped: false,
+    });
+    requests = [];
+    for (const options of [{ mode: 'planned' }, { mode: 'capped', cap: 0 }, { cap: 5 }]) {
+      const error = await client.count('contacts', undefined, options as any).catch((e) => e);
+      expect(error).toMatchObject({ code: 'INVALID_QUERY' });
+    }
+    expect(requests).toEqual([]);
   });
 
   it('reads a bodiless 403 on HEAD as 42501', async () => {

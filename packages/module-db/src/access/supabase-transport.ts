@@ -13,20 +13,6 @@ import {
 } from './data-transport';
 import { parseNumericArray } from './numeric-array';
 
-/** How PostgREST counts rows: `exact` is `count(*)`; the others read the planner's estimate. */
-export type SupabaseCountMethod = 'exact' | 'planned' | 'estimated';
-
-/** Options of {@link createSupabaseTransport}. */
-export interface SupabaseTransportOptions {
-  /**
-   * How `count` counts (PostgREST `Prefer: count=...`). `exact` (the default) runs `count(*)`,
-   * exact but a full scan of what the filters match; `planned` reads the planner's estimate,
-   * cheap on large tables but approximate; `estimated` is exact below PostgREST's
-   * `db-max-rows` and planned above it.
-   */
-  readonly count?: SupabaseCountMethod;
-}
-
 /** The PostgREST error shape supabase-js hands back (`PostgrestError`, minus the class). */
 interface PostgrestErrorLike {
   readonly message?: string;
@@ -276,6 +262,41 @@ function readRows(target: TableTarget, data: unknown): DataRow[] {
   return rows;
 }
 
+/**
+ * How many rows the filters match, up to `limit`, over PostgREST. PostgREST's `count=exact`
+ * counts every matching row whatever range is asked (its total ignores the limit), and
+ * `planned`/`estimated` read the planner's estimate, which under row-level security is not the
+ * caller's row count. So the rows themselves are read, one short column (`site_id`, which every
+ * module table has), `limit` at most: the count is how many came back, and no order is needed
+ * (the rows at offsets k to k+m-1 of any order number min(m, n-k)). PostgREST's `db-max-rows`
+ * (1,000 on Supabase by default) may answer fewer rows than asked although more exist, so a short
+ * page is followed by the next one from where it stopped: an empty answer is the end. One request
+ * when there are no rows or at least `limit`; two or more otherwise.
+ */
+async function cappedCount(
+  table: (target: TableTarget) => any,
+  target: TableTarget,
+  filters: readonly Filter[],
+  limit: number,
+): Promise<number> {
+  let counted = 0;
+  let page = limit;
+  while (counted < limit) {
+    const want = Math.min(page, limit - counted);
+    const q = applyFilters(table(target).select('site_id') as FilterableBuilder, filters).range(
+      counted,
+      counted + want - 1,
+    );
+    const { data } = await run(q);
+    const got = Array.isArray(data) ? data.length : 0;
+    if (got === 0) break;
+    counted += got;
+    // Short: the end, or a page cut by db-max-rows; the next request tells.
+    if (got < want) page = got;
+  }
+  return Math.min(counted, limit);
+}
+
 async function run(query: PromiseLike<PostgrestResponseLike>): Promise<PostgrestResponseLike> {
   const response = await query;
   if (response.error) throw new SupabaseTransportError(response.error, response.status);
@@ -313,11 +334,7 @@ async function run(query: PromiseLike<PostgrestResponseLike>): Promise<Postgrest
  * @throws Never itself; its operations throw {@link SupabaseTransportError} and `transaction`
  * throws `NotSupportedError`.
  */
-export function createSupabaseTransport(
-  supabase: SupabaseClient<any, any, any>,
-  options: SupabaseTransportOptions = {},
-): DataTransport {
-  const countMethod = options.count ?? 'exact';
+export function createSupabaseTransport(supabase: SupabaseClient<any, any, any>): DataTransport {
   // supabase-js's generated types cannot know module schemas; the data client has validated
   // every table and column already, so the builders are used untyped.
   const table = (target: TableTarget): any => supabase.schema(target.schema).from(target.table);
@@ -342,10 +359,16 @@ export function createSupabaseTransport(
       return readRows(target, data);
     },
 
-    async count(_context: RequestContext, target: TableTarget, filters: readonly Filter[]) {
-      // HEAD with Prefer: count=...: PostgREST runs count(*) and sends no rows.
+    async count(
+      _context: RequestContext,
+      target: TableTarget,
+      filters: readonly Filter[],
+      limit?: number,
+    ) {
+      if (limit !== undefined) return cappedCount(table, target, filters, limit);
+      // HEAD with Prefer: count=exact: PostgREST runs count(*) and sends no rows.
       const q = applyFilters(
-        table(target).select('*', { count: countMethod, head: true }) as FilterableBuilder,
+        table(target).select('*', { count: 'exact', head: true }) as FilterableBuilder,
         filters,
       );
       const { count } = await run(q);

@@ -27,6 +27,8 @@ export interface TransportScope {
 /** What a transport factory gets: the test database (superuser) and the scope it acts for. */
 export interface TransportEnvironment {
   readonly db: Kysely<any>;
+  /** The test database's URL (superuser), for a transport that brings its own pool. */
+  readonly url: string;
   readonly scope: TransportScope;
 }
 
@@ -172,6 +174,7 @@ export function describeConformance(
     async function sdkFor(siteId: string, userId = member): Promise<ModuleDatabaseSDK<Crm>> {
       const transport = await makeTransport({
         db,
+        url: tdb.url,
         scope: { moduleId: module.moduleId, siteId, userId },
       });
       return createDatabaseSDK({
@@ -189,6 +192,7 @@ export function describeConformance(
       await installModuleForSite(db, ledger.moduleId, siteId);
       const transport = await makeTransport({
         db,
+        url: tdb.url,
         scope: { moduleId: ledger.moduleId, siteId, userId: member },
       });
       return createDatabaseSDK({
@@ -478,6 +482,24 @@ export function describeConformance(
         expect(await db.count('contacts')).toBe(5);
         expect(await db.count('contacts', { status: 'lead' })).toBe(2);
         expect(await db.count('deals')).toBe(0);
+      });
+
+      it('capped count: the number up to the cap, and whether there were more', async () => {
+        const capped = (cap: number, where?: Record<string, unknown>) =>
+          db.count('contacts', where as never, { mode: 'capped', cap });
+        expect(await capped(10)).toEqual({ count: 5, capped: false });
+        expect(await capped(5)).toEqual({ count: 5, capped: false });
+        expect(await capped(4)).toEqual({ count: 4, capped: true });
+        expect(await capped(1, { status: 'lead' })).toEqual({ count: 1, capped: true });
+        expect(await capped(2, { status: 'lead' })).toEqual({ count: 2, capped: false });
+        expect(await db.count('deals', undefined, { mode: 'capped' })).toEqual({
+          count: 0,
+          capped: false,
+        });
+        expect(await db.count('contacts', undefined, { mode: 'exact' })).toBe(5);
+        expect(
+          await rejection(db.count('contacts', undefined, { mode: 'planned' } as never)),
+        ).toMatchObject({ code: 'INVALID_QUERY', path: 'options.mode' });
       });
     });
 
@@ -1066,6 +1088,15 @@ export function describeConformance(
         ]);
         expect(await a.count('contacts')).toBe(5);
         expect(await b.count('contacts')).toBe(2);
+        // Capped counts see only the site's rows too: A has more than 3, B has not.
+        expect(await a.count('contacts', undefined, { mode: 'capped', cap: 3 })).toEqual({
+          count: 3,
+          capped: true,
+        });
+        expect(await b.count('contacts', undefined, { mode: 'capped', cap: 3 })).toEqual({
+          count: 2,
+          capped: false,
+        });
         expect((await b.find('contacts')).every((r) => r.site_id === siteB)).toBe(true);
         // Same email in both sites: uniqueness is per site.
         expect(await a.count('contacts', { email: 'ada@example.com' })).toBe(1);
