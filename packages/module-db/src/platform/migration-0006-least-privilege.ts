@@ -426,8 +426,13 @@ BEGIN
   LOOP
     EXECUTE pg_catalog.format('REVOKE %I FROM dramac_provisioner CASCADE', v_role.rolname);
   END LOOP;
-  IF (SELECT rolcreaterole OR rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = 'dramac_provisioner') THEN
-    ALTER ROLE dramac_provisioner NOCREATEROLE NOBYPASSRLS;
+  -- One attribute at a time: PostgreSQL 15 refuses any mention of BYPASSRLS from a non-superuser
+  -- (Supabase's postgres), even to take it away from a role that does not have it.
+  IF (SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = 'dramac_provisioner') THEN
+    ALTER ROLE dramac_provisioner NOCREATEROLE;
+  END IF;
+  IF (SELECT rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = 'dramac_provisioner') THEN
+    ALTER ROLE dramac_provisioner NOBYPASSRLS;
   END IF;
 END
 $$;
