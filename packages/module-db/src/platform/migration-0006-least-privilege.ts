@@ -461,13 +461,21 @@ ALTER FUNCTION public.get_module_storage_size(text) OWNER TO dramac_platform;
 DO $$
 DECLARE
   v_fn regprocedure;
+  v_owner text;
+  v_role text := pg_catalog.current_setting('role');
 BEGIN
-  FOR v_fn IN
-    SELECT p.oid::pg_catalog.regprocedure FROM pg_catalog.pg_proc p
+  FOR v_fn, v_owner IN
+    SELECT p.oid::pg_catalog.regprocedure, pg_catalog.pg_get_userbyid(p.proowner)::text FROM pg_catalog.pg_proc p
     WHERE p.pronamespace = 'public'::pg_catalog.regnamespace
       AND (p.proname ~ '^dramac_' OR p.proname IN ('get_module_tables', 'module_schema_exists', 'get_module_storage_size'))
   LOOP
+    -- A non-superuser migration user (Supabase's postgres) holds dramac_platform WITHOUT INHERIT on
+    -- PostgreSQL 16+: it acts as the owner of the platform's functions through SET ROLE only.
+    IF NOT pg_catalog.pg_has_role(v_owner, 'USAGE') THEN
+      PERFORM pg_catalog.set_config('role', v_owner, true);
+    END IF;
     EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', v_fn);
+    PERFORM pg_catalog.set_config('role', v_role, true);
   END LOOP;
 END
 $$;
