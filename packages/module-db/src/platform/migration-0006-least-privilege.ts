@@ -85,6 +85,25 @@ BEGIN
   END IF;
 END
 $$;
+-- Extension types (citext) are looked up by name in their schema while a module's DDL runs as its
+-- owner: Supabase keeps extensions in schema extensions and grants its USAGE to its own roles only.
+DO $$
+DECLARE
+  v_schema text;
+BEGIN
+  FOR v_schema IN
+    SELECT n.nspname FROM pg_catalog.pg_namespace n
+    WHERE n.nspname NOT IN ('pg_catalog', 'public')
+      AND (n.nspname = 'extensions' OR n.oid IN (SELECT e.extnamespace FROM pg_catalog.pg_extension e WHERE e.extname = 'citext'))
+  LOOP
+    BEGIN
+      EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO dramac_module_owners', v_schema);
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE WARNING 'dramac: cannot grant USAGE on schema % (%); module columns cannot use its types', v_schema, SQLERRM;
+    END;
+  END LOOP;
+END
+$$;
 
 -- The platform's own bookkeeping.
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.module_database_registry, public.module_database_versions,
