@@ -1,4 +1,3 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
 import { NotSupportedError } from '../errors';
 import { columnKindOf, isExactNumeric } from './column-kind';
 import {
@@ -12,6 +11,7 @@ import {
   type TableTarget,
 } from './data-transport';
 import { parseNumericArray } from './numeric-array';
+import type { SupabaseClientLike } from './supabase-client-like';
 
 /** How PostgREST counts rows: `exact` is `count(*)`; the others read the planner's estimate. */
 export type SupabaseCountMethod = 'exact' | 'planned' | 'estimated';
@@ -314,7 +314,7 @@ async function run(query: PromiseLike<PostgrestResponseLike>): Promise<Postgrest
  * throws `NotSupportedError`.
  */
 export function createSupabaseTransport(
-  supabase: SupabaseClient<any, any, any>,
+  supabase: SupabaseClientLike,
   options: SupabaseTransportOptions = {},
 ): DataTransport {
   const countMethod = options.count ?? 'exact';
