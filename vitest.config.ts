@@ -8,14 +8,14 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * PostgreSQL 15 server of its own shared between them. Supabase runs 15 and 17.
  */
 const PG15_BIN = process.env.DRAMAC_TEST_PG15_BIN ?? '/usr/lib/postgresql/15/bin';
-/** Packages whose `test/` folder holds database tests. */
+/** Packages whose `test/` folder holds database tests, with their project names. */
 const DATABASE_TEST_PACKAGES = [
-  'packages/module-db',
-  'packages/module-sdk',
-  'packages/module-testing',
-  'packages/test-db',
-  'examples/crm-module',
-];
+  ['packages/module-db', 'module-db'],
+  ['packages/module-sdk', 'module-sdk'],
+  ['packages/module-testing', 'module-testing'],
+  ['packages/test-db', 'test-db'],
+  ['examples/crm-module', 'example-crm-module'],
+] as const;
 
 function pg15Projects(): TestProjectInlineConfiguration[] {
   const skip = process.env.DATABASE_URL
@@ -29,12 +29,12 @@ function pg15Projects(): TestProjectInlineConfiguration[] {
     console.log(`[vitest] the (pg15) projects are left out: ${skip}`);
     return [];
   }
-  return DATABASE_TEST_PACKAGES.filter((dir) => existsSync(`${dir}/vitest.config.ts`)).map(
-    (dir) => ({
+  return DATABASE_TEST_PACKAGES.filter(([dir]) => existsSync(`${dir}/vitest.config.ts`)).map(
+    ([dir, name]) => ({
       extends: `./${dir}/vitest.config.ts`,
       root: `./${dir}`,
       test: {
-        name: `${dir.split('/')[1]} (pg15)`,
+        name: `${name} (pg15)`,
         include: ['test/**/*.test.ts'],
         typecheck: { enabled: false },
         env: { DRAMAC_TEST_POSTGRES_BIN: PG15_BIN },
