@@ -86,7 +86,9 @@ BEGIN
 END
 $$;
 -- Extension types (citext) are looked up by name in their schema while a module's DDL runs as its
--- owner: Supabase keeps extensions in schema extensions and grants its USAGE to its own roles only.
+-- owner, and their operators while a module role queries (without USAGE, citext = compares as
+-- text, case-sensitively): Supabase keeps extensions in schema extensions and grants its USAGE to
+-- its own roles only (anon, authenticated, service_role, postgres).
 DO $$
 DECLARE
   v_schema text;
@@ -97,9 +99,9 @@ BEGIN
       AND (n.nspname = 'extensions' OR n.oid IN (SELECT e.extnamespace FROM pg_catalog.pg_extension e WHERE e.extname = 'citext'))
   LOOP
     BEGIN
-      EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO dramac_module_owners', v_schema);
+      EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO dramac_module_owners, dramac_module_roles', v_schema);
     EXCEPTION WHEN insufficient_privilege THEN
-      RAISE WARNING 'dramac: cannot grant USAGE on schema % (%); module columns cannot use its types', v_schema, SQLERRM;
+      RAISE WARNING 'dramac: cannot grant USAGE on schema % (%); module columns cannot use its types and operators', v_schema, SQLERRM;
     END;
   END LOOP;
 END
