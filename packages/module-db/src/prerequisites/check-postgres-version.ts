@@ -28,10 +28,25 @@ export async function checkPostgresVersion(db: Kysely<any>): Promise<PostgresVer
   const { rows } = await sql<{ version: string; num: string }>`
     select pg_catalog.current_setting('server_version') as version,
       pg_catalog.current_setting('server_version_num') as num`.execute(db);
-  const version = rows[0]?.version ?? 'unknown';
-  const num = Number(rows[0]?.num ?? 0);
+  return assertSupportedPostgresVersion(rows[0]?.version ?? 'unknown', Number(rows[0]?.num ?? 0));
+}
+
+/**
+ * The version check of {@link checkPostgresVersion} on the values a server reported
+ * (`server_version`, `server_version_num`).
+ *
+ * @example
+ * assertSupportedPostgresVersion('17.6', 170006).major; // 17
+ * assertSupportedPostgresVersion('18.1', 180001); // throws: PostgreSQL 18.1 is not supported ... 15-17
+ * @throws UnsupportedPostgresVersionError outside 15-17.
+ */
+export function assertSupportedPostgresVersion(version: string, num: number): PostgresVersion {
   const major = Math.floor(num / 10000);
-  if (major < SUPPORTED_POSTGRES_VERSIONS.min || major > SUPPORTED_POSTGRES_VERSIONS.max) {
+  if (
+    !Number.isFinite(major) ||
+    major < SUPPORTED_POSTGRES_VERSIONS.min ||
+    major > SUPPORTED_POSTGRES_VERSIONS.max
+  ) {
     throw new UnsupportedPostgresVersionError(version, num);
   }
   return { version, num, major };
