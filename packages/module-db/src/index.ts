@@ -219,7 +219,10 @@ export {
   PLATFORM_TABLES,
 } from './prerequisites/check-platform-prerequisites';
 export type { PostgresVersion } from './prerequisites/check-postgres-version';
-export { checkPostgresVersion } from './prerequisites/check-postgres-version';
+export {
+  assertSupportedPostgresVersion,
+  checkPostgresVersion,
+} from './prerequisites/check-postgres-version';
 export type { MissingPrerequisite, PrerequisiteKind } from './prerequisites/prerequisite-errors';
 export {
   PrerequisiteMissingError,

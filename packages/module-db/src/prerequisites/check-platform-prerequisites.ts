@@ -136,8 +136,11 @@ async function authWarnings(
   db: Kysely<any>,
   platformVersion: number | null,
 ): Promise<MissingPrerequisite[]> {
+  // Catalog lookups by oid, not to_regclass('auth.users'): the name lookup needs USAGE on auth,
+  // which the connection's user may lack.
   const { rows } = await sql<{ auth: boolean; owners: boolean; groups: boolean }>`
-    select pg_catalog.to_regnamespace('auth') is not null and pg_catalog.to_regclass('auth.users') is not null as auth,
+    select exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'auth' and c.relname = 'users') as auth,
       pg_catalog.to_regrole('dramac_module_owners') is not null as owners,
       pg_catalog.to_regrole('dramac_module_roles') is not null as groups`.execute(db);
   const row = rows[0];
@@ -153,11 +156,11 @@ async function authWarnings(
   }
   if (platformVersion === null || !row.owners || !row.groups) return [];
   const { rows: grants } = await sql<{ usage: boolean; references: boolean }>`
-    select pg_catalog.has_schema_privilege('dramac_module_owners', 'auth', 'USAGE')
-        and pg_catalog.has_schema_privilege('dramac_module_roles', 'auth', 'USAGE') as usage,
-      pg_catalog.has_table_privilege('dramac_module_owners', 'auth.users', 'REFERENCES') as references`.execute(
-    db,
-  );
+    select pg_catalog.has_schema_privilege('dramac_module_owners', n.oid, 'USAGE')
+        and pg_catalog.has_schema_privilege('dramac_module_roles', n.oid, 'USAGE') as usage,
+      pg_catalog.has_table_privilege('dramac_module_owners', c.oid, 'REFERENCES') as references
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'auth' and c.relname = 'users'`.execute(db);
   if (grants[0]?.usage && grants[0]?.references) return [];
   return [
     {
