@@ -36,6 +36,13 @@ function pg15Projects(): TestProjectInlineConfiguration[] {
       test: {
         name: `${name} (pg15)`,
         include: ['test/**/*.test.ts'],
+        // Packaging and bundling, not the database: once is enough.
+        exclude: [
+          '**/node_modules/**',
+          'test/pack.test.ts',
+          'test/release.test.ts',
+          'test/browser-bundle.test.ts',
+        ],
         typecheck: { enabled: false },
         env: { DRAMAC_TEST_POSTGRES_BIN: PG15_BIN },
         globalSetup: ['../../packages/test-db/src/global-setup.ts'],
