@@ -5,7 +5,7 @@ import { chmod, chown, cp, mkdir, rename, rm, writeFile } from 'node:fs/promises
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LocalPostgresError } from './local-postgres-error';
 
@@ -198,16 +198,42 @@ interface RunAs {
   readonly gid: number;
 }
 
-function idOf(flag: '-u' | '-g'): number {
-  return Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+/**
+ * A system command by its path: root's tools (runuser, useradd) live in /usr/sbin, which a
+ * minimal PATH (/usr/bin:/bin) leaves out.
+ */
+function systemCommand(name: string): string {
+  const folders = [
+    ...(process.env.PATH ?? '').split(delimiter),
+    '/usr/sbin',
+    '/sbin',
+    '/usr/bin',
+    '/bin',
+  ];
+  for (const folder of folders) {
+    if (folder !== '' && existsSync(join(folder, name))) return join(folder, name);
+  }
+  return name;
 }
 
+function idOf(flag: '-u' | '-g'): number {
+  return Number(execFileSync(systemCommand('id'), [flag, 'postgres'], { encoding: 'utf8' }).trim());
+}
+
+/** Whether the postgres OS user passes `test <flag> <path>`. */
 function postgresCan(test: '-x' | '-w' | '-r', path: string): boolean {
   try {
-    execFileSync('runuser', ['-u', 'postgres', '--', 'test', test, path], { stdio: 'ignore' });
+    execFileSync(
+      systemCommand('runuser'),
+      ['-u', 'postgres', '--', systemCommand('test'), test, path],
+      {
+        stdio: 'ignore',
+      },
+    );
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // No runuser on this system: nothing to tell; initdb or the server will say what fails.
+    return (error as { code?: unknown }).code === 'ENOENT';
   }
 }
 
@@ -218,11 +244,15 @@ function postgresCan(test: '-x' | '-w' | '-r', path: string): boolean {
  */
 async function prepareForRoot(bins: Binaries): Promise<{ bins: Binaries; runAs: RunAs }> {
   try {
-    execFileSync('id', ['postgres'], { stdio: 'ignore' });
+    execFileSync(systemCommand('id'), ['postgres'], { stdio: 'ignore' });
   } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      systemCommand('useradd'),
+      ['--system', '--user-group', '--no-create-home', 'postgres'],
+      {
+        stdio: 'ignore',
+      },
+    );
   }
   const runAs = { uid: idOf('-u'), gid: idOf('-g') };
   if (postgresCan('-x', bins.postgres) || !bins.copyable) return { bins, runAs };
@@ -234,7 +264,7 @@ async function prepareForRoot(bins: Binaries): Promise<{ bins: Binaries; runAs: 
     const staging = `${copy}.${process.pid}.${randomBytes(3).toString('hex')}`;
     await cp(native, staging, { recursive: true, verbatimSymlinks: true });
     await chmod(staging, 0o755);
-    execFileSync('chmod', ['-R', 'a+rX', staging]);
+    execFileSync(systemCommand('chmod'), ['-R', 'a+rX', staging]);
     await writeFile(join(staging, '.complete'), tag);
     await rm(copy, { recursive: true, force: true });
     await rename(staging, copy).catch(async () => {
