@@ -109,9 +109,10 @@ function pnpmVersionOf(pnpm) {
 }
 const onPath = pnpmVersionOf('pnpm');
 if (onPath !== pnpmVersion) {
-  const runningFromCache = process.execPath.startsWith(cache);
-  const prefix = runningFromCache
-    ? dirname(dirname(process.execPath))
+  // Next to the Node this script installed, else a folder of its own.
+  const nodePrefix = join(cache, `node${nodeMajor}`);
+  const prefix = process.execPath.startsWith(nodePrefix)
+    ? nodePrefix
     : join(cache, `pnpm-${pnpmVersion}`);
   const bin = join(prefix, 'bin');
   env.PATH = pathWith(dirname(process.execPath));
