@@ -365,7 +365,7 @@ export async function startLocalPostgres(
         throw new LocalPostgresError(
           `running as root, PostgreSQL runs as the postgres OS user, which cannot reach ${dataDir} ` +
             '(a parent folder is closed to other users): run as a regular user, or keep the data in a folder ' +
-            'every user may enter (--data-dir)',
+            'every user may enter',
           { dataDir },
         );
       }

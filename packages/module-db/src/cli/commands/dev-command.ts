@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
+import { isModuleDbError } from '../../errors';
 import { installModuleForSite } from '../../lifecycle/install-module-for-site';
 import { installDevelopmentPlatform } from '../../local/install-development-platform';
 import {
@@ -10,6 +11,7 @@ import {
   type LocalPostgresServer,
   startLocalPostgres,
 } from '../../local/local-postgres';
+import { LocalPostgresError } from '../../local/local-postgres-error';
 import { type DemoPlatform, seedDemoPlatform } from '../../local/seed-demo-platform';
 import { migratePlatform } from '../../platform/platform-migrations';
 import { checkPlatformPrerequisites } from '../../prerequisites/check-platform-prerequisites';
@@ -143,6 +145,16 @@ async function openDatabase(
     persistent: true,
     port,
     ...(binDir === undefined ? {} : { binDir }),
+  }).catch((error: unknown) => {
+    throw isModuleDbError(error) &&
+      error.code === 'LOCAL_POSTGRES_FAILED' &&
+      /cannot reach/.test(error.message)
+      ? new LocalPostgresError(
+          `${error.message} (--data-dir <folder>)`,
+          { dataDir },
+          { cause: error },
+        )
+      : error;
   });
   try {
     const target = parseDatabaseUrl(server.url, 'the local PostgreSQL', context.env);
