@@ -1,9 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject, mergeConfig } from 'vitest/config';
 import { sharedConfig } from '../../vitest.shared.ts';
 
 export default mergeConfig(
   sharedConfig,
   defineProject({
+    resolve: {
+      alias: {
+        'server-only': fileURLToPath(new URL('./test/support/server-only.ts', import.meta.url)),
+      },
+    },
     test: {
       name: 'playground',
       include: ['test/**/*.test.ts'],

@@ -1,10 +1,13 @@
 // Starts the playground: a PostgreSQL (embedded, or DATABASE_URL), the platform migration and the
 // demo platform, then Next.js (`dev` or `start`) with DATABASE_URL pointing at it.
 //
-//   tsx --conditions=@dramac/source scripts/start.ts dev|start [--seed] [--port N]
+//   tsx --conditions=@dramac/source scripts/start.ts dev|start [--seed] [--port N] [--host H]
 //
 // Environment: DATABASE_URL (use that database; seeds only with --seed), PLAYGROUND_DATA_DIR
-// (where the embedded cluster lives; default apps/playground/.data/postgres), PORT.
+// (where the embedded cluster lives; default apps/playground/.data/postgres), PORT, PLAYGROUND_HOST.
+//
+// The site has no authentication and offers drop and purge actions, so it listens on 127.0.0.1
+// only unless asked otherwise (`--host 0.0.0.0` or PLAYGROUND_HOST=0.0.0.0).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -28,6 +31,9 @@ const args = process.argv.slice(2);
 const mode = args[0] === 'start' ? 'start' : 'dev';
 const forceSeed = args.includes('--seed');
 const portArg = args.indexOf('--port');
+const hostArg = args.indexOf('--host');
+const host = (hostArg >= 0 ? args[hostArg + 1] : process.env.PLAYGROUND_HOST) || '127.0.0.1';
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const say = (line: string) => console.log(`[playground] ${line}`);
 
 /** Prints a failure as a few readable lines (no stack trace) and exits. */
@@ -45,7 +51,7 @@ function portIsFree(port: number): Promise<boolean> {
   return new Promise((done) => {
     const server = createServer();
     server.once('error', () => done(false));
-    server.listen(port, () => server.close(() => done(true)));
+    server.listen(port, host, () => server.close(() => done(true)));
   });
 }
 
@@ -146,20 +152,28 @@ await db.destroy();
 const port = await choosePort();
 const require = createRequire(import.meta.url);
 const nextBin = join(dirname(require.resolve('next/package.json')), 'dist', 'bin', 'next');
-const child: ChildProcess = spawn(process.execPath, [nextBin, mode, '--port', String(port)], {
-  cwd: appDir,
-  stdio: ['ignore', 'pipe', 'inherit'],
-  // Its own process group: `next` runs the server in a child of its own, and stopping the group
-  // stops both (a SIGTERM to `next` alone can leave its server behind).
-  detached: true,
-  env: {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    PLAYGROUND_DB_KIND: kind,
-    PLAYGROUND_DATA_DIR_RESOLVED: dataDir ?? '',
-    NEXT_TELEMETRY_DISABLED: '1',
+if (!LOOPBACK.has(host)) {
+  say(`WARNING: listening on ${host}, not only on this machine: anyone who can reach it can`);
+  say('drop modules and purge site data (the playground has no authentication).');
+}
+const child: ChildProcess = spawn(
+  process.execPath,
+  [nextBin, mode, '--port', String(port), '--hostname', host],
+  {
+    cwd: appDir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own process group: `next` runs the server in a child of its own, and stopping the group
+    // stops both (a SIGTERM to `next` alone can leave its server behind).
+    detached: true,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PLAYGROUND_DB_KIND: kind,
+      PLAYGROUND_DATA_DIR_RESOLVED: dataDir ?? '',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
   },
-});
+);
 let announced = false;
 child.stdout?.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk);
@@ -169,7 +183,8 @@ child.stdout?.on('data', (chunk: Buffer) => {
       kind === 'embedded'
         ? `embedded PostgreSQL 17 at ${describeUrl(databaseUrl)}, data in ${dataDir}`
         : `DATABASE_URL ${describeUrl(databaseUrl)}`;
-    say(`open http://localhost:${port}`);
+    const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    say(`open http://${shown}:${port}`);
     say(`database: ${where}`);
   }
 });

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import { Nav } from '../components/nav';
 import { databaseInfo } from '../lib/database';
 import './globals.css';
 
@@ -8,15 +9,6 @@ export const metadata: Metadata = {
   description: 'Module and site isolation enforced by PostgreSQL, end to end.',
 };
 
-const NAV = [
-  ['/', 'Overview'],
-  ['/modules', 'Modules'],
-  ['/registry', 'Registry'],
-  ['/data', 'Data'],
-  ['/isolation', 'Isolation'],
-  ['/lint', 'Lint'],
-] as const;
-
 export default function RootLayout({ children }: { children: ReactNode }) {
   const info = databaseInfo();
   return (
@@ -24,13 +16,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <header className="top">
           <span className="brand">DRAMAC module databases</span>
-          <nav>
-            {NAV.map(([href, label]) => (
-              <a key={href} href={href}>
-                {label}
-              </a>
-            ))}
-          </nav>
+          <Nav />
         </header>
         <main>{children}</main>
         <footer className="db" data-testid="db-info">

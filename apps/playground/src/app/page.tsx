@@ -1,21 +1,54 @@
+import { BarChart, bytes, rowsText, SERIES_COLORS } from '../components/bar-chart';
+import { MembershipDiagram } from '../components/membership-diagram';
 import { SeedButton } from '../components/seed-button';
 import { getDb } from '../lib/database';
 import { hasDemoPlatform } from '../lib/demo-platform';
 import { load } from '../lib/load';
 import { readPlatform } from '../lib/platform';
+import { readUsage } from '../lib/usage';
 
 export const dynamic = 'force-dynamic';
+
+const SCREENS = [
+  [
+    '/modules',
+    'Modules',
+    'entity diagrams, install and upgrade plans (summary, locks, diff, SQL), retention',
+  ],
+  [
+    '/installations',
+    'Installations',
+    'sites x modules, install and uninstall per site, who reaches which site',
+  ],
+  [
+    '/data',
+    'Data',
+    'the SDK: rows, compound filters, keyset pages, batch and transactions, the admin client',
+  ],
+  [
+    '/isolation',
+    'Isolation',
+    'both axes live, each cell explained by the grant or policy that decided it',
+  ],
+  ['/registry', 'Registry', 'what each module owns, and a timeline of every change'],
+  ['/health', 'Health', 'lint, drift and orphans, and a way to make drift happen'],
+] as const;
 
 export default async function OverviewPage() {
   const result = await load(async () => ({
     platform: await readPlatform(),
     seeded: await hasDemoPlatform(getDb()),
+    usage: await readUsage(),
   }));
   if ('failure' in result) {
     return <div className="message error">The database is not reachable: {result.failure}</div>;
   }
-  const { platform, seeded } = result.data;
-  const agencyName = (id: string) => platform.agencies.find((a) => a.id === id)?.name ?? id;
+  const { platform, seeded, usage } = result.data;
+  const series = usage.modules.map((m, i) => ({
+    key: m.key,
+    label: m.title,
+    color: SERIES_COLORS[i % SERIES_COLORS.length] as string,
+  }));
   return (
     <>
       <h1>Overview</h1>
@@ -35,56 +68,68 @@ export default async function OverviewPage() {
           <SeedButton />
         </div>
       ) : null}
-      <div className="card">
-        <h2>Sites</h2>
+      <div className="split">
+        <section className="card">
+          <h2>Agencies, sites and users</h2>
+          <MembershipDiagram platform={platform} />
+        </section>
+        <section className="card" data-testid="usage">
+          <h2>Usage at a glance</h2>
+          {usage.modules.length === 0 ? (
+            <p className="muted">No module is provisioned yet: nothing to count.</p>
+          ) : (
+            <>
+              <BarChart
+                title="Rows per module (all sites)"
+                series={[{ key: 'rows', label: 'rows', color: '#2f5fd0' }]}
+                rows={usage.modules.map((m) => ({ label: m.title, values: { rows: m.rows } }))}
+                format={rowsText}
+                testId="chart-module-rows"
+              />
+              <BarChart
+                title="Storage per module (tables, indexes, TOAST)"
+                series={[{ key: 'bytes', label: 'bytes', color: '#1f7a44' }]}
+                rows={usage.modules.map((m) => ({ label: m.title, values: { bytes: m.bytes } }))}
+                format={bytes}
+                testId="chart-module-bytes"
+              />
+              <BarChart
+                title="Rows per site, by module"
+                series={series}
+                rows={usage.sites.map((s) => ({ label: `${s.label}: ${s.name}`, values: s.rows }))}
+                format={rowsText}
+                testId="chart-site-rows"
+              />
+              <BarChart
+                title="Row data per site, by module (no indexes)"
+                series={series}
+                rows={usage.sites.map((s) => ({ label: `${s.label}: ${s.name}`, values: s.bytes }))}
+                format={bytes}
+                testId="chart-site-bytes"
+              />
+              <p className="field-note">
+                Per module: getModuleStats (exact counts). Per site: direct counts as the platform.
+                A metering API will take over the per-site figures.
+              </p>
+            </>
+          )}
+        </section>
+      </div>
+      <section className="card">
+        <h2>Screens</h2>
         <table className="grid">
-          <thead>
-            <tr>
-              <th>Site</th>
-              <th>Agency</th>
-              <th>Id</th>
-            </tr>
-          </thead>
           <tbody>
-            {platform.sites.map((s) => (
-              <tr key={s.id}>
-                <td>
-                  <span className="badge info">{s.label}</span> {s.name}
+            {SCREENS.map(([href, title, what]) => (
+              <tr key={href}>
+                <td style={{ width: 140 }}>
+                  <a href={href}>{title}</a>
                 </td>
-                <td>{s.agencyName}</td>
-                <td className="mono">{s.id}</td>
+                <td>{what}</td>
               </tr>
             ))}
           </tbody>
         </table>
-      </div>
-      <div className="card">
-        <h2>Users</h2>
-        <table className="grid">
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Email</th>
-              <th>Member of</th>
-            </tr>
-          </thead>
-          <tbody>
-            {platform.users.map((u) => (
-              <tr key={u.id}>
-                <td>{u.name}</td>
-                <td className="mono">{u.email}</td>
-                <td>
-                  {u.agencyIds.length === 0 ? (
-                    <span className="muted">no agency</span>
-                  ) : (
-                    u.agencyIds.map(agencyName).join(', ')
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      </section>
     </>
   );
 }

@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { seedDemoAction } from '../app/actions';
+import { seedDemoAction } from '../app/actions/seed';
 import type { ActionError } from '../lib/action-result';
 import { ErrorMessage, SuccessMessage } from './error-message';
 

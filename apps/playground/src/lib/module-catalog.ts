@@ -1,6 +1,12 @@
 import { crmModule, crmModuleV2 } from '@dramac/example-crm-module';
 import type { ModuleDefinitionLike } from '@dramac/module-sdk';
-import { bookingModule, shopModule, widgetModule } from './sample-modules';
+import {
+  bookingModule,
+  bookingModuleV2,
+  shopModule,
+  shopModuleV2,
+  widgetModule,
+} from './sample-modules';
 
 /** A module definition with the version every `defineModule` result carries. */
 export type CatalogDefinition = ModuleDefinitionLike & { readonly version: string };
@@ -17,8 +23,13 @@ export interface CatalogModule {
   /** Probe row for the isolation matrix: a table and a record valid for it. */
   readonly probe?: {
     readonly table: string;
-    readonly record: () => Record<string, unknown>;
+    /** A valid record; `label` names what wrote it (the matrix's probe, the batch demo). */
+    readonly record: (label?: string) => Record<string, unknown>;
     readonly change: Record<string, unknown>;
+    /** A record PostgreSQL refuses (a check or unique constraint), for the batch demo. */
+    readonly bad: (first: Record<string, unknown>) => Record<string, unknown>;
+    /** Why PostgreSQL refuses it. */
+    readonly badReason: string;
   };
 }
 
@@ -33,8 +44,10 @@ export const MODULE_CATALOG: readonly CatalogModule[] = [
     upgrade: crmModuleV2 as CatalogDefinition,
     probe: {
       table: 'contacts',
-      record: () => ({ first_name: 'Probe', last_name: `Row ${tag()}` }),
+      record: (label = 'Probe') => ({ first_name: label, last_name: `Row ${tag()}` }),
       change: { lead_score: 7 },
+      bad: () => ({ first_name: 'Over', last_name: 'Score', lead_score: 150 }),
+      badReason: 'lead_score 150 breaks the check lead_score between 0 and 100',
     },
   },
   {
@@ -42,10 +55,13 @@ export const MODULE_CATALOG: readonly CatalogModule[] = [
     title: 'Booking',
     summary: 'appointments, calendars, resources, availability; an app module, prefixed tables',
     definition: bookingModule as CatalogDefinition,
+    upgrade: bookingModuleV2 as CatalogDefinition,
     probe: {
       table: 'calendars',
-      record: () => ({ name: `Probe ${tag()}` }),
+      record: (label = 'Probe') => ({ name: `${label} ${tag()}` }),
       change: { timezone: 'Europe/Paris' },
+      bad: () => ({ name: 'No zone', timezone: '' }),
+      badReason: "an empty timezone breaks the check timezone <> ''",
     },
   },
   {
@@ -53,10 +69,16 @@ export const MODULE_CATALOG: readonly CatalogModule[] = [
     title: 'Shop',
     summary: 'products, orders, cart items, customers; an integration module, prefixed tables',
     definition: shopModule as CatalogDefinition,
+    upgrade: shopModuleV2 as CatalogDefinition,
     probe: {
       table: 'customers',
-      record: () => ({ email: `probe-${tag()}@example.test`, full_name: 'Probe' }),
+      record: (label = 'Probe') => ({
+        email: `${label.toLowerCase()}-${tag()}@example.test`,
+        full_name: label,
+      }),
       change: { phone: '555-0100' },
+      bad: (first) => ({ email: first.email, full_name: 'Duplicate' }),
+      badReason: 'the same email again breaks the unique key (site_id, email)',
     },
   },
   {

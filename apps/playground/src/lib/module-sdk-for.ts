@@ -22,6 +22,14 @@ export interface DynamicSdk {
   deleteById(table: string, id: string): Promise<boolean>;
   count(table: string, where?: AnyRecord): Promise<number>;
   transaction<T>(fn: (tx: DynamicSdk) => Promise<T>): Promise<T>;
+  findPage(
+    table: string,
+    options: AnyRecord & { limit: number; cursor?: string | null },
+  ): Promise<{ rows: AnyRecord[]; nextCursor: string | null }>;
+  batch(
+    operations: readonly { type: string; table: string; data?: AnyRecord; where?: AnyRecord }[],
+    options?: { atomic?: boolean },
+  ): Promise<AnyRecord[]>;
 }
 
 /** The definition of the version the registry says is installed, or a readable error. */

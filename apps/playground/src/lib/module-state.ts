@@ -1,5 +1,6 @@
 import 'server-only';
-import { listModuleEvents, listModules, type ModuleRegistryEntry } from '@dramac/module-db';
+import { listModules, type ModuleRegistryEntry } from '@dramac/module-db';
+import { sql } from 'kysely';
 import { getDb } from './database';
 import { type CatalogModule, MODULE_CATALOG } from './module-catalog';
 
@@ -7,34 +8,44 @@ import { type CatalogModule, MODULE_CATALOG } from './module-catalog';
 export interface ModuleState {
   readonly module: CatalogModule;
   readonly entry: ModuleRegistryEntry | undefined;
-  /** Sites the module is installed on. */
+  /** Sites the module is installed and active on. */
   readonly sites: ReadonlySet<string>;
+  /** Sites whose installation is suspended (the module is retained, waiting to be dropped). */
+  readonly suspended: ReadonlySet<string>;
 }
 
 /**
- * Sites each module is installed on, replayed from the module event log (module-db exports no
- * listing of installations): `site_installed` adds a site, `site_purged` removes it, and
- * `deprovisioned` or a new `provisioned` clears them all.
+ * Site installations by module id, read from the platform's `public.module_site_installations`
+ * (module-db exports no listing of them; the playground runs as the platform, which owns it).
  */
-export async function installedSites(): Promise<Map<string, Set<string>>> {
-  const events = await listModuleEvents(getDb(), undefined, { limit: 10_000 });
-  const sites = new Map<string, Set<string>>();
-  for (const e of events) {
-    const set = sites.get(e.moduleId) ?? new Set<string>();
-    sites.set(e.moduleId, set);
-    if (e.event === 'site_installed' && e.siteId) set.add(e.siteId);
-    else if (e.event === 'site_purged' && e.siteId) set.delete(e.siteId);
-    else if (e.event === 'deprovisioned' || e.event === 'provisioned') set.clear();
+export async function readInstallations(): Promise<
+  Map<string, { active: Set<string>; suspended: Set<string> }>
+> {
+  const { rows } = await sql<{ module_id: string; site_id: string; status: string }>`
+    select module_id::text, site_id::text, status
+    from public.module_site_installations order by installed_at`.execute(getDb());
+  const out = new Map<string, { active: Set<string>; suspended: Set<string> }>();
+  for (const r of rows) {
+    const entry = out.get(r.module_id) ?? {
+      active: new Set<string>(),
+      suspended: new Set<string>(),
+    };
+    out.set(r.module_id, entry);
+    (r.status === 'active' ? entry.active : entry.suspended).add(r.site_id);
   }
-  return sites;
+  return out;
 }
 
 /** Every catalog module with its registry row and installed sites. */
 export async function readModuleStates(): Promise<readonly ModuleState[]> {
-  const [entries, sites] = await Promise.all([listModules(getDb()), installedSites()]);
-  return MODULE_CATALOG.map((module) => ({
-    module,
-    entry: entries.find((e) => e.moduleId === module.definition.moduleId),
-    sites: sites.get(module.definition.moduleId) ?? new Set<string>(),
-  }));
+  const [entries, installations] = await Promise.all([listModules(getDb()), readInstallations()]);
+  return MODULE_CATALOG.map((module) => {
+    const i = installations.get(module.definition.moduleId);
+    return {
+      module,
+      entry: entries.find((e) => e.moduleId === module.definition.moduleId),
+      sites: i?.active ?? new Set<string>(),
+      suspended: i?.suspended ?? new Set<string>(),
+    };
+  });
 }

@@ -16,7 +16,7 @@ export const bookingModule = defineModule({
       name: 'calendars',
       columns: [
         { name: 'name', type: 'text' },
-        { name: 'timezone', type: 'text', default: "'UTC'" },
+        { name: 'timezone', type: 'text', default: "'UTC'", check: "timezone <> ''" },
         { name: 'created_at', type: 'timestamptz', default: 'now()' },
       ],
     },
@@ -101,6 +101,41 @@ export const bookingModule = defineModule({
   ],
 });
 
+/**
+ * Booking 2.2.0: an upgrade with declared migration steps. A new nullable column is additive;
+ * renaming `appointments.notes`, dropping `appointments.customer_email` and widening
+ * `availability.weekday` are destructive or rewriting, so each is declared.
+ */
+export const bookingModuleV2 = defineModule({
+  ...bookingModule,
+  version: '2.2.0',
+  tables: bookingModule.tables.map((t) => {
+    if (t.name === 'calendars') {
+      return { ...t, columns: [...t.columns, { name: 'color', type: 'text', nullable: true }] };
+    }
+    if (t.name === 'appointments') {
+      return {
+        ...t,
+        columns: t.columns
+          .filter((c) => c.name !== 'customer_email')
+          .map((c) => (c.name === 'notes' ? { ...c, name: 'staff_notes' } : c)),
+      };
+    }
+    if (t.name === 'availability') {
+      return {
+        ...t,
+        columns: t.columns.map((c) => (c.name === 'weekday' ? { ...c, type: 'integer' } : c)),
+      };
+    }
+    return t;
+  }) as unknown as typeof bookingModule.tables,
+  migrations: [
+    { kind: 'renameColumn', table: 'appointments', from: 'notes', to: 'staff_notes' },
+    { kind: 'dropColumn', table: 'appointments', column: 'customer_email' },
+    { kind: 'alterType', table: 'availability', column: 'weekday' },
+  ],
+} as never) as unknown as typeof bookingModule;
+
 /** Shop: `public.mod_5e0b7a11_*` (customers, products, orders, cart_items). */
 export const shopModule = defineModule({
   moduleId: '5e0b7a11-2c4d-4e6f-8a1b-3c5d7e9f1a30',
@@ -183,6 +218,18 @@ export const shopModule = defineModule({
     },
   ],
 });
+
+/**
+ * Shop 0.4.0 drops `customers.phone` without declaring it: the upgrade planner refuses the
+ * change (the data would go), so this version cannot be applied as it stands.
+ */
+export const shopModuleV2 = defineModule({
+  ...shopModule,
+  version: '0.4.0',
+  tables: shopModule.tables.map((t) =>
+    t.name === 'customers' ? { ...t, columns: t.columns.filter((c) => c.name !== 'phone') } : t,
+  ) as unknown as typeof shopModule.tables,
+} as never) as unknown as typeof shopModule;
 
 /** A testimonials widget: the `shared` strategy, rows in `public.module_data`, no DDL. */
 export const widgetModule = defineModule({

@@ -754,7 +754,7 @@ function changedObject(
  */
 function dependencyDifferences(catalog: CatalogModuleState): DriftDifference[] {
   const allowed =
-    /^(public\.(sites|agencies|clients|profiles)(_pkey)?|auth\.users(_pkey)?|public\.dramac_(current_site_id|current_user_id|can_access_current_site|set_updated_at|current_claims|current_role)\(.*\)|auth\.(uid|jwt|role)\(\)|(.+\.)?citext.*)$/;
+    /^(public\.(sites|agencies|clients|profiles)(_pkey)?|auth\.users(_pkey)?|public\.dramac_(current_site_id|current_user_id|can_access_current_site|set_updated_at|check_tenant_references|current_claims|current_role)\(.*\)|auth\.(uid|jwt|role)\(\)|(.+\.)?citext.*)$/;
   const out: DriftDifference[] = [];
   for (const d of catalog.externalDependencies) {
     if (d.type === 'schema' || allowed.test(d.identity)) continue;

@@ -22,6 +22,8 @@ export interface ModuleRepairPlan {
   readonly moduleId: string;
   readonly shortId: string;
   readonly version: string;
+  /** The checksum of the installed definition the repair was planned for. */
+  readonly checksum: string;
   readonly strategy: ModuleState['strategy'];
   /** Every difference found (the same report as `checkModuleDatabase`). */
   readonly differences: readonly DriftDifference[];
@@ -100,6 +102,7 @@ export async function planModuleRepair(
     moduleId: entry.moduleId,
     shortId: entry.shortId,
     version: entry.version,
+    checksum: entry.checksum,
     strategy: entry.strategy,
     differences: Object.freeze(differences),
     changes: Object.freeze(
@@ -156,7 +159,7 @@ export async function repairModuleDatabase(
   try {
     const { rows } = await sql<{ result: ModuleRepairResult }>`
       select public.dramac_apply_module_repair(
-        ${JSON.stringify(plan)}::jsonb, null, ${options.actor ?? null},
+        ${JSON.stringify(plan)}::jsonb, ${repair.checksum}, ${options.actor ?? null},
         ${options.lockTimeoutMs ?? 5000}, ${options.lockWaitMs ?? 60000}
       ) as result`.execute(db);
     const result = rows[0]?.result;

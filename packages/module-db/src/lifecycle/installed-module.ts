@@ -36,9 +36,7 @@ export async function loadInstalledModule(
   trx: Kysely<any>,
   id: LifecycleModuleId,
 ): Promise<InstalledModule> {
-  await sql`select pg_advisory_xact_lock(hashtext('dramac.module'), hashtext(${id.shortId}))`.execute(
-    trx,
-  );
+  await sql`select public.dramac_lock_module(${id.shortId})`.execute(trx);
   const [entry] = await readRegistry(trx, { moduleId: id.moduleId, lock: 'share' });
   if (!entry) throw new NotFoundError(`module ${id.moduleId} is not provisioned`);
   if (entry.status === 'deprecated') {

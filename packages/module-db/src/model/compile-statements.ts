@@ -288,11 +288,14 @@ export function createTriggerStatement(table: TableState, trigger: TriggerState)
   if (!match) throw new Error(`internal: unexpected trigger function ${trigger.function}`);
   const [, fnSchema = '', fnName = ''] = match;
   const events = sql.raw(trigger.events.map((e) => e.toLowerCase()).join(' or '));
+  const args = sql.join((trigger.arguments ?? []).map((a) => sql.lit(a)));
   return statement(
     'create_trigger',
     qualified(table),
-    'keep updated_at current with the shared platform trigger function',
-    sql`create trigger ${sql.id(trigger.name)} ${sql.raw(trigger.timing.toLowerCase())} ${events} on ${tableRef(table)} for each ${sql.raw(trigger.level.toLowerCase())} execute function ${sql.id(fnSchema, fnName)}()`,
+    trigger.key === 'trigger:tenant_references'
+      ? "references to platform rows stay within the site's own tenant"
+      : 'keep updated_at current with the shared platform trigger function',
+    sql`create trigger ${sql.id(trigger.name)} ${sql.raw(trigger.timing.toLowerCase())} ${events} on ${tableRef(table)} for each ${sql.raw(trigger.level.toLowerCase())} execute function ${sql.id(fnSchema, fnName)}(${args})`,
     trigger.key,
   );
 }

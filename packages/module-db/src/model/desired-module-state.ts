@@ -55,6 +55,9 @@ export const MODULE_TABLE_PRIVILEGES: readonly string[] = ['DELETE', 'INSERT', '
 /** The shared `updated_at` trigger function, as `regprocedure` prints it. */
 export const UPDATED_AT_FUNCTION = `${PLATFORM_SCHEMA}.${SET_UPDATED_AT_FN}()`;
 
+/** The trigger function that keeps references to platform rows within the site's tenant. */
+export const TENANT_REFERENCES_FUNCTION = `${PLATFORM_SCHEMA}.dramac_check_tenant_references()`;
+
 /**
  * The site policy's expression, exactly as the planner writes it: the row's site is the request's
  * and the request's user may access that site where this module is installed. The database keeps
@@ -298,18 +301,37 @@ function tableState(
     });
   }
 
-  const triggers: TriggerState[] = table.hasUpdatedAt
-    ? [
-        {
-          name: triggerName(physical, 'updated_at'),
-          key: 'trigger:updated_at',
-          function: UPDATED_AT_FUNCTION,
-          timing: 'BEFORE',
-          events: ['UPDATE'],
-          level: 'ROW',
-        },
-      ]
-    : [];
+  const triggers: TriggerState[] = [];
+  if (table.hasUpdatedAt) {
+    triggers.push({
+      name: triggerName(physical, 'updated_at'),
+      key: 'trigger:updated_at',
+      function: UPDATED_AT_FUNCTION,
+      timing: 'BEFORE',
+      events: ['UPDATE'],
+      level: 'ROW',
+      arguments: [],
+    });
+  }
+  // References to users, profiles, agencies and clients must stay within the row's own site's
+  // tenant, checked before the foreign key is, so an id of another tenant and an unknown id are
+  // refused alike (no existence oracle).
+  const platformRefs = table.foreignKeys
+    .filter((fk) => fk.target.kind === 'platform')
+    .map((fk) => [fk.column, (fk.target as { table: string }).table] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (platformRefs.length > 0) {
+    triggers.push({
+      name: triggerName(physical, 'tenant_refs'),
+      key: 'trigger:tenant_references',
+      function: TENANT_REFERENCES_FUNCTION,
+      timing: 'BEFORE',
+      events: ['INSERT', 'UPDATE'],
+      level: 'ROW',
+      arguments: platformRefs.flat(),
+    });
+  }
+  triggers.sort(byName);
 
   const grants: GrantState[] = [admin, role]
     .sort()

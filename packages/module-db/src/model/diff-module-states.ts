@@ -949,6 +949,8 @@ function sameDefinition(context: ObjectContext, kind: Kind, a: AnyObject, b: Any
         x.timing === y.timing &&
         x.level === y.level &&
         x.events.join() === y.events.join() &&
+        (x.arguments ?? []).map((c) => context.renames.get(c) ?? c).join() ===
+          (y.arguments ?? []).join() &&
         (x.enabled === undefined || x.enabled === 'O')
       );
     }

@@ -165,6 +165,8 @@ export interface TriggerState {
   readonly timing: 'BEFORE' | 'AFTER' | 'INSTEAD OF';
   readonly events: readonly string[];
   readonly level: 'ROW' | 'STATEMENT';
+  /** The arguments passed to the function (`TG_ARGV`). */
+  readonly arguments?: readonly string[];
   /** `O` when it fires (catalog states only). */
   readonly enabled?: string;
 }

@@ -85,7 +85,7 @@ interface RawTable extends TableFacts {
   readonly constraints: ConstraintState[];
   readonly indexes: (IndexState & { valid: boolean })[];
   readonly policies: PolicyState[];
-  readonly triggers: (TriggerState & { enabled: string })[];
+  readonly triggers: (Omit<TriggerState, 'arguments'> & { enabled: string; arguments: string[] })[];
   readonly grants: GrantState[];
   readonly columnGrants: ColumnGrantState[];
 }
@@ -191,6 +191,7 @@ export function fromRawModuleState(
         timing: g.timing,
         events: g.events,
         level: g.level,
+        arguments: (g as unknown as { arguments?: string[] }).arguments ?? [],
         enabled: g.enabled,
       })),
       grants: [...t.grants].sort(compareGrants),

@@ -116,6 +116,9 @@ CREATE POLICY dramac_platform_all ON public.module_database_registry FOR ALL TO 
 CREATE POLICY dramac_platform_all ON public.module_database_versions FOR ALL TO dramac_platform USING (true) WITH CHECK (true);
 CREATE POLICY dramac_platform_all ON public.module_database_events FOR ALL TO dramac_platform USING (true) WITH CHECK (true);
 CREATE POLICY dramac_platform_all ON public.module_site_installations FOR ALL TO dramac_platform USING (true) WITH CHECK (true);
+-- module_data's site policy was TO PUBLIC: it now applies to the widgets' group only, so no other
+-- role (the platform's among them) meets more than one permissive policy there.
+ALTER POLICY dramac_site_isolation ON public.module_data TO dramac_widget_roles;
 CREATE POLICY dramac_platform_read ON public.module_data AS PERMISSIVE FOR SELECT TO dramac_platform USING (true);
 CREATE POLICY dramac_platform_purge ON public.module_data AS PERMISSIVE FOR DELETE TO dramac_platform USING (true);
 
@@ -131,7 +134,7 @@ ALTER TABLE public.module_database_events ADD CONSTRAINT module_database_events_
 CREATE SCHEMA IF NOT EXISTS dramac;
 REVOKE ALL ON SCHEMA dramac FROM PUBLIC;
 GRANT USAGE ON SCHEMA dramac TO dramac_platform;
-CREATE TABLE dramac.policy_template (site_id uuid NOT NULL);
+CREATE TABLE dramac.policy_template (id integer PRIMARY KEY, site_id uuid NOT NULL);
 REVOKE ALL ON dramac.policy_template FROM PUBLIC;
 ALTER TABLE dramac.policy_template ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dramac.policy_template FORCE ROW LEVEL SECURITY;
@@ -139,6 +142,12 @@ ALTER TABLE dramac.policy_template FORCE ROW LEVEL SECURITY;
 CREATE POLICY "dramac_site_isolation" ON dramac.policy_template AS PERMISSIVE FOR ALL TO PUBLIC
   USING (("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('00000000'))))
   WITH CHECK (("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('00000000'))));
+
+-- A secret salt for the platform's advisory lock keys (see dramac.lock_key).
+CREATE TABLE dramac.platform_secrets (name text PRIMARY KEY, value text NOT NULL);
+REVOKE ALL ON dramac.platform_secrets FROM PUBLIC;
+INSERT INTO dramac.platform_secrets (name, value) VALUES ('lock_salt', gen_random_uuid()::text);
+GRANT SELECT ON dramac.platform_secrets TO dramac_platform;
 
 -- ---------------------------------------------------------------------------------------------
 -- The site helper answers only for the module the request runs as (the role set with
@@ -163,6 +172,60 @@ BEGIN
   );
 END
 $fn$;
+
+-- ---------------------------------------------------------------------------------------------
+-- References to platform rows stay within the row's own site's tenant: a module row may name a
+-- user or profile who is a member of its site's agency, that agency, or that site's client. Checked
+-- before the foreign key is (BEFORE trigger; the key's check runs after the statement), so an id
+-- of another tenant and an id that does not exist are refused alike: no existence oracle. Owned
+-- by the migration user, like the request helpers, to read the platform's tables past their RLS.
+-- Arguments: pairs of (column, agencies | clients | profiles | users).
+-- ---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION public.dramac_check_tenant_references() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_new jsonb := pg_catalog.to_jsonb(NEW);
+  v_old jsonb;
+  v_agency uuid;
+  v_client uuid;
+  v_col text;
+  v_kind text;
+  v_value uuid;
+  v_ok boolean;
+  i integer;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    v_old := pg_catalog.to_jsonb(OLD);
+  END IF;
+  SELECT c.id, c.agency_id INTO v_client, v_agency
+  FROM public.sites s JOIN public.clients c ON c.id = s.client_id
+  WHERE s.id = (v_new ->> 'site_id')::uuid;
+  FOR i IN 0 .. (TG_NARGS / 2) - 1 LOOP
+    v_col := TG_ARGV[2 * i];
+    v_kind := TG_ARGV[2 * i + 1];
+    CONTINUE WHEN v_new ->> v_col IS NULL;
+    -- An unchanged reference stays valid (its user may have left the agency since).
+    CONTINUE WHEN TG_OP = 'UPDATE' AND (v_old ->> v_col) IS NOT DISTINCT FROM (v_new ->> v_col);
+    v_value := (v_new ->> v_col)::uuid;
+    v_ok := CASE v_kind
+      WHEN 'agencies' THEN v_value = v_agency
+      WHEN 'clients' THEN v_value = v_client
+      WHEN 'users' THEN EXISTS (SELECT 1 FROM public.agency_members m WHERE m.agency_id = v_agency AND m.user_id = v_value)
+      WHEN 'profiles' THEN EXISTS (SELECT 1 FROM public.agency_members m WHERE m.agency_id = v_agency AND m.user_id = v_value)
+      ELSE false
+    END;
+    IF NOT coalesce(v_ok, false) THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', COLUMN = v_col,
+        MESSAGE = pg_catalog.format('%s names no %s of this site''s tenant', v_col,
+          CASE v_kind WHEN 'agencies' THEN 'agency' WHEN 'clients' THEN 'client' WHEN 'profiles' THEN 'member profile' ELSE 'member' END);
+    END IF;
+  END LOOP;
+  RETURN NEW;
+END
+$fn$;
+REVOKE ALL ON FUNCTION public.dramac_check_tenant_references() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.dramac_check_tenant_references() TO dramac_module_owners;
 
 -- ---------------------------------------------------------------------------------------------
 -- Reading, verifying and applying a module's state.
@@ -216,8 +279,8 @@ BEGIN
   v_owner := 'modowner_' || v_short;
 
   PERFORM pg_catalog.set_config('lock_timeout', p_lock_wait_ms::text || 'ms', true);
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.provisioning'));
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.module'), pg_catalog.hashtext(v_short));
+  PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.provisioning'));
+  PERFORM public.dramac_lock_module(v_short);
   PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout_ms::text || 'ms', true);
 
   SELECT * INTO v_reg FROM public.module_database_registry r WHERE r.module_id = p_module_id FOR UPDATE;
@@ -332,8 +395,8 @@ BEGIN
     SELECT r.module_id, r.module_short_id FROM public.module_database_registry r
     WHERE r.status = 'deprecated' AND r.drop_after <= pg_catalog.now() ORDER BY r.drop_after, r.module_id
   LOOP
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.provisioning'));
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.module'), pg_catalog.hashtext(v_candidate.module_short_id));
+    PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.provisioning'));
+    PERFORM public.dramac_lock_module(v_candidate.module_short_id);
     CONTINUE WHEN NOT EXISTS (
       SELECT 1 FROM public.module_database_registry r
       WHERE r.module_id = v_candidate.module_id AND r.status = 'deprecated' AND r.drop_after <= pg_catalog.now());
@@ -471,6 +534,7 @@ ALTER FUNCTION public.dramac_apply_module_upgrade(jsonb, jsonb, text, text, text
 ALTER FUNCTION public.dramac_apply_module_repair(jsonb, text, text, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_verify_module_state(text, text, jsonb, text[]) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_ensure_module_role(text, boolean, boolean) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_lock_module(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_deprovision_module(uuid, text, text, interval, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_drop_due_modules(text) OWNER TO dramac_platform;
 -- Counts and sizes read every site's rows of the module's tables: as their owner's member.
@@ -509,6 +573,7 @@ BEGIN
   FOREACH v_fn IN ARRAY ARRAY[
     'public.dramac_current_module_short_id()',
     'public.dramac_set_updated_at()',
+    'public.dramac_check_tenant_references()',
     'public.dramac_apply_module_change(text, jsonb, jsonb, text, text, text, text, integer, integer)',
     'public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer)',
     'public.dramac_apply_module_upgrade(jsonb, jsonb, text, text, text, integer, integer)',
@@ -522,7 +587,8 @@ BEGIN
     'public.dramac_compare_objects(text, text, jsonb[], jsonb[])',
     'public.dramac_constraint_shape(jsonb)',
     'public.dramac_policy_shape(jsonb)',
-    'public.dramac_session_state()',
+    'public.dramac_lock_module(text)',
+    'public.dramac_undo_session_residue(text[], text[])',
     'public.dramac_deprovision_module(uuid, text, text, interval, integer, integer)',
     'public.dramac_drop_due_modules(text)'
   ] LOOP
@@ -538,7 +604,9 @@ BEGIN
   GRANT EXECUTE ON FUNCTION public.dramac_read_module_state(text, text, boolean), public.dramac_expression_problem(pg_node_tree),
     public.dramac_function_allowed(oid), public.dramac_platform_policy_text(text, text),
     public.dramac_compare_objects(text, text, jsonb[], jsonb[]), public.dramac_constraint_shape(jsonb),
-    public.dramac_policy_shape(jsonb), public.dramac_session_state() TO dramac_platform;
+    public.dramac_policy_shape(jsonb), public.dramac_undo_session_residue(text[], text[]) TO dramac_platform;
+  REVOKE ALL ON FUNCTION dramac.lock_key(text) FROM PUBLIC;
+  GRANT EXECUTE ON FUNCTION dramac.lock_key(text) TO dramac_platform;
   -- The entry points: the provisioner group (the platform's server) and, for platforms that
   -- reach the database only over HTTP, service_role.
   GRANT EXECUTE ON FUNCTION public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer),
@@ -546,6 +614,7 @@ BEGIN
     public.dramac_apply_module_repair(jsonb, text, text, integer, integer),
     public.dramac_deprovision_module(uuid, text, text, interval, integer, integer),
     public.dramac_drop_due_modules(text),
+    public.dramac_lock_module(text),
     public.dramac_read_module_state(text, text, boolean) TO dramac_provisioner;
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
     GRANT EXECUTE ON FUNCTION public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer),

@@ -24,19 +24,25 @@
  * short id and quoted with `format('%I')`.
  */
 export const SQL_APPLY_MODULE_CHANGE = `
--- What a module's statements must not change in the calling session: settings made at session
--- level, advisory locks, LISTEN channels, prepared statements, open cursors.
-CREATE OR REPLACE FUNCTION public.dramac_session_state() RETURNS text
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+-- The platform's advisory lock keys, salted with a secret only the platform reads: a statement
+-- of a module (or anyone else) cannot take them at session level and block provisioning.
+CREATE OR REPLACE FUNCTION dramac.lock_key(p_name text) RETURNS integer
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT pg_catalog.md5(pg_catalog.concat_ws(E'\\n',
-    (SELECT pg_catalog.string_agg(s.name || '=' || coalesce(s.setting, ''), ',' ORDER BY s.name)
-     FROM pg_catalog.pg_settings s WHERE s.source = 'session'),
-    (SELECT pg_catalog.string_agg(l.objid::text || '/' || l.classid::text || '/' || l.objsubid::text || '/' || l.mode, ',' ORDER BY 1)
-     FROM pg_catalog.pg_locks l WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'advisory'),
-    (SELECT pg_catalog.string_agg(c, ',' ORDER BY c) FROM pg_catalog.pg_listening_channels() c),
-    (SELECT pg_catalog.count(*)::text FROM pg_catalog.pg_prepared_statements),
-    (SELECT pg_catalog.count(*)::text FROM pg_catalog.pg_cursors)))
+  SELECT pg_catalog.hashtext(p_name || (SELECT s.value FROM dramac.platform_secrets s WHERE s.name = 'lock_salt'))
+$fn$;
+
+-- Takes one module's advisory lock for the rest of the transaction: the lock provisioning,
+-- upgrades, repairs and deprovisioning take, for site installs and uninstalls to wait on.
+CREATE OR REPLACE FUNCTION public.dramac_lock_module(p_short text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
+  END IF;
+  PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.module'), pg_catalog.hashtext(p_short));
+END
 $fn$;
 
 -- Creates a module role if it is missing. On PostgreSQL 16+ the creating role (dramac_platform)
@@ -60,6 +66,48 @@ BEGIN
       EXECUTE pg_catalog.format('GRANT %I TO %I', p_role, current_user);
     END IF;
   END IF;
+END
+$fn$;
+
+-- Undoes what a module's statements left in the calling session that a rollback would not undo
+-- (advisory locks held at session level, prepared statements), given what was there before, and
+-- says what it found.
+CREATE OR REPLACE FUNCTION public.dramac_undo_session_residue(p_locks text[], p_prepared text[])
+RETURNS text[]
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_found text[] := '{}';
+  v_lock record;
+  v_name text;
+BEGIN
+  FOR v_lock IN
+    SELECT l.classid, l.objid, l.objsubid, l.mode FROM pg_catalog.pg_locks l
+    WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'advisory'
+      AND l.classid::text || '/' || l.objid::text || '/' || l.objsubid::text || '/' || l.mode <> ALL (coalesce(p_locks, '{}'))
+  LOOP
+    v_found := v_found || 'an advisory lock'::text;
+    BEGIN
+      -- A lock taken several times is held until unlocked as many times; a transaction-level
+      -- one cannot be unlocked (it goes with the rollback).
+      LOOP
+        EXIT WHEN NOT CASE
+          WHEN v_lock.objsubid = 1 AND v_lock.mode = 'ShareLock'
+            THEN pg_catalog.pg_advisory_unlock_shared((v_lock.classid::bigint << 32) | v_lock.objid::bigint)
+          WHEN v_lock.objsubid = 1
+            THEN pg_catalog.pg_advisory_unlock((v_lock.classid::bigint << 32) | v_lock.objid::bigint)
+          WHEN v_lock.mode = 'ShareLock'
+            THEN pg_catalog.pg_advisory_unlock_shared(v_lock.classid::int, v_lock.objid::int)
+          ELSE pg_catalog.pg_advisory_unlock(v_lock.classid::int, v_lock.objid::int) END;
+      END LOOP;
+    EXCEPTION WHEN others THEN NULL;
+    END;
+  END LOOP;
+  FOR v_name IN SELECT p.name FROM pg_catalog.pg_prepared_statements p WHERE p.name <> ALL (coalesce(p_prepared, '{}')) LOOP
+    v_found := v_found || 'a prepared statement'::text;
+    EXECUTE pg_catalog.format('DEALLOCATE %I', v_name);
+  END LOOP;
+  RETURN v_found;
 END
 $fn$;
 
@@ -94,9 +142,18 @@ DECLARE
   v_tables text[];
   v_new_tables text[] := '{}';
   v_before oid[];
+  v_exec_oid oid;
+  v_exec_sig text;
   v_names text[];
   v_exec text;
-  v_session text;
+  v_settings text[];
+  v_claims text[];
+  v_locks text[];
+  v_prepared text[];
+  v_listening text[];
+  v_residue text[];
+  v_lock record;
+  v_name text;
   v_actual jsonb;
   v_module_type text := p_module_type;
   v_state text;
@@ -132,7 +189,7 @@ BEGIN
   IF p_mode = 'install' AND (p_module_type IS NULL OR p_module_type NOT IN ('widget', 'app', 'integration', 'system', 'custom')) THEN
     RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('module type %L is unknown', p_module_type);
   END IF;
-  IF p_mode <> 'repair' AND (p_checksum IS NULL OR p_definition IS NULL) THEN
+  IF p_checksum IS NULL OR (p_mode <> 'repair' AND p_definition IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan checksum and definition are required';
   END IF;
   IF v_desired IS NULL OR pg_catalog.jsonb_typeof(v_desired) <> 'object'
@@ -169,8 +226,8 @@ BEGIN
   -- 2. One change of module objects at a time, database-wide (roles and the public schema's ACL
   -- are shared catalog rows), and one per module.
   PERFORM pg_catalog.set_config('lock_timeout', p_lock_wait_ms::text || 'ms', true);
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.provisioning'));
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dramac.module'), pg_catalog.hashtext(v_short));
+  PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.provisioning'));
+  PERFORM public.dramac_lock_module(v_short);
   PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout_ms::text || 'ms', true);
 
   SELECT r.module_id, r.checksum, r.version, r.status, r.strategy, r.module_type INTO v_existing
@@ -208,7 +265,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'DM003',
           MESSAGE = pg_catalog.format('module %s is at version %s now, not the version %s this upgrade was planned from', v_module_id, v_existing.version, p_plan ->> 'fromVersion');
       END IF;
-    ELSIF v_existing.version IS DISTINCT FROM v_version OR (p_checksum IS NOT NULL AND v_existing.checksum IS DISTINCT FROM p_checksum) THEN
+    ELSIF v_existing.version IS DISTINCT FROM v_version OR v_existing.checksum IS DISTINCT FROM p_checksum THEN
       RAISE EXCEPTION USING ERRCODE = 'DM003',
         MESSAGE = pg_catalog.format('module %s is at version %s now: the repair was planned for version %s', v_module_id, v_existing.version, v_version);
     END IF;
@@ -266,7 +323,26 @@ BEGIN
       'BEGIN EXECUTE p_sql; END');
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text) FROM PUBLIC', v_exec);
     EXECUTE pg_catalog.format('ALTER FUNCTION %s(text) OWNER TO %I', v_exec, v_owner);
-    v_session := public.dramac_session_state();
+    -- The owner role owns the function it runs in, so a statement could make it SECURITY INVOKER
+    -- (the next statement would then run as dramac_platform) or replace it: before every
+    -- statement the function must still be this one, unchanged.
+    EXECUTE pg_catalog.format('SELECT %L::pg_catalog.regprocedure', v_exec || '(text)') INTO v_exec_oid;
+    SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text INTO v_exec_sig
+    FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid;
+    -- What the statements must not leave in the calling session. Read here, not in a function
+    -- of its own: a function's own search_path setting would hide a changed one.
+    v_settings := ARRAY(SELECT s.name || '=' || coalesce(s.setting, '') FROM pg_catalog.pg_settings s
+                        WHERE s.source = 'session' ORDER BY 1);
+    v_claims := ARRAY(SELECT coalesce(pg_catalog.current_setting(g, true), '') FROM pg_catalog.unnest(ARRAY[
+      'request.jwt.claims', 'request.jwt.claim', 'request.jwt.claim.sub', 'request.jwt.claim.role',
+      'request.jwt.claim.site_id']) g);
+    v_locks := ARRAY(SELECT l.classid::text || '/' || l.objid::text || '/' || l.objsubid::text || '/' || l.mode
+                     FROM pg_catalog.pg_locks l WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'advisory' ORDER BY 1);
+    v_prepared := ARRAY(SELECT p.name FROM pg_catalog.pg_prepared_statements p ORDER BY 1);
+    v_listening := ARRAY(SELECT c FROM pg_catalog.pg_listening_channels() c ORDER BY 1);
+    -- Everything from here to the end-state check runs guarded: on any failure, what the
+    -- statements left in the session that the rollback would not undo is undone first.
+    BEGIN
     BEGIN
       FOR v_stmt IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'statements', '[]'::jsonb)) LOOP
         v_sql := CASE WHEN pg_catalog.jsonb_typeof(v_stmt) = 'object' THEN v_stmt ->> 'sql' END;
@@ -276,6 +352,11 @@ BEGIN
         IF pg_catalog.jsonb_array_length(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) > 0 THEN
           RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has bind parameters', v_i);
         END IF;
+        IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
+            FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
+          RAISE EXCEPTION USING ERRCODE = 'DM004',
+            MESSAGE = pg_catalog.format('statement %s changed the function the statements run in', v_i - 1);
+        END IF;
         EXECUTE pg_catalog.format('SELECT %s($1)', v_exec) USING v_sql;
         v_i := v_i + 1;
       END LOOP;
@@ -284,10 +365,40 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, HINT = coalesce(v_hint, ''),
         DETAIL = pg_catalog.jsonb_build_object('statementIndex', v_i, 'statement', pg_catalog.left(v_sql, 4000), 'detail', v_detail)::text;
     END;
-    IF public.dramac_session_state() IS DISTINCT FROM v_session THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004',
-        MESSAGE = 'the plan''s statements changed the session (a setting, an advisory lock, a listener, a prepared statement or a cursor)';
+    IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
+        FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the last statement changed the function the statements run in';
     END IF;
+    -- Session state a rollback would not undo (session-level advisory locks, prepared statements)
+    -- is undone here; a LISTEN takes effect only at commit: every channel is unlistened and the
+    -- caller's own are listened to again, in the same transaction.
+    v_residue := public.dramac_undo_session_residue(v_locks, v_prepared);
+    EXECUTE 'UNLISTEN *';
+    FOREACH v_name IN ARRAY v_listening LOOP
+      EXECUTE pg_catalog.format('LISTEN %I', v_name);
+    END LOOP;
+    IF ARRAY(SELECT s.name || '=' || coalesce(s.setting, '') FROM pg_catalog.pg_settings s
+             WHERE s.source = 'session' ORDER BY 1) IS DISTINCT FROM v_settings THEN
+      v_residue := v_residue || 'a setting';
+    END IF;
+    IF ARRAY(SELECT coalesce(pg_catalog.current_setting(g, true), '') FROM pg_catalog.unnest(ARRAY[
+          'request.jwt.claims', 'request.jwt.claim', 'request.jwt.claim.sub', 'request.jwt.claim.role',
+          'request.jwt.claim.site_id']) g) IS DISTINCT FROM v_claims THEN
+      v_residue := v_residue || 'the request claims';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_cursors c WHERE c.is_holdable) THEN
+      v_residue := v_residue || 'a cursor';
+    END IF;
+    IF pg_catalog.cardinality(v_residue) > 0 THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004',
+        MESSAGE = pg_catalog.format('the plan''s statements changed the calling session (%s)',
+          pg_catalog.array_to_string(ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(v_residue) x ORDER BY 1), ', '));
+    END IF;
+    EXCEPTION WHEN others THEN
+      GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+      PERFORM public.dramac_undo_session_residue(v_locks, v_prepared);
+      RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, DETAIL = coalesce(v_detail, ''), HINT = coalesce(v_hint, '');
+    END;
     EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s(text)', v_exec);
     IF v_strategy = 'prefix' THEN
       EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA public FROM %I', v_owner);

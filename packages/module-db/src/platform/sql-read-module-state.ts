@@ -223,7 +223,10 @@ BEGIN
                          WHERE g.tgtype & e.bit <> 0),
               'level', CASE WHEN g.tgtype & 1 <> 0 THEN 'ROW' ELSE 'STATEMENT' END,
               'enabled', g.tgenabled::text,
-              'arguments', g.tgnargs,
+              'arguments', (SELECT coalesce(pg_catalog.jsonb_agg(x ORDER BY n), '[]'::jsonb)
+                            FROM pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.encode(g.tgargs, 'escape'), E'\\\\000'))
+                              WITH ORDINALITY a(x, n)
+                            WHERE n <= g.tgnargs),
               'transitionTables', g.tgoldtable IS NOT NULL OR g.tgnewtable IS NOT NULL,
               'hasCondition', g.tgqual IS NOT NULL)
               ORDER BY g.tgname), '[]'::jsonb)

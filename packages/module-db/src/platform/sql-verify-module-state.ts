@@ -303,11 +303,11 @@ BEGIN
       ARRAY(SELECT public.dramac_policy_shape(p) FROM pg_catalog.jsonb_array_elements(v_d -> 'policies') p));
     v_problems := v_problems || public.dramac_compare_objects(v_name, 'trigger',
       ARRAY(SELECT pg_catalog.jsonb_build_object('name', g ->> 'name', 'function', g ->> 'function', 'timing', g ->> 'timing',
-              'events', g -> 'events', 'level', g ->> 'level', 'enabled', g ->> 'enabled', 'arguments', (g ->> 'arguments')::int,
+              'events', g -> 'events', 'level', g ->> 'level', 'enabled', g ->> 'enabled', 'arguments', g -> 'arguments',
               'transitionTables', (g ->> 'transitionTables')::boolean, 'hasCondition', (g ->> 'hasCondition')::boolean)
             FROM pg_catalog.jsonb_array_elements(v_t -> 'triggers') g),
       ARRAY(SELECT pg_catalog.jsonb_build_object('name', g ->> 'name', 'function', g ->> 'function', 'timing', g ->> 'timing',
-              'events', g -> 'events', 'level', g ->> 'level', 'enabled', 'O', 'arguments', 0,
+              'events', g -> 'events', 'level', g ->> 'level', 'enabled', 'O', 'arguments', coalesce(g -> 'arguments', '[]'::jsonb),
               'transitionTables', false, 'hasCondition', false)
             FROM pg_catalog.jsonb_array_elements(v_d -> 'triggers') g));
     v_problems := v_problems || public.dramac_compare_objects(v_name, 'grant',
@@ -373,13 +373,30 @@ BEGIN
       END IF;
     END LOOP;
     v_name := v_rel::pg_catalog.regclass::text;
-    -- Triggers: the shared updated_at trigger only.
-    FOR r IN SELECT g.tgname, g.tgfoid, g.tgtype, g.tgnargs, g.tgqual, g.tgenabled FROM pg_catalog.pg_trigger g
+    -- Triggers: the shared updated_at trigger, and the tenant-references trigger whose arguments
+    -- are exactly the table's references to platform rows (read from its foreign keys).
+    FOR r IN SELECT g.tgname, g.tgfoid, g.tgtype, g.tgnargs, g.tgqual, g.tgenabled,
+               pg_catalog.string_to_array(pg_catalog.encode(g.tgargs, 'escape'), E'\\\\000') AS args
+             FROM pg_catalog.pg_trigger g
              WHERE g.tgrelid = v_rel AND NOT g.tgisinternal LOOP
-      IF NOT (r.tgfoid = 'public.dramac_set_updated_at()'::pg_catalog.regprocedure AND r.tgtype = 19 AND r.tgnargs = 0
-              AND r.tgqual IS NULL AND r.tgenabled = 'O') THEN
+      IF NOT ((r.tgfoid = 'public.dramac_set_updated_at()'::pg_catalog.regprocedure AND r.tgtype = 19 AND r.tgnargs = 0
+               AND r.tgqual IS NULL AND r.tgenabled = 'O')
+           OR (r.tgfoid = 'public.dramac_check_tenant_references()'::pg_catalog.regprocedure AND r.tgtype = 23
+               AND r.tgqual IS NULL AND r.tgenabled = 'O'
+               AND r.args[1:r.tgnargs] = ARRAY(
+                 SELECT y FROM (
+                   SELECT a.attname::text AS col, fc.relname::text AS kind
+                   FROM pg_catalog.pg_constraint k
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+                   JOIN pg_catalog.pg_class fc ON fc.oid = k.confrelid
+                   JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+                   WHERE k.conrelid = v_rel AND k.contype = 'f'
+                     AND ((fn.nspname = 'public' AND fc.relname IN ('agencies', 'clients', 'profiles'))
+                       OR (fn.nspname = 'auth' AND fc.relname = 'users'))) refs
+                 CROSS JOIN LATERAL (VALUES (1, refs.col), (2, refs.kind)) v(o, y)
+                 ORDER BY refs.col, v.o))) THEN
         v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'forbidden_trigger', 'table', v_name, 'object', r.tgname,
-          'message', pg_catalog.format('trigger %s on %s is not the shared updated_at trigger', r.tgname, v_name));
+          'message', pg_catalog.format('trigger %s on %s is not one of the platform''s (updated_at, tenant references)', r.tgname, v_name));
       END IF;
     END LOOP;
     -- Keys per site; foreign keys inside the module or at allowed platform tables only.
@@ -446,13 +463,6 @@ BEGIN
         v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'expression', 'table', v_name, 'object', r.name, 'message', r.problem);
       END IF;
     END LOOP;
-    -- A table this change created starts empty: DDL never copies data in.
-    IF v_name = ANY (p_new_tables) OR (v_t ->> 'schema') || '.' || (v_t ->> 'name') = ANY (p_new_tables) THEN
-      EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', v_rel::pg_catalog.regclass) INTO v_has_rows;
-      IF v_has_rows THEN
-        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'new_table_not_empty', 'table', v_name);
-      END IF;
-    END IF;
   END LOOP;
 
   -- Dependencies: nothing outside the module but the allowed platform objects.
@@ -477,7 +487,8 @@ BEGIN
     LOOP
       CONTINUE WHEN r.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND r.refobjid = v_ns;
       CONTINUE WHEN r.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-        AND (public.dramac_function_allowed(r.refobjid) OR r.refobjid = 'public.dramac_set_updated_at()'::pg_catalog.regprocedure);
+        AND (public.dramac_function_allowed(r.refobjid) OR r.refobjid = 'public.dramac_set_updated_at()'::pg_catalog.regprocedure
+             OR r.refobjid = 'public.dramac_check_tenant_references()'::pg_catalog.regprocedure);
       CONTINUE WHEN r.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND EXISTS (
         SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE (c.oid = r.refobjid OR c.oid = (SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = r.refobjid))
@@ -491,6 +502,22 @@ BEGIN
           AND x.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND x.deptype = 'e' AND e.extname = 'citext');
       v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'outside_dependency', 'object', r.type || ' ' || r.identity,
         'message', pg_catalog.format('a module object depends on %s %s, outside the module', r.type, r.identity));
+    END LOOP;
+  END IF;
+
+  -- A table this change created starts empty: DDL never copies data in. Read only once everything
+  -- above holds: reading a table evaluates its policies as the reader, and nothing the module
+  -- defined may run as the platform before its expressions are known to be harmless.
+  IF pg_catalog.jsonb_array_length(v_problems) = 0 THEN
+    FOREACH v_rel IN ARRAY coalesce(v_rels, '{}') LOOP
+      v_name := v_rel::pg_catalog.regclass::text;
+      CONTINUE WHEN NOT (v_name = ANY (p_new_tables) OR EXISTS (
+        SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = v_rel AND n.nspname || '.' || c.relname = ANY (p_new_tables)));
+      EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', v_rel::pg_catalog.regclass) INTO v_has_rows;
+      IF v_has_rows THEN
+        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'new_table_not_empty', 'table', v_name);
+      END IF;
     END LOOP;
   END IF;
 

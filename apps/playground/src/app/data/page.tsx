@@ -12,7 +12,7 @@ export default async function DataPage() {
     const [states, platform] = await Promise.all([readModuleStates(), readPlatform()]);
     const modules: DataModule[] = [];
     for (const { module, entry, sites } of states) {
-      if (!entry) continue;
+      if (entry?.status !== 'active') continue;
       const definition = installedDefinition(module, entry.version);
       const tables = (definition.tables as readonly { name: string }[]).map((t) => ({
         name: t.name,
@@ -24,6 +24,7 @@ export default async function DataPage() {
         title: `${module.title} ${entry.version}`,
         tables,
         siteIds: [...sites],
+        demoTable: module.probe?.table ?? null,
       });
     }
     return { modules, platform };
@@ -38,7 +39,8 @@ export default async function DataPage() {
       <p className="lead">
         Rows through <code>@dramac/module-sdk</code> on the Postgres transport: each call is one
         transaction as the module's role, with the user and the site as request claims. PostgreSQL
-        decides what the user sees.
+        decides what the user sees. Below: compound filters, offset and keyset pages, a batch and a
+        transaction that roll back, and the server-only admin client.
       </p>
       {modules.length === 0 ? (
         <div className="message note">

@@ -7,10 +7,11 @@ export default function IsolationPage() {
     <>
       <h1>Isolation</h1>
       <p className="lead">
-        Every user, on every site, through every installed module's SDK: read, create, update and
-        delete. An operation should be allowed only when the user belongs to the site's agency and
-        the module is installed on the site. Writes are rolled back; each site with the module
-        installed keeps one probe row so there is something to reach.
+        Both isolation axes, live against PostgreSQL. The site axis: every user on every site,
+        through every installed module's SDK. The module axis: each module's roles against every
+        module's tables, whatever SQL they send. Writes are rolled back; each site with a module
+        installed keeps one probe row so there is something to reach. Click a cell to see which
+        grant or which policy decided it.
       </p>
       <MatrixClient />
     </>

@@ -1,31 +1,42 @@
+import { validateModuleDefinition } from '@dramac/module-db';
+import { diagramOf } from '../../lib/diagram-from-definition';
+import { namespaceOf } from '../../lib/diagram-model';
 import { load } from '../../lib/load';
+import { installedDefinition } from '../../lib/module-catalog';
 import { readModuleStates } from '../../lib/module-state';
-import { readPlatform } from '../../lib/platform';
 import { type ModuleCard, ModulesClient } from './modules-client';
 
 export const dynamic = 'force-dynamic';
 
 export default async function ModulesPage() {
   const result = await load(async () => {
-    const [states, platform] = await Promise.all([readModuleStates(), readPlatform()]);
-    const cards: ModuleCard[] = states.map(({ module, entry, sites }) => ({
-      key: module.key,
-      title: module.title,
-      summary: module.summary,
-      moduleType: module.definition.moduleType,
-      version: module.definition.version,
-      upgradeVersion: module.upgrade?.version ?? null,
-      installed: entry
-        ? {
-            version: entry.version,
-            strategy: entry.strategy,
-            namespace: entry.schemaName ?? `public.mod_${entry.shortId}_*`,
-            status: entry.status,
-            siteIds: [...sites],
-          }
-        : null,
-    }));
-    return { cards, sites: platform.sites };
+    const states = await readModuleStates();
+    const cards: ModuleCard[] = [];
+    for (const { module, entry, sites, suspended } of states) {
+      const shown = entry ? installedDefinition(module, entry.version) : module.definition;
+      const diagram = diagramOf(await validateModuleDefinition(shown));
+      cards.push({
+        key: module.key,
+        title: module.title,
+        summary: module.summary,
+        moduleType: module.definition.moduleType,
+        version: module.definition.version,
+        upgradeVersion: module.upgrade?.version ?? null,
+        diagram,
+        installed: entry
+          ? {
+              version: entry.version,
+              strategy: entry.strategy,
+              namespace: namespaceOf(entry.strategy, entry.shortId, entry.schemaName),
+              status: entry.status,
+              dropAfter: entry.dropAfter,
+              activeSites: sites.size,
+              suspendedSites: suspended.size,
+            }
+          : null,
+      });
+    }
+    return { cards };
   });
   if ('failure' in result) {
     return <div className="message error">The database is not reachable: {result.failure}</div>;
@@ -34,11 +45,12 @@ export default async function ModulesPage() {
     <>
       <h1>Modules</h1>
       <p className="lead">
-        Installing shows the plan first (the SQL, compiled from the definition, nothing run yet),
-        then applies it in one transaction. A module is then installed per site; uninstalling from a
-        site downloads the site's rows as JSON, taken in the same transaction that deletes them.
+        Each module as an entity diagram of its installed version. Installing or upgrading shows the
+        plan first: what it creates, changes and removes, the lock each step takes, the diagram it
+        leads to and every statement; nothing runs until you apply it, in one transaction. Per-site
+        installs are on <a href="/installations">Installations</a>.
       </p>
-      <ModulesClient cards={result.data.cards} sites={result.data.sites} />
+      <ModulesClient cards={result.data.cards} />
     </>
   );
 }

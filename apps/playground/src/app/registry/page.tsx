@@ -1,41 +1,56 @@
-import { getModuleStats, listModuleEvents, listModules, type ModuleStats } from '@dramac/module-db';
+import { listModuleEvents, listModules } from '@dramac/module-db';
 import { getDb } from '../../lib/database';
+import { namespaceOf } from '../../lib/diagram-model';
+import { describeEvent, EVENT_LABELS } from '../../lib/event-text';
 import { load } from '../../lib/load';
+import { catalogModuleById } from '../../lib/module-catalog';
 import { readPlatform } from '../../lib/platform';
 
 export const dynamic = 'force-dynamic';
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} kB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+type Search = Promise<Record<string, string | string[] | undefined>>;
+
+function one(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
-export default async function RegistryPage() {
+export default async function RegistryPage({ searchParams }: { searchParams: Search }) {
+  const params = await searchParams;
+  const filter = { module: one(params.module), event: one(params.event), site: one(params.site) };
   const result = await load(async () => {
     const db = getDb();
-    const modules = await listModules(db);
-    const stats = new Map<string, ModuleStats>();
-    for (const m of modules)
-      stats.set(m.moduleId, await getModuleStats(db, m.moduleId, { exact: true }));
-    const events = await listModuleEvents(db, undefined, { limit: 60 });
-    const { sites } = await readPlatform();
-    return { modules, stats, events: [...events].reverse(), sites };
+    const [modules, events, platform] = await Promise.all([
+      listModules(db),
+      listModuleEvents(db, undefined, { limit: 500 }),
+      readPlatform(),
+    ]);
+    return { modules, events: [...events].reverse(), platform };
   });
   if ('failure' in result) {
     return <div className="message error">The database is not reachable: {result.failure}</div>;
   }
-  const { modules, stats, events, sites } = result.data;
+  const { modules, events, platform } = result.data;
+  const moduleName = (id: string, shortId: string) =>
+    catalogModuleById(id)?.title ?? `mod_${shortId}`;
   const siteName = (id: string) => {
-    const site = sites.find((s) => s.id === id);
+    const site = platform.sites.find((s) => s.id === id);
     return site ? `${site.label}: ${site.name}` : id.slice(0, 8);
   };
+  const moduleChoices = [
+    ...new Map(events.map((e) => [e.moduleId, moduleName(e.moduleId, e.shortId)] as const)),
+  ];
+  const shown = events.filter(
+    (e) =>
+      (!filter.module || e.moduleId === filter.module) &&
+      (!filter.event || e.event === filter.event) &&
+      (!filter.site || e.siteId === filter.site),
+  );
   return (
     <>
       <h1>Registry</h1>
       <p className="lead">
         <code>module_database_registry</code> is the single source of truth for what each module
-        owns: uninstalling drops exactly what it lists.
+        owns: uninstalling drops exactly what it lists. Every change to it is an event.
       </p>
       <section className="card" data-testid="registry-rows">
         <h2>Registered modules ({modules.length})</h2>
@@ -51,101 +66,112 @@ export default async function RegistryPage() {
                 <th>Version</th>
                 <th>Type / strategy</th>
                 <th>Namespace</th>
-                <th>Role</th>
+                <th>Roles</th>
                 <th>Status</th>
                 <th>Checksum</th>
               </tr>
             </thead>
             <tbody>
-              {modules.map((m) => {
-                const name = (m.definition as { name?: string } | null)?.name ?? m.shortId;
-                return (
-                  <tr key={m.moduleId}>
-                    <td>
-                      {name}
-                      <div className="mono muted small">{m.moduleId}</div>
-                    </td>
-                    <td>{m.version}</td>
-                    <td>
-                      {m.moduleType} / {m.strategy}
-                    </td>
-                    <td className="mono">{m.schemaName ?? `public.mod_${m.shortId}_*`}</td>
-                    <td className="mono">{m.roleName}</td>
-                    <td>
-                      <span className={`badge ${m.status === 'active' ? 'ok' : ''}`}>
-                        {m.status}
-                      </span>
-                    </td>
-                    <td className="mono small">{m.checksum.slice(0, 12)}</td>
-                  </tr>
-                );
-              })}
+              {modules.map((m) => (
+                <tr key={m.moduleId}>
+                  <td>
+                    {moduleName(m.moduleId, m.shortId)}
+                    <div className="mono muted small">{m.moduleId}</div>
+                  </td>
+                  <td>{m.version}</td>
+                  <td>
+                    {m.moduleType} / {m.strategy}
+                  </td>
+                  <td className="mono small">{namespaceOf(m.strategy, m.shortId, m.schemaName)}</td>
+                  <td className="mono small">
+                    {m.roleName}
+                    {m.strategy !== 'shared' ? <div>modadmin_{m.shortId}</div> : null}
+                  </td>
+                  <td>
+                    <span className={`badge ${m.status === 'active' ? 'ok' : 'warn'}`}>
+                      {m.status}
+                    </span>
+                    {m.dropAfter ? (
+                      <div className="small muted">
+                        until {m.dropAfter.replace('T', ' ').slice(0, 16)}
+                      </div>
+                    ) : null}
+                  </td>
+                  <td className="mono small">{m.checksum.slice(0, 12)}</td>
+                </tr>
+              ))}
             </tbody>
           </table>
         )}
       </section>
 
-      <section className="card" data-testid="registry-stats">
-        <h2>Tables, rows and storage</h2>
-        {modules.length === 0 ? <p className="muted">Nothing provisioned.</p> : null}
-        {modules.map((m) => {
-          const s = stats.get(m.moduleId);
-          if (!s) return null;
-          return (
-            <div key={m.moduleId}>
-              <h3>
-                {(m.definition as { name?: string } | null)?.name ?? m.shortId}:{' '}
-                {bytes(s.storageBytes)}
-              </h3>
-              <table className="grid">
-                <thead>
-                  <tr>
-                    <th>Table</th>
-                    <th>Rows (all sites)</th>
-                    <th>Size</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.tables.map((t) => (
-                    <tr key={t.qualified}>
-                      <td className="mono">{t.qualified}</td>
-                      <td>{t.rowCount}</td>
-                      <td>{bytes(t.totalBytes)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          );
-        })}
-      </section>
-
       <section className="card" data-testid="registry-events">
-        <h2>Event history (newest first)</h2>
-        <table className="grid">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Event</th>
-              <th>Module</th>
-              <th>Site</th>
-              <th>Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr key={e.id}>
-                <td className="small nowrap">{e.createdAt.replace('T', ' ').slice(0, 19)}</td>
-                <td>
-                  <span className="badge info">{e.event}</span>
-                </td>
-                <td className="mono">mod_{e.shortId}</td>
-                <td className="small nowrap">{e.siteId ? siteName(e.siteId) : ''}</td>
-                <td className="mono small details">{JSON.stringify(e.details).slice(0, 300)}</td>
-              </tr>
+        <div className="spread">
+          <h2>Timeline (newest first)</h2>
+          <span className="muted small" data-testid="timeline-count">
+            {shown.length} of {events.length} events
+          </span>
+        </div>
+        <form className="row" method="get" action="/registry" data-testid="timeline-filters">
+          <select name="module" defaultValue={filter.module}>
+            <option value="">every module</option>
+            {moduleChoices.map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
             ))}
-          </tbody>
-        </table>
+          </select>
+          <select name="event" defaultValue={filter.event}>
+            <option value="">every event</option>
+            {Object.entries(EVENT_LABELS).map(([k, label]) => (
+              <option key={k} value={k}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <select name="site" defaultValue={filter.site}>
+            <option value="">every site</option>
+            {platform.sites.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.label}: {s.name}
+              </option>
+            ))}
+          </select>
+          <button type="submit">Filter</button>
+          {filter.module || filter.event || filter.site ? <a href="/registry">clear</a> : null}
+        </form>
+        {shown.length === 0 ? <p className="muted">No event matches.</p> : null}
+        <ol className="timeline" style={{ marginTop: 12 }}>
+          {shown.map((e) => {
+            const { headline, facts } = describeEvent(e);
+            return (
+              <li
+                key={e.id}
+                className={`ev-${e.event}`}
+                data-testid="timeline-event"
+                data-event={e.event}
+              >
+                <div className="row">
+                  <strong>{EVENT_LABELS[e.event] ?? e.event}</strong>
+                  <span className="badge info">{moduleName(e.moduleId, e.shortId)}</span>
+                  {e.siteId ? <span className="badge">{siteName(e.siteId)}</span> : null}
+                  <span className="when">
+                    {e.createdAt.replace('T', ' ').slice(0, 19)} UTC
+                    {e.actor ? `, by ${e.actor}` : ''}
+                  </span>
+                </div>
+                <div>{headline}</div>
+                {facts.length > 0 ? (
+                  <ul className="small muted" style={{ margin: '2px 0 0', paddingLeft: 18 }}>
+                    {facts.map((f) => (
+                      <li key={f}>{f}</li>
+                    ))}
+                  </ul>
+                ) : null}
+              </li>
+            );
+          })}
+        </ol>
       </section>
     </>
   );

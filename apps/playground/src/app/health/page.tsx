@@ -8,28 +8,37 @@ import {
 } from '@dramac/module-db';
 import { getDb } from '../../lib/database';
 import { load } from '../../lib/load';
+import { catalogModuleById } from '../../lib/module-catalog';
+import { BREAKAGES } from '../../lib/sabotage';
+import { BreakPanel } from './break-panel';
+import { RepairPanel } from './repair-panel';
 
 export const dynamic = 'force-dynamic';
 
-const LEVEL_BADGE = { error: 'bad', warn: 'bad', info: 'info' } as const;
+const LEVEL_BADGE = { error: 'bad', warn: 'warn', info: 'info' } as const;
 
-export default async function LintPage() {
+export default async function HealthPage() {
   const result = await load(async () => {
     const db = getDb();
     const modules = await listModules(db);
     const lint = modules.length > 0 ? await lintModuleDatabase(db) : null;
     const reports: {
+      key: string;
       name: string;
       moduleId: string;
       version: string;
+      status: string;
       findings: readonly LintFinding[];
       drift: DriftReport;
     }[] = [];
     for (const m of modules) {
+      const catalog = catalogModuleById(m.moduleId);
       reports.push({
-        name: (m.definition as { name?: string } | null)?.name ?? m.shortId,
+        key: catalog?.key ?? m.shortId,
+        name: catalog?.title ?? m.shortId,
         moduleId: m.moduleId,
         version: m.version,
+        status: m.status,
         findings: lint?.findings.filter((f) => f.moduleId === m.moduleId) ?? [],
         drift: await checkModuleDatabase(db, m.moduleId),
       });
@@ -40,20 +49,40 @@ export default async function LintPage() {
     return <div className="message error">The database is not reachable: {result.failure}</div>;
   }
   const { reports, orphans } = result.data;
+  const orphanRows = [
+    ...orphans.orphanedObjects.map((o) => ({
+      side: 'orphaned',
+      kind: o.kind,
+      name: o.name,
+      module: '',
+    })),
+    ...orphans.missingObjects.map((o) => ({
+      side: 'missing',
+      kind: o.kind,
+      name: o.name,
+      module: catalogModuleById(o.moduleId)?.title ?? o.moduleId,
+    })),
+  ];
+  const breakable = reports.filter(
+    (r) => r.status === 'active' && catalogModuleById(r.moduleId)?.probe,
+  );
   return (
     <>
-      <h1>Lint</h1>
+      <h1>Health</h1>
       <p className="lead">
         For every installed module: the database lint (<code>lintModuleDatabase</code>: forced
         row-level security, the site policy, restrictive module policies, indexes, grants to API
-        roles, security-definer functions), drift between the live catalog and the registered
-        definition (<code>checkModuleDatabase</code>), and registry against catalog orphans.
+        roles), drift between the live catalog and the registered definition (
+        <code>checkModuleDatabase</code>), and the registry against the catalog (
+        <code>checkOrphans</code>). Lint remedies and drift repair SQL are shown exactly as the
+        packages give them; a drifted module can be repaired (<code>planModuleRepair</code>, then
+        <code>repairModuleDatabase</code>).
       </p>
       {reports.length === 0 ? <p className="muted">No module is provisioned.</p> : null}
-      {reports.map(({ name, moduleId, version, findings, drift }) => {
+      {reports.map(({ key, name, moduleId, version, status, findings, drift }) => {
         const serious = findings.filter((f) => f.level !== 'info').length;
         return (
-          <section className="card" key={moduleId} data-testid="lint-module">
+          <section className="card" key={moduleId} data-testid="health-module">
             <div className="spread">
               <h2>
                 {name} {version}
@@ -71,8 +100,9 @@ export default async function LintPage() {
                 )}
               </div>
             </div>
+            <h3>Lint</h3>
             {findings.length > 0 ? (
-              <table className="grid">
+              <table className="grid" data-testid="lint-findings">
                 <thead>
                   <tr>
                     <th>Level</th>
@@ -91,7 +121,8 @@ export default async function LintPage() {
                       <td className="mono small">{f.object}</td>
                       <td>
                         {f.message}
-                        <div className="mono small muted">{f.remedy}</div>
+                        <div className="small muted">remedy, as lintModuleDatabase gives it:</div>
+                        <code className="sql">{f.remedy}</code>
                       </td>
                     </tr>
                   ))}
@@ -103,13 +134,17 @@ export default async function LintPage() {
                 grants, indexes in place.
               </p>
             )}
+            <h3>Drift</h3>
             {drift.differences.length > 0 ? (
-              <table className="grid">
+              <table className="grid" data-testid="drift">
                 <thead>
                   <tr>
                     <th>Drift</th>
                     <th>Table</th>
-                    <th>Difference</th>
+                    <th>Object</th>
+                    <th>Expected</th>
+                    <th>Actual</th>
+                    <th>Difference and repair</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -118,8 +153,27 @@ export default async function LintPage() {
                       <td>
                         <span className="badge bad">{d.kind}</span>
                       </td>
-                      <td className="mono">{d.table ?? ''}</td>
-                      <td>{d.message}</td>
+                      <td className="mono small">{d.table ?? ''}</td>
+                      <td className="mono small">{d.object ?? ''}</td>
+                      <td className="mono small">{d.expected ?? ''}</td>
+                      <td className="mono small">{d.actual ?? ''}</td>
+                      <td>
+                        {d.message}
+                        {d.repair && d.repair.length > 0 ? (
+                          <>
+                            <div className="small muted">
+                              repair SQL, as checkModuleDatabase gives it:
+                            </div>
+                            {d.repair.map((statement) => (
+                              <code className="sql" key={statement}>
+                                {statement}
+                              </code>
+                            ))}
+                          </>
+                        ) : (
+                          <div className="small muted">only the platform can repair this</div>
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -127,13 +181,14 @@ export default async function LintPage() {
             ) : (
               <p className="muted small">The live catalog matches the registered definition.</p>
             )}
+            {!drift.ok && status === 'active' ? <RepairPanel moduleKey={key} title={name} /> : null}
           </section>
         );
       })}
-      <section className="card">
+      <section className="card" data-testid="orphans">
         <div className="spread">
           <h2>Registry and catalog (checkOrphans)</h2>
-          {orphans.orphanedObjects.length + orphans.missingObjects.length === 0 ? (
+          {orphanRows.length === 0 ? (
             <span className="badge ok">consistent</span>
           ) : (
             <span className="badge bad">
@@ -145,16 +200,35 @@ export default async function LintPage() {
           Orphaned: module schemas, tables or roles no registry row accounts for. Missing: objects a
           registry row lists that the catalog lacks.
         </p>
-        {orphans.orphanedObjects.length + orphans.missingObjects.length > 0 ? (
-          <pre className="mono small">
-            {JSON.stringify(
-              { orphaned: orphans.orphanedObjects, missing: orphans.missingObjects },
-              null,
-              2,
-            ).slice(0, 4000)}
-          </pre>
+        {orphanRows.length > 0 ? (
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>Side</th>
+                <th>Kind</th>
+                <th>Object</th>
+                <th>Registered by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {orphanRows.map((o) => (
+                <tr key={`${o.side}-${o.kind}-${o.name}`} data-testid="orphan-row">
+                  <td>
+                    <span className="badge bad">{o.side}</span>
+                  </td>
+                  <td>{o.kind}</td>
+                  <td className="mono">{o.name}</td>
+                  <td>{o.module || <span className="muted">no registry row</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         ) : null}
       </section>
+      <BreakPanel
+        modules={breakable.map((r) => ({ key: r.key, title: r.name }))}
+        breakages={BREAKAGES.map((b) => ({ ...b }))}
+      />
     </>
   );
 }
