@@ -26,7 +26,8 @@ function pg15Projects(): TestProjectInlineConfiguration[] {
         ? undefined
         : `no PostgreSQL 15 binaries in ${PG15_BIN} (apt-get install postgresql-15, or set DRAMAC_TEST_PG15_BIN)`;
   if (skip !== undefined) {
-    console.log(`[vitest] the (pg15) projects are left out: ${skip}`);
+    // stderr: `vitest list --json` prints its JSON on stdout.
+    process.stderr.write(`[vitest] the (pg15) projects are left out: ${skip}\n`);
     return [];
   }
   return DATABASE_TEST_PACKAGES.filter(([dir]) => existsSync(`${dir}/vitest.config.ts`)).map(
