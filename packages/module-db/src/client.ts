@@ -37,6 +37,7 @@ export type {
 export { WHERE_LIMITS } from './access/where-input';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
+export type { ExactModuleDefinition } from './definition/exact-module-definition';
 export type { JsonValue } from './definition/json-value';
 export type {
   AnyModuleDefinition,

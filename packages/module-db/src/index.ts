@@ -37,6 +37,7 @@ export type { DeepReadonly } from './definition/deep-freeze';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
 export { checkDefinitionSize, DEFINITION_LIMITS } from './definition/definition-limits';
+export type { ExactModuleDefinition } from './definition/exact-module-definition';
 export type { ForeignKeyDefinition } from './definition/foreign-key-definition';
 export {
   FOREIGN_KEY_ACTIONS,
@@ -56,6 +57,8 @@ export {
   ModuleDatabaseConfigSchema,
   SEMVER_PATTERN,
 } from './definition/module-database-config';
+export type { ReservedColumnName } from './definition/reserved-column-names';
+export { RESERVED_COLUMN_NAMES } from './definition/reserved-column-names';
 export type { RlsPolicyDefinition } from './definition/rls-policy-definition';
 export { POLICY_ACTIONS, RlsPolicyDefinitionSchema } from './definition/rls-policy-definition';
 export type {
@@ -90,6 +93,8 @@ export type {
   ValidatedPolicy,
   ValidatedTable,
 } from './definition/validated-definition';
+export type { ValidatedVisitorAccess, VisitorAccess } from './definition/visitor-access';
+export { VisitorAccessSchema } from './definition/visitor-access';
 // Drift
 export { checkModuleDatabase } from './drift/check-module-database';
 export type { DriftDifference, DriftDifferenceKind, DriftReport } from './drift/drift-difference';
@@ -167,6 +172,8 @@ export type {
 export { listModuleEvents } from './lifecycle/list-module-events';
 export { listModules } from './lifecycle/list-modules';
 export type { ModuleRegistryEntry } from './lifecycle/module-registry-entry';
+export type { SetSitePublicOptions } from './lifecycle/site-visibility';
+export { isSitePublic, setSitePublic } from './lifecycle/site-visibility';
 export type {
   ExportedRow,
   UninstallModuleOptions,
@@ -249,3 +256,9 @@ export type { AllowedBaseType, ColumnType } from './sql/column-type';
 // SQL types and expressions (validated through the PostgreSQL parser)
 export { ALLOWED_BASE_TYPES, formatColumnType } from './sql/column-type';
 export type { CompiledExpression, ExpressionContext } from './sql/sql-expression';
+export type { MintModuleTokenOptions, ModuleTokenClaims } from './tokens/mint-module-token';
+export {
+  MAX_MODULE_TOKEN_SECONDS,
+  mintModuleToken,
+  verifyModuleToken,
+} from './tokens/mint-module-token';

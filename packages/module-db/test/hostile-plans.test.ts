@@ -218,7 +218,7 @@ const expectNoPrivilege = async (_m: Attacker, table: string, role: string, re: 
 // The attacks
 // ---------------------------------------------------------------------------------------------
 const attacks: InstallAttack[] = [
-  // 1. Memberships: the module role gets its BYPASSRLS admin role (or another role).
+  // 1. Memberships: the module role gets its admin role (every site's rows), or another role.
   {
     name: 'membership: grant "modadmin" to "modrole" (the planner quoting)',
     strategy: 'prefix',

@@ -55,10 +55,11 @@ describe('platform migration 4', () => {
         and (p.proname ~ '^dramac_' or p.proname in ('get_module_tables', 'module_schema_exists', 'get_module_storage_size'))
       order by 1`.execute(db);
     expect(rows.length).toBeGreaterThan(20);
-    // HTTP-only platforms provision, upgrade, repair and remove modules, and read their state,
+    // HTTP-only platforms provision, upgrade, repair and remove modules, read their state and
+    // mark sites public (for visitors),
     // through these entry points; nothing else is theirs.
     const entryPoints =
-      /^(dramac_apply_module_(plan|upgrade|repair)|dramac_deprovision_module|dramac_drop_due_modules|dramac_read_module_state|get_module_tables|module_schema_exists|get_module_storage_size)\(/;
+      /^(dramac_apply_module_(plan|upgrade|repair)|dramac_deprovision_module|dramac_drop_due_modules|dramac_read_module_state|dramac_set_site_public|get_module_tables|module_schema_exists|get_module_storage_size)\(/;
     for (const row of rows) {
       expect(row, row.fn).toMatchObject({ anon: false, auth: false });
       expect(row.service, row.fn).toBe(entryPoints.test(row.fn));

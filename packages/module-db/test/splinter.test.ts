@@ -23,6 +23,7 @@ import {
   installModuleForSite,
   migratePlatform,
   provisionModuleDatabase,
+  setSitePublic,
   syncPostgrestSchemas,
 } from '../src/index';
 import { bookingModule, crmModule, shopModule, widgetModule } from './fixtures/sample-modules';
@@ -64,6 +65,30 @@ describe.skipIf(reason !== undefined)('splinter on a migrated database with modu
       await provisionModuleDatabase(db, copy);
       await installModuleForSite(db, copy.moduleId, site);
     }
+    // Tables open to a public site's visitors (column grants and visitor policies), prefixed
+    // and in a schema, with a module policy that applies to members and visitors alike.
+    for (const moduleType of ['app', 'custom'] as const) {
+      const moduleId = randomUUID();
+      await provisionModuleDatabase(db, {
+        moduleId,
+        moduleType,
+        version: '1.0.0',
+        tables: [
+          {
+            name: 'listings',
+            columns: [
+              { name: 'title', type: 'text' },
+              { name: 'secret', type: 'text', nullable: true },
+              { name: 'published', type: 'boolean', default: 'false' },
+            ],
+            rlsPolicies: [{ name: 'published_only', action: 'SELECT', using: 'published' }],
+            visitors: { read: ['id', 'title'], insert: ['title'] },
+          },
+        ],
+      });
+      await installModuleForSite(db, moduleId, site);
+    }
+    await setSitePublic(db, site, true);
     // A PostgREST login role of this file's own: pgrst.db_schemas is cluster-wide.
     await sql`create role ${sql.id(role)} login noinherit`.execute(db);
     await sql`alter role ${sql.id(role)} set pgrst.db_schemas = 'public, graphql_public'`.execute(

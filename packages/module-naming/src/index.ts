@@ -38,6 +38,11 @@ export {
 export { generateModuleShortId, isModuleShortId } from './module-short-id';
 export type { GetModuleTableNameOptions, ModuleTableName } from './module-table-name';
 export { getModuleTableName, maxTableNameBytes } from './module-table-name';
+export {
+  getModuleVisitorRoleName,
+  isModuleVisitorRoleName,
+  parseModuleVisitorRoleName,
+} from './module-visitor-role-name';
 export { RESERVED_WORDS } from './reserved-words';
 export { shortHash } from './short-hash';
 export type { IdentifierKind, ValidateIdentifierOptions } from './validate-identifier';

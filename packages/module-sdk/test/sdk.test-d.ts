@@ -260,3 +260,23 @@ describe('other modules', () => {
     void bad;
   });
 });
+
+describe('defineModule (from the SDK) refuses what the platform would refuse', () => {
+  test('an extra key on a migration step and a declared site_id do not compile', () => {
+    defineModule({
+      moduleId: '0b7e3c52-4d1f-4a8e-9c6b-2f5a7d9e1c30',
+      moduleType: 'app',
+      version: '1.1.0',
+      tables: [{ name: 'items', columns: [{ name: 'label', type: 'text' }] }],
+      // @ts-expect-error: "colum" is not a key of a dropColumn step
+      migrations: [{ kind: 'dropColumn', table: 'items', column: 'old', colum: 'old' }],
+    });
+    defineModule({
+      moduleId: '0b7e3c52-4d1f-4a8e-9c6b-2f5a7d9e1c30',
+      moduleType: 'app',
+      version: '1.0.0',
+      // @ts-expect-error: site_id is added by the platform
+      tables: [{ name: 'items', columns: [{ name: 'site_id', type: 'uuid' }] }],
+    });
+  });
+});

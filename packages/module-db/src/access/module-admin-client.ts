@@ -19,9 +19,11 @@ export interface ModuleAdminClientOptions {
 
 /**
  * The seed's `createModuleAdminClient`, server-only: runs as the module's admin role
- * (`modadmin_<id>`, `BYPASSRLS`), which PostgreSQL grants this module's tables and nothing else,
- * so it sees every site's rows of this module and no other module's. Without `siteId`, inserts
- * must name their `site_id`. There is no raw-SQL escape hatch (the seed's `rawQuery` is gone).
+ * (`modadmin_<id>`), which PostgreSQL grants this module's tables and nothing else. The role does
+ * not bypass row-level security (it lost `BYPASSRLS` in platform migration 6): every site's rows
+ * of this module reach it through the permissive `dramac_admin_access` policy on each of the
+ * module's tables, and no other module's rows reach it at all. Without `siteId`, inserts must
+ * name their `site_id`. There is no raw-SQL escape hatch (the seed's `rawQuery` is gone).
  *
  * @example
  * const admin = createModuleAdminClient({ definition: crm, db });

@@ -30,8 +30,6 @@ describe('defineModule keeps literal types', () => {
       version: '1.0.0',
       tables: [],
     });
-    // Excess keys (a typo such as `nullabel`) are not checked on inferred `const` type
-    // arguments; validateModuleDefinition reports them as `unknown_key`.
     defineModule({
       moduleId: 'x',
       moduleType: 'app',
@@ -39,6 +37,157 @@ describe('defineModule keeps literal types', () => {
       // @ts-expect-error: RLS cannot be disabled
       tables: [{ name: 't', columns: [{ name: 'a', type: 'text' }], enableRLS: false }],
     });
+  });
+});
+
+const MODULE_ID = '00000000-0000-4000-8000-000000000000';
+const notes = [{ name: 'notes', columns: [{ name: 'body', type: 'text' }] }] as const;
+
+describe('defineModule refuses keys its objects do not have', () => {
+  // TypeScript reports these on the property that holds the bad object (`migrations`, `tables`),
+  // its message ending with the bad key: "Types of property 'colum' are incompatible".
+  test('a migration step with an extra or misplaced key does not compile', () => {
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.1.0',
+      tables: notes,
+      // @ts-expect-error: "colum" is not a key of a dropColumn step
+      migrations: [{ kind: 'dropColumn', table: 'notes', column: 'body', colum: 'body' }],
+    });
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.1.0',
+      tables: notes,
+      // @ts-expect-error: "using" belongs on an alterType step, not on a dropColumn step
+      migrations: [{ kind: 'dropColumn', table: 'notes', column: 'body', using: 'body::text' }],
+    });
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.1.0',
+      tables: notes,
+      // @ts-expect-error: a renameTable step has from and to, not table
+      migrations: [
+        { kind: 'alterType', table: 'notes', column: 'body', using: 'body::text' },
+        { kind: 'renameTable', from: 'a', to: 'b', table: 'notes' },
+      ],
+    });
+  });
+
+  test('steps declared apart from the definition are checked too', () => {
+    const steps = [{ kind: 'setNotNull', table: 'notes', column: 'body', force: true }] as const;
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.1.0',
+      tables: notes,
+      // @ts-expect-error: "force" is not a key of a setNotNull step
+      migrations: steps,
+    });
+  });
+
+  test('extra keys are refused at every level, not only in steps', () => {
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.0.0',
+      // @ts-expect-error: "nullabel" is not a key of a column
+      tables: [{ name: 'notes', columns: [{ name: 'body', type: 'text', nullabel: true }] }],
+    });
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.0.0',
+      // @ts-expect-error: "primaryKey" belongs on a column, not on a table
+      tables: [{ name: 'notes', primaryKey: true, columns: [{ name: 'body', type: 'text' }] }],
+    });
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.0.0',
+      // @ts-expect-error: "siteId" is not a key of the module definition
+      siteId: 'x',
+      tables: notes,
+    });
+  });
+
+  test('a declared site_id column does not compile, in any letter case', () => {
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.0.0',
+      // @ts-expect-error: site_id is added by the platform
+      tables: [{ name: 'deals', columns: [{ name: 'site_id', type: 'uuid' }] }],
+    });
+    defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.0.0',
+      // @ts-expect-error: Site_ID is site_id
+      tables: [{ name: 'deals', columns: [{ name: 'Site_ID', type: 'uuid' }] }],
+    });
+  });
+
+  test('a column spread from another definition keeps its literal types', () => {
+    const base = { name: 'deals', columns: [{ name: 'title', type: 'text' }] } as const;
+    const m = defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '1.1.0',
+      tables: [
+        { ...base, columns: [...base.columns, { name: 'stage', type: 'text', default: "'new'" }] },
+      ],
+    });
+    expectTypeOf(m.tables[0].columns[1].default).toEqualTypeOf<"'new'">();
+    expectTypeOf<Insert<typeof m, 'deals'>>().toEqualTypeOf<{
+      id?: string;
+      site_id?: string;
+      title: string;
+      stage?: string;
+    }>();
+  });
+
+  test('exact definitions with every step kind still compile and keep their literal types', () => {
+    const m = defineModule({
+      moduleId: MODULE_ID,
+      moduleType: 'app',
+      version: '2.0.0',
+      tables: [
+        {
+          name: 'deals',
+          columns: [
+            { name: 'title', type: 'text', check: 'length(title) > 0' },
+            { name: 'site_ref', type: 'text', nullable: true },
+          ],
+          indexes: [{ columns: ['title'], unique: true }],
+          rlsPolicies: [{ name: 'titled', action: 'SELECT', using: 'title is not null' }],
+        },
+      ],
+      migrations: [
+        { kind: 'renameTable', from: 'deal', to: 'deals' },
+        { kind: 'renameColumn', table: 'deals', from: 'name', to: 'title' },
+        { kind: 'dropTable', table: 'old' },
+        { kind: 'dropColumn', table: 'deals', column: 'legacy' },
+        { kind: 'alterType', table: 'deals', column: 'title' },
+        { kind: 'alterType', table: 'deals', column: 'title', using: 'title::text' },
+        { kind: 'backfill', table: 'deals', column: 'title', value: "''" },
+        { kind: 'setNotNull', table: 'deals', column: 'title' },
+        { kind: 'addConstraint', table: 'deals', column: 'title', constraint: 'unique' },
+      ],
+    });
+    expectTypeOf(m.migrations[0]).toEqualTypeOf<{
+      readonly kind: 'renameTable';
+      readonly from: 'deal';
+      readonly to: 'deals';
+    }>();
+    expectTypeOf<Row<typeof m, 'deals'>>().toEqualTypeOf<{
+      id: string;
+      site_id: string;
+      title: string;
+      site_ref: string | null;
+    }>();
   });
 });
 
@@ -114,7 +263,7 @@ describe('Row', () => {
     expectTypeOf<Row<typeof shopModule, 'products'>['active']>().toEqualTypeOf<boolean>();
   });
 
-  test('uses declared id and site_id types, and adds no id when another column is the key', () => {
+  test('uses a declared id type, and adds no id when another column is the key', () => {
     const m = defineModule({
       moduleId: '00000000-0000-4000-8000-000000000000',
       moduleType: 'app',
@@ -124,7 +273,6 @@ describe('Row', () => {
           name: 'counters',
           columns: [
             { name: 'id', type: 'bigint', primaryKey: true },
-            { name: 'site_id', type: 'uuid' },
             { name: 'value', type: 'integer' },
           ],
         },

@@ -1,4 +1,5 @@
 import { type DeepReadonly, deepFreeze } from './deep-freeze';
+import type { ExactModuleDefinition } from './exact-module-definition';
 import type { ModuleDatabaseConfig } from './module-database-config';
 
 /**
@@ -20,6 +21,12 @@ export type ModuleDefinitionInput = DeepReadonly<ModuleDatabaseConfig>;
  * {@link Update} can type the module's data. At runtime it returns `definition` itself, deeply
  * frozen; it validates nothing (call `validateModuleDefinition` for that).
  *
+ * At compile time the definition must be exact ({@link ExactModuleDefinition}): a key that its
+ * object does not have (`nullabel` on a column, `colum` on a `dropColumn` migration step,
+ * `primaryKey` on a table) and a declared `site_id` column (the platform adds it) are type
+ * errors, which `validateModuleDefinition` also refuses at run time (`unknown_key`,
+ * `reserved_column`) for definitions that never meet the compiler.
+ *
  * @example
  * ```ts
  * export const notesModule = defineModule({
@@ -33,6 +40,9 @@ export type ModuleDefinitionInput = DeepReadonly<ModuleDatabaseConfig>;
  *
  * @throws Never.
  */
-export function defineModule<const T extends ModuleDefinitionInput>(definition: T): T {
+export function defineModule<const T extends ModuleDefinitionInput>(
+  // NoInfer: T is inferred from the argument as written; the exact shape only constrains it.
+  definition: T & NoInfer<ExactModuleDefinition<T>>,
+): T {
   return deepFreeze(definition);
 }

@@ -17,6 +17,9 @@ const name = z.string().min(1).max(63);
  * - `setNotNull`: make an existing nullable column NOT NULL (fails if nulls remain).
  * - `addConstraint`: accept a new `unique` or `check` on an existing column (PostgreSQL checks the
  *   existing rows when it is added).
+ * - Widgets (`shared`): `dropCollection` (its items go), `dropField` (the field is removed from every
+ *   item), `alterField` (a field's type or bounds change, or it becomes required: the database
+ *   checks every existing item against the new shape, and the upgrade fails if one does not fit).
  *
  * @example
  * { kind: 'renameColumn', table: 'contacts', from: 'phone', to: 'phone_number' }
@@ -44,6 +47,9 @@ export const MigrationStepSchema = z.discriminatedUnion('kind', [
       constraint: z.enum(['unique', 'check']),
     })
     .strict(),
+  z.object({ kind: z.literal('dropCollection'), collection: name }).strict(),
+  z.object({ kind: z.literal('dropField'), collection: name, field: name }).strict(),
+  z.object({ kind: z.literal('alterField'), collection: name, field: name }).strict(),
 ]);
 
 /** One declared upgrade step; see {@link MigrationStepSchema}. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MigrationStepSchema } from './migration-step';
 import { TableDefinitionSchema } from './table-definition';
 import type { IsolationStrategy, ModuleType } from './validated-definition';
+import { WidgetCollectionSchema } from './widget-collections';
 
 /**
  * The module types of the platform (seed EM-10).
@@ -87,6 +88,11 @@ export const ModuleDatabaseConfigSchema = z
     name: z.string().optional(),
     /** The module's tables; empty exactly when the strategy is `shared`. */
     tables: z.array(TableDefinitionSchema),
+    /**
+     * Widgets (strategy `shared`): the shape of their items, by collection name, and what a public
+     * site's visitors may read and insert. The database checks every item against it.
+     */
+    collections: z.record(z.string(), WidgetCollectionSchema).optional(),
     /**
      * Explicit steps of the upgrade to this version (renames, drops, type changes, backfills).
      * Ignored on a first install.

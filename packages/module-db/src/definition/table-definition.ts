@@ -3,13 +3,15 @@ import { ColumnDefinitionSchema } from './column-definition';
 import { ForeignKeyDefinitionSchema } from './foreign-key-definition';
 import { IndexDefinitionSchema } from './index-definition';
 import { RlsPolicyDefinitionSchema } from './rls-policy-definition';
+import { VisitorAccessSchema } from './visitor-access';
 
 /**
  * The zod schema of one declared table (the seed's `TableDefinition`).
  *
  * `enableRLS` may only be `true` or absent: row level security is mandatory on every module
  * table (the seed allowed `false`, which would expose every site's rows to every other site).
- * The platform adds `id` and `site_id` when they are not declared.
+ * The platform adds `site_id` to every table (declaring it is refused: `reserved_column`) and
+ * `id` when no column is the primary key.
  *
  * @example
  * ```ts
@@ -35,6 +37,11 @@ export const TableDefinitionSchema = z
       })
       .optional(),
     rlsPolicies: z.array(RlsPolicyDefinitionSchema).optional(),
+    /**
+     * What a site's visitors (no signed-in user) may read and insert; absent: members only.
+     * Enforced by PostgreSQL (column privileges and policies of the module's visitor role).
+     */
+    visitors: VisitorAccessSchema.optional(),
   })
   .strict();
 

@@ -13,6 +13,8 @@ import {
   isDefinitionValidationError,
 } from '../errors';
 import { ddlCompiler } from '../sql/ddl-compiler';
+import { definitionKeyLevels } from './definition-key-levels';
+import { RESERVED_COLUMN_NAMES } from './reserved-column-names';
 import {
   safeValidateModuleDefinition,
   validateModuleDefinition,
@@ -285,6 +287,174 @@ describe('unknown keys', () => {
       'tables[0].indexes[0].method',
       'tables[0].rlsPolicies[0].permissive',
     ]);
+  });
+});
+
+describe('unknown keys: what they were most likely meant to be', () => {
+  async function unknownKey(input: unknown, path: string): Promise<string> {
+    return (await expectIssue(input, path, 'unknown_key')).message;
+  }
+
+  test('a key valid elsewhere is said to belong there, never suggested as itself', async () => {
+    const message = await unknownKey(
+      moduleWith([{ name: 'notes', primaryKey: true, columns: [{ name: 'b', type: 'text' }] }]),
+      'tables[0].primaryKey',
+    );
+    expect(message).not.toContain('did you mean "primaryKey"');
+    expect(message).toBe(
+      'Unknown key "primaryKey" on a table: "primaryKey" belongs on a column (tables[].columns[]), not on a table.',
+    );
+  });
+
+  test.each([
+    // [the object's key as written, where it is, the key it should be]
+    ['policies', 'table', 'rlsPolicies'],
+    ['policy', 'table', 'rlsPolicies'],
+    ['rls_policies', 'table', 'rlsPolicies'],
+    ['colums', 'table', 'columns'],
+    ['column', 'table', 'columns'],
+    ['Columns', 'table', 'columns'],
+    ['index', 'table', 'indexes'],
+    ['foreignKey', 'table', 'foreignKeys'],
+    ['foreign_keys', 'table', 'foreignKeys'],
+    ['enableRls', 'table', 'enableRLS'],
+    ['primarykey', 'column', 'primaryKey'],
+    ['primary_key', 'column', 'primaryKey'],
+    ['defualt', 'column', 'default'],
+    ['defaultValue', 'column', 'default'],
+    ['nullabel', 'column', 'nullable'],
+    ['nullible', 'column', 'nullable'],
+    ['uniqe', 'column', 'unique'],
+    ['typ', 'column', 'type'],
+    ['chek', 'column', 'check'],
+    ['method', 'index', 'using'],
+    ['colums', 'index', 'columns'],
+    ['ondelete', 'foreignKey', 'onDelete'],
+    ['on_update', 'foreignKey', 'onUpdate'],
+    ['reference', 'foreignKey', 'references'],
+    ['with_check', 'policy', 'withCheck'],
+    ['withcheck', 'policy', 'withCheck'],
+    ['actions', 'policy', 'action'],
+    ['moduleid', 'module', 'moduleId'],
+    ['module_type', 'module', 'moduleType'],
+    ['verison', 'module', 'version'],
+    ['migration', 'module', 'migrations'],
+    ['table', 'module', 'tables'],
+    ['colum', 'step', 'column'],
+    ['tabel', 'step', 'table'],
+    ['visitor', 'table', 'visitors'],
+    ['inserts', 'visitors', 'insert'],
+    ['reads', 'visitors', 'read'],
+  ])('"%s" on a %s → "%s"', async (key, where, expected) => {
+    const column: Json = { name: 'b', type: 'text' };
+    const index: Json = { columns: ['b'] };
+    const fk: Json = { column: 'b', references: { table: 'notes', column: 'b' } };
+    const policy: Json = { name: 'p', action: 'SELECT', using: 'true' };
+    const visitors: Json = { read: 'all' };
+    const table: Json = {
+      name: 'notes',
+      columns: [column],
+      indexes: [index],
+      rlsPolicies: [policy],
+      visitors,
+    };
+    const step: Json = { kind: 'dropColumn', table: 'notes', column: 'b' };
+    const targets: Record<string, [Json, string]> = {
+      table: [table, 'tables[0]'],
+      column: [column, 'tables[0].columns[0]'],
+      index: [index, 'tables[0].indexes[0]'],
+      foreignKey: [fk, 'tables[0].foreignKeys[0]'],
+      policy: [policy, 'tables[0].rlsPolicies[0]'],
+      step: [step, 'migrations[0]'],
+      visitors: [visitors, 'tables[0].visitors'],
+    };
+    const input = moduleWith([table], { migrations: [step] });
+    if (where === 'foreignKey') table.foreignKeys = [fk];
+    const [target, path] = where === 'module' ? [input, ''] : (targets[where] as [Json, string]);
+    target[key] = 1;
+    const message = await unknownKey(input, path === '' ? key : `${path}.${key}`);
+    expect(message).toContain(`did you mean ${JSON.stringify(expected)}?`);
+  });
+
+  test('the keys of a migration step depend on its kind', async () => {
+    const input = tableWith([{ name: 'b', type: 'text' }], {});
+    input.migrations = [
+      { kind: 'dropColumn', table: 'notes', column: 'b', using: 'b::text' },
+      { kind: 'renameTable', from: 'a', to: 'notes', table: 'notes' },
+      { kind: 'setNotNull', table: 'notes', column: 'b', force: true },
+    ];
+    expect(await unknownKey(input, 'migrations[0].using')).toBe(
+      'Unknown key "using" on a dropColumn migration step: "using" belongs on an index (tables[].indexes[]), a policy (tables[].rlsPolicies[]) or an alterType migration step (migrations[]), not on a dropColumn migration step.',
+    );
+    expect(await unknownKey(input, 'migrations[1].table')).toMatch(
+      /^Unknown key "table" on a renameTable migration step: "table" belongs on .*not on a renameTable migration step\.$/,
+    );
+    expect(await unknownKey(input, 'migrations[2].force')).toBe(
+      'Unknown key "force" on a setNotNull migration step; its keys are kind, table, column.',
+    );
+  });
+
+  test('a key near one of another kind of object says where that one belongs', async () => {
+    const message = await unknownKey(
+      moduleWith([{ name: 'notes', columns: [{ name: 'b', type: 'text' }] }], { colums: [] }),
+      'colums',
+    );
+    expect(message).toMatch(/did you mean "columns"\? It belongs on a table \(tables\[\]\)/);
+  });
+
+  test('a wrong step kind or enum value gets a suggestion', async () => {
+    const input = tableWith([{ name: 'b', type: 'text' }], {
+      rlsPolicies: [{ name: 'p', action: 'select', using: 'true' }],
+      indexes: [{ columns: ['b'], using: 'BTREE' }],
+    });
+    input.migrations = [{ kind: 'renameColum', table: 'notes', from: 'a', to: 'b' }];
+    const issues = await issuesOf(input);
+    const message = (path: string) => issues.find((i) => i.path === path)?.message;
+    expect(message('migrations[0].kind')).toMatch(/\(did you mean "renameColumn"\?\)$/);
+    expect(message('tables[0].rlsPolicies[0].action')).toMatch(/\(did you mean "SELECT"\?\)$/);
+    expect(message('tables[0].indexes[0].using')).toMatch(/\(did you mean "btree"\?\)$/);
+  });
+
+  test('no message ever suggests the key it is about', async () => {
+    const levels = definitionKeyLevels();
+    const keys = [...new Set(levels.flatMap((l) => l.keys))];
+    // Every key of every kind of object, placed on every kind of object that lacks it.
+    const column: Json = { name: 'b', type: 'text' };
+    const index: Json = { columns: ['b'] };
+    const fk: Json = { column: 'b', references: { table: 'notes', column: 'b' } };
+    const policy: Json = { name: 'p', action: 'SELECT', using: 'true' };
+    const visitors: Json = { read: 'all' };
+    const table: Json = {
+      name: 'notes',
+      columns: [column],
+      indexes: [index],
+      foreignKeys: [fk],
+      rlsPolicies: [policy],
+      visitors,
+    };
+    const step: Json = { kind: 'alterType', table: 'notes', column: 'b' };
+    const input = moduleWith([table], { migrations: [step] });
+    const objects = [
+      input,
+      table,
+      column,
+      index,
+      fk,
+      fk.references as Json,
+      policy,
+      step,
+      visitors,
+    ];
+    for (const object of objects) {
+      for (const key of keys) if (!(key in object)) object[key] = 1;
+    }
+    const issues = (await issuesOf(input)).filter((i) => i.code === 'unknown_key');
+    expect(issues.length).toBeGreaterThan(50);
+    for (const issue of issues) {
+      const key = issue.path.split('.').at(-1) as string;
+      expect(issue.message, issue.path).not.toContain(`did you mean ${JSON.stringify(key)}`);
+      expect(issue.message, issue.path).toMatch(/(did you mean|belongs on|its keys are)/);
+    }
   });
 });
 
@@ -593,17 +763,16 @@ describe('platform columns and the primary key', () => {
     expect(definition.tables[0]?.primaryKey).toEqual(['code']);
   });
 
-  test('a declared id primary key and site_id are kept where declared', async () => {
+  test('a declared id primary key is kept where declared', async () => {
     const definition = await expectValid(
       tableWith([
         { name: 'body', type: 'text' },
-        { name: 'site_id', type: 'uuid' },
         { name: 'id', type: 'uuid', primaryKey: true, default: 'gen_random_uuid()' },
       ]),
     );
     expect(definition.tables[0]?.columns.map((c) => [c.name, c.addedBy])).toEqual([
+      ['site_id', 'platform'],
       ['body', undefined],
-      ['site_id', undefined],
       ['id', undefined],
     ]);
     expect(definition.tables[0]?.primaryKey).toEqual(['id']);
@@ -640,19 +809,76 @@ describe('platform columns and the primary key', () => {
     );
   });
 
+  // The platform adds site_id to every table. A declared one used to be accepted and replaced
+  // by the platform's, so what it said (a check, a type) silently did not happen.
   test.each([
-    [{ type: 'text' }, 'type'],
-    [{ type: 'uuid[]' }, 'type'],
-    [{ type: 'uuid', nullable: true }, 'nullable'],
-    [{ type: 'uuid', unique: true }, 'unique'],
-    [{ type: 'uuid', default: 'gen_random_uuid()' }, 'default'],
-    [{ type: 'uuid', primaryKey: true }, 'primaryKey'],
-  ])('a declared site_id %j is refused at .%s', async (column, key) => {
-    await expectIssue(
-      tableWith([{ name: 'site_id', ...column }]),
-      `tables[0].columns[0].${key}`,
-      'invalid_site_id',
+    ['site_id', { type: 'uuid' }],
+    ['site_id', { type: 'uuid', check: "site_id <> '00000000-0000-0000-0000-000000000000'" }],
+    ['site_id', { type: 'text' }],
+    ['site_id', { type: 'uuid', primaryKey: true }],
+    ['site_id', { type: 'uuid', nullable: true, unique: true, default: 'gen_random_uuid()' }],
+    ['SITE_ID', { type: 'uuid' }],
+    ['Site_Id', { type: 'uuid' }],
+    [' site_id ', { type: 'uuid' }],
+    ['"site_id"', { type: 'uuid' }],
+  ])('a declared %j column %j is refused as reserved', async (name, column) => {
+    const input = moduleWith([
+      {
+        name: 'deals',
+        columns: [
+          { name: 'title', type: 'text' },
+          { name, ...column },
+        ],
+      },
+    ]);
+    const issue = await expectIssue(input, 'tables[0].columns[1].name', 'reserved_column');
+    expect(issue.message).toContain('"deals"');
+    expect(issue.message).toContain('added by the platform');
+    expect(issue.message).toMatch(/site_id/);
+    // The only issue: not also a badly spelled identifier, a second primary key or a bad type.
+    expect(await issuesOf(input)).toHaveLength(1);
+  });
+
+  test('every reserved column name is refused', async () => {
+    expect(Object.keys(RESERVED_COLUMN_NAMES)).toEqual(['site_id']);
+    for (const name of Object.keys(RESERVED_COLUMN_NAMES)) {
+      await expectIssue(
+        tableWith([
+          { name: 'body', type: 'text' },
+          { name, type: 'uuid' },
+        ]),
+        'tables[0].columns[1].name',
+        'reserved_column',
+      );
+    }
+  });
+
+  test('the platform site_id stays usable by indexes, checks and policies', async () => {
+    const definition = await expectValid(
+      tableWith([{ name: 'body', type: 'text', check: 'site_id is not null' }], {
+        indexes: [{ columns: ['site_id', 'body'] }],
+        rlsPolicies: [{ name: 'p', action: 'SELECT', using: 'site_id is not null' }],
+      }),
     );
+    expect(definition.tables[0]?.columns.filter((c) => c.name === 'site_id')).toEqual([
+      expect.objectContaining({ addedBy: 'platform' }),
+    ]);
+  });
+
+  test.each([
+    [{ kind: 'dropColumn', table: 'notes', column: 'site_id' }, 'column'],
+    [{ kind: 'alterType', table: 'notes', column: 'SITE_ID', using: 'site_id' }, 'column'],
+    [{ kind: 'backfill', table: 'notes', column: 'site_id', value: 'null' }, 'column'],
+    [{ kind: 'setNotNull', table: 'notes', column: 'site_id' }, 'column'],
+    [{ kind: 'addConstraint', table: 'notes', column: 'site_id', constraint: 'unique' }, 'column'],
+    [{ kind: 'renameColumn', table: 'notes', from: 'site_id', to: 'tenant' }, 'from'],
+    [{ kind: 'renameColumn', table: 'notes', from: 'owner', to: 'site_id' }, 'to'],
+  ])('a migration step %j naming site_id is refused at .%s', async (step, field) => {
+    const input = tableWith([{ name: 'body', type: 'text' }]);
+    input.migrations = [{ kind: 'dropTable', table: 'old' }, step];
+    const issue = await expectIssue(input, `migrations[1].${field}`, 'reserved_column');
+    expect(issue.message).toMatch(/added and kept by the platform/);
+    expect(await issuesOf(input)).toHaveLength(1);
   });
 
   test('unique columns are collected, without the primary key', async () => {

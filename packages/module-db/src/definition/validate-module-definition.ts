@@ -11,6 +11,7 @@ import { deepFreeze } from './deep-freeze';
 import { checkDefinitionSize } from './definition-limits';
 import { resolveStrategy } from './isolation-strategy';
 import { IssueCollector } from './issue-collector';
+import { type MigrationStep, MigrationStepSchema } from './migration-step';
 import {
   ISOLATION_STRATEGIES,
   MODULE_TYPES,
@@ -19,6 +20,7 @@ import {
 } from './module-database-config';
 import { type TableDefinition, TableDefinitionSchema } from './table-definition';
 import { checkForeignKeys } from './validate-foreign-keys';
+import { checkMigrationSteps } from './validate-migration-steps';
 import { type CheckedTable, checkTable, toValidatedColumn } from './validate-table';
 import type {
   IsolationStrategy,
@@ -27,6 +29,7 @@ import type {
   ValidatedTable,
 } from './validated-definition';
 import { markValidated } from './validated-marker';
+import { checkWidgetCollections } from './widget-collections';
 import { zodIssuesToDefinitionIssues } from './zod-issues';
 
 /**
@@ -55,6 +58,8 @@ interface Parts {
   readonly tables: readonly (readonly [number, TableDefinition])[];
   /** Names of tables whose shape is invalid (they exist, but are not checked further). */
   readonly uncheckedTableNames: ReadonlySet<string>;
+  /** Upgrade steps whose shape is valid, with their index in `migrations`. */
+  readonly steps: readonly (readonly [number, MigrationStep])[];
 }
 
 const PLACEHOLDER_SHORT_ID = '00000000';
@@ -68,15 +73,18 @@ const PLACEHOLDER_SHORT_ID = '00000000';
  * follow the identifier rules (63 bytes after the `mod_<id>_` prefix under the prefix strategy)
  * and are unique; types are parsed against the allow-list; `default`, `check`, index `where` and
  * policy `using`/`withCheck` are compiled by the PostgreSQL parser; keys, foreign keys and
- * policies follow module isolation. The platform's `id` (primary key, when no column declares
- * one and no column is named `id`) and `site_id` columns are added when absent.
+ * policies follow module isolation. The platform's `site_id` column is always added (declaring
+ * it is refused), and its `id` primary key when no column declares one and no column is named
+ * `id`.
  *
  * Codes: `definition_too_large` (see {@link DEFINITION_LIMITS}, checked first), zod's
  * (`invalid_type`, `invalid_value`, `too_small`, ...), `unknown_key`,
  * `invalid_version`, `rls_required`, `invalid_module_id`, `tables_not_allowed`, `no_tables`,
  * `invalid_identifier`, `reserved_word`, `reserved_prefix`, `identifier_too_long`,
  * `duplicate_name`, the SQL parser's codes (`type_not_allowed`, ...), `missing_primary_key`,
- * `multiple_primary_keys`, `nullable_primary_key`, `invalid_site_id`, `unknown_column`,
+ * `multiple_primary_keys`, `nullable_primary_key`, `reserved_column` (a declared `site_id`,
+ * or a migration step naming it; see `RESERVED_COLUMN_NAMES`), `system_column`,
+ * `invalid_site_id` (a foreign key from `site_id`), `unknown_column`,
  * `unique_index_method`, `unknown_table`, `foreign_key_not_allowed`,
  * `foreign_key_target_not_unique`, `foreign_key_type_mismatch`, `duplicate_foreign_key`,
  * `set_null_on_not_null`, `site_reference`, `blocking_platform_reference`,
@@ -103,7 +111,7 @@ export async function validateModuleDefinition(input: unknown): Promise<Validate
   if (parsed.success) {
     parts = partsOf(parsed.data);
   } else {
-    issues.addAll(zodIssuesToDefinitionIssues(parsed.error.issues));
+    issues.addAll(zodIssuesToDefinitionIssues(parsed.error.issues, input));
     parts = salvageParts(withoutUnknownKeys(input, parsed.error.issues));
   }
 
@@ -151,6 +159,13 @@ export async function validateModuleDefinition(input: unknown): Promise<Validate
       uncheckedTableNames: parts.uncheckedTableNames,
     }),
   );
+  checkMigrationSteps(parts.steps, issues);
+
+  const collections = checkWidgetCollections(
+    parsed.success ? parsed.data.collections : undefined,
+    strategy,
+    issues,
+  );
 
   if (
     issues.size > 0 ||
@@ -172,6 +187,7 @@ export async function validateModuleDefinition(input: unknown): Promise<Validate
     foreignKeys: foreignKeys[i] ?? [],
     policies: table.policies,
     hasUpdatedAt: table.hasUpdatedAt,
+    visitors: table.visitors,
   }));
   return markValidated(
     deepFreeze({
@@ -181,6 +197,7 @@ export async function validateModuleDefinition(input: unknown): Promise<Validate
       version: parsed.data.version,
       strategy,
       tables,
+      collections,
       source: parsed.data,
     }),
   );
@@ -217,6 +234,7 @@ function partsOf(config: ModuleDatabaseConfig): Parts {
     tableCount: config.tables.length,
     tables: config.tables.map((table, index) => [index, table] as const),
     uncheckedTableNames: new Set(),
+    steps: (config.migrations ?? []).map((step, index) => [index, step] as const),
   };
 }
 
@@ -283,6 +301,13 @@ function salvageParts(input: unknown): Parts {
       if (typeof name === 'string') uncheckedTableNames.add(name);
     }
   });
+  const steps: (readonly [number, MigrationStep])[] = [];
+  if (Array.isArray(record.migrations)) {
+    (record.migrations as unknown[]).forEach((raw, index) => {
+      const step = MigrationStepSchema.safeParse(raw);
+      if (step.success) steps.push([index, step.data]);
+    });
+  }
   return {
     moduleId,
     moduleType,
@@ -290,5 +315,6 @@ function salvageParts(input: unknown): Parts {
     tableCount: rawTables?.length,
     tables,
     uncheckedTableNames,
+    steps,
   };
 }

@@ -2,6 +2,7 @@ import { type ColumnType, parseColumnType } from '../sql/column-type';
 import { type CompiledExpression, compileExpression } from '../sql/sql-expression';
 import type { ColumnDefinition } from './column-definition';
 import type { IssueCollector } from './issue-collector';
+import { reservedColumnMessage, reservedColumnName } from './reserved-column-names';
 import type { TableDefinition } from './table-definition';
 import type {
   PolicyAction,
@@ -10,6 +11,7 @@ import type {
   ValidatedIndex,
   ValidatedPolicy,
 } from './validated-definition';
+import { checkVisitorAccess, type ValidatedVisitorAccess } from './visitor-access';
 
 /**
  * What the table pass hands to the foreign-key pass and to the output. Internal.
@@ -35,6 +37,7 @@ export interface CheckedTable {
   readonly indexes: readonly ValidatedIndex[];
   readonly policies: readonly ValidatedPolicy[];
   readonly hasUpdatedAt: boolean;
+  readonly visitors: ValidatedVisitorAccess | null;
 }
 
 /**
@@ -132,8 +135,8 @@ function getPlatformColumns(): readonly [CheckedColumn, CheckedColumn] {
  * table is refused (`missing_primary_key`) rather than guessing whether that `id` was meant to
  * be the key. One primary-key column per table: the data API addresses rows by it.
  *
- * `site_id`: added as `uuid not null` when absent; a declared one must be a non-null `uuid` with
- * no default, not unique and not the primary key (rows of every site share the table).
+ * `site_id`: always added by the platform (`uuid not null`); a declared column named `site_id`
+ * (in any letter case) is refused (`reserved_column`, see `RESERVED_COLUMN_NAMES`).
  *
  * @example
  * ```ts
@@ -159,15 +162,19 @@ export function checkTable(
 
   // Names first: checks, indexes and policies may reference any column, including platform ones.
   const declared = table.columns;
-  const pkIndexes = declared.flatMap((c, i) => (c.primaryKey === true ? [i] : []));
+  // A declared reserved column is refused below and otherwise ignored (not a key, not a name):
+  // the platform's own column is the one checks, indexes and policies see.
+  const reserved = declared.map((c) => reservedColumnName(c.name));
+  const pkIndexes = declared.flatMap((c, i) =>
+    c.primaryKey === true && reserved[i] === undefined ? [i] : [],
+  );
   const idIndex = declared.findIndex((c) => c.name === 'id');
   const addId = pkIndexes.length === 0 && idIndex === -1;
-  const addSiteId = !declared.some((c) => c.name === 'site_id');
   const [platformId, platformSiteId] = getPlatformColumns();
   const allNames = new Set<string>([
     ...(addId ? ['id'] : []),
-    ...(addSiteId ? ['site_id'] : []),
-    ...declared.map((c) => c.name),
+    'site_id',
+    ...declared.flatMap((c, ci) => (reserved[ci] === undefined ? [c.name] : [])),
   ]);
 
   if (pkIndexes.length === 0 && idIndex !== -1) {
@@ -187,12 +194,21 @@ export function checkTable(
 
   const columns: CheckedColumn[] = [];
   if (addId) columns.push(platformId);
-  if (addSiteId) columns.push(platformSiteId);
+  columns.push(platformSiteId);
   const checks: ValidatedCheck[] = [];
   const uniqueColumns: string[] = [];
   const firstSeen = new Map<string, number>();
   declared.forEach((column, ci) => {
     const cpath = `${path}.columns[${ci}]`;
+    const reservedName = reserved[ci];
+    if (reservedName !== undefined) {
+      issues.add(
+        `${cpath}.name`,
+        'reserved_column',
+        reservedColumnMessage(column.name, reservedName, table.name),
+      );
+      return;
+    }
     issues.identifier(column.name, 'column', `${cpath}.name`);
     if (SYSTEM_COLUMNS.has(column.name)) {
       issues.add(
@@ -221,7 +237,7 @@ export function checkTable(
       );
       if (expression !== undefined) checks.push({ column: column.name, expression });
     }
-    if (column.unique === true && column.primaryKey !== true && column.name !== 'site_id') {
+    if (column.unique === true && column.primaryKey !== true) {
       uniqueColumns.push(column.name);
     }
   });
@@ -249,6 +265,7 @@ export function checkTable(
       updatedAt?.type !== undefined &&
       !updatedAt.type.array &&
       TIMESTAMP_BASES.has(updatedAt.type.base),
+    visitors: checkVisitorAccess(table.visitors, columns, path, issues),
   };
 }
 
@@ -281,29 +298,6 @@ function checkColumn(
       'nullable_primary_key',
       `Column "${column.name}" is the primary key and cannot be nullable.`,
     );
-  }
-  if (column.name === 'site_id') {
-    const siteIdIssue = (key: string, reason: string) =>
-      issues.add(`${path}.${key}`, 'invalid_site_id', `Column "site_id" ${reason}`);
-    if (type !== undefined && (type.base !== 'uuid' || type.array)) {
-      siteIdIssue(
-        'type',
-        `must have type uuid (it references public.sites(id)), not "${column.type}".`,
-      );
-    }
-    if (nullable) siteIdIssue('nullable', 'cannot be nullable: every row belongs to a site.');
-    if (column.unique === true) {
-      siteIdIssue('unique', 'cannot be unique: every site has many rows in a module table.');
-    }
-    if (column.primaryKey === true) {
-      siteIdIssue(
-        'primaryKey',
-        'cannot be the primary key: every site has many rows in a module table.',
-      );
-    }
-    if (column.default !== undefined) {
-      siteIdIssue('default', 'cannot have a default: it is stamped from the request context.');
-    }
   }
   return {
     name: column.name,

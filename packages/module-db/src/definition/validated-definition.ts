@@ -1,5 +1,7 @@
 import type { ColumnType } from '../sql/column-type';
 import type { CompiledExpression } from '../sql/sql-expression';
+import type { ValidatedVisitorAccess } from './visitor-access';
+import type { ValidatedWidgetCollection } from './widget-collections';
 
 /**
  * Module types of the platform (seed EM-10). They choose the default isolation strategy.
@@ -70,7 +72,10 @@ export interface ValidatedCheck {
   readonly expression: CompiledExpression;
 }
 
-/** A table after validation, with the platform's `id` and `site_id` columns added when absent. */
+/**
+ * A table after validation, with the platform's `site_id` column added (and `id`, when no column
+ * is the primary key).
+ */
 export interface ValidatedTable {
   readonly name: string;
   /** Platform-added columns first (`id`, then `site_id`), then the declared ones in order. */
@@ -84,6 +89,8 @@ export interface ValidatedTable {
   readonly policies: readonly ValidatedPolicy[];
   /** True when the table has an `updated_at` timestamp column (the shared trigger keeps it). */
   readonly hasUpdatedAt: boolean;
+  /** What a site's visitors may read and insert; null for a members-only table. */
+  readonly visitors: ValidatedVisitorAccess | null;
 }
 
 /** A module definition that passed every check; the only input the planner accepts. */
@@ -95,6 +102,8 @@ export interface ValidatedModuleDefinition {
   readonly version: string;
   readonly strategy: IsolationStrategy;
   readonly tables: readonly ValidatedTable[];
+  /** Widgets (strategy `shared`): their item shapes by collection; empty for table modules. */
+  readonly collections: readonly ValidatedWidgetCollection[];
   /** The parsed input as declared (JSON-serialisable; what the registry stores). */
   readonly source: unknown;
 }

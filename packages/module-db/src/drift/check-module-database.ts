@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { validateModuleDefinition } from '../definition/validate-module-definition';
+import { validateInstalledDefinition } from '../definition/validate-installed-definition';
 import type { ValidatedModuleDefinition } from '../definition/validated-definition';
 import { NotFoundError } from '../errors';
 import { getModuleRegistryEntry } from '../lifecycle/get-module-registry-entry';
@@ -77,7 +77,7 @@ export async function compareWithCatalog(
   if (!entry) {
     throw new NotFoundError(`module ${moduleId} is not provisioned (no registry row)`);
   }
-  const definition = await validateModuleDefinition(entry.definition);
+  const definition = await validateInstalledDefinition(entry.definition);
   let catalog: CatalogModuleState;
   let recorded: Recorded;
   try {
@@ -754,7 +754,7 @@ function changedObject(
  */
 function dependencyDifferences(catalog: CatalogModuleState): DriftDifference[] {
   const allowed =
-    /^(public\.(sites|agencies|clients|profiles)(_pkey)?|auth\.users(_pkey)?|public\.dramac_(current_site_id|current_user_id|can_access_current_site|set_updated_at|check_tenant_references|current_claims|current_role)\(.*\)|auth\.(uid|jwt|role)\(\)|(.+\.)?citext.*)$/;
+    /^(public\.(sites|agencies|clients|profiles)(_pkey)?|auth\.users(_pkey)?|public\.dramac_(current_site_id|current_user_id|can_access_current_site|visitor_can_access_current_site|set_updated_at|check_tenant_references|current_claims|current_role)\(.*\)|auth\.(uid|jwt|role)\(\)|(.+\.)?citext.*)$/;
   const out: DriftDifference[] = [];
   for (const d of catalog.externalDependencies) {
     if (d.type === 'schema' || allowed.test(d.identity)) continue;

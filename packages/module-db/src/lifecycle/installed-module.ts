@@ -1,6 +1,6 @@
 import { getModuleTableName } from '@dramac/module-naming';
 import { type Kysely, sql } from 'kysely';
-import { validateModuleDefinition } from '../definition/validate-module-definition';
+import { validateInstalledDefinition } from '../definition/validate-installed-definition';
 import type { ValidatedModuleDefinition, ValidatedTable } from '../definition/validated-definition';
 import { ConflictError, NotFoundError } from '../errors';
 import { type ModuleRegistryEntry, readRegistry } from './module-registry-entry';
@@ -44,7 +44,7 @@ export async function loadInstalledModule(
       `module ${id.moduleId} is deprecated (access revoked, dropped after ${entry.dropAfter})`,
     );
   }
-  const definition = await validateModuleDefinition(entry.definition);
+  const definition = await validateInstalledDefinition(entry.definition);
   const listed = new Set(entry.tableNames);
   const strategy = entry.strategy;
   const tables =

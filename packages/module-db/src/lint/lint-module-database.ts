@@ -10,6 +10,8 @@ import {
   ADMIN_POLICY_NAME,
   OWNER_POLICY_NAME,
   SITE_POLICY_NAME,
+  VISITOR_INSERT_POLICY_NAME,
+  VISITOR_READ_POLICY_NAME,
 } from '../model/desired-module-state';
 import { loadSqlParser } from '../sql/sql-parser';
 import { LINT_LEVELS, type LintCode, type LintFinding, type LintReport } from './lint-finding';
@@ -17,7 +19,10 @@ import { analyzePolicyExpression, type PolicyExpressionFacts } from './policy-ex
 import { type LintCatalog, type LintNamespace, readLintCatalog } from './read-lint-catalog';
 
 /** Roles whose own policies on the shared `module_data` table are platform administration. */
-const PLATFORM_POLICY_ROLES: ReadonlySet<string> = new Set(['dramac_platform']);
+const PLATFORM_POLICY_ROLES: ReadonlySet<string> = new Set([
+  'dramac_platform',
+  'dramac_widget_visitors',
+]);
 
 /**
  * The platform's own permissive policies on a module table: the owner role (DDL and backfills)
@@ -33,7 +38,9 @@ function isPlatformPolicy(
       ? `modowner_${entry.shortId}`
       : policy.name === ADMIN_POLICY_NAME
         ? `modadmin_${entry.shortId}`
-        : undefined;
+        : policy.name === VISITOR_READ_POLICY_NAME || policy.name === VISITOR_INSERT_POLICY_NAME
+          ? `modvisitor_${entry.shortId}`
+          : undefined;
   return role !== undefined && policy.roles.length === 1 && policy.roles[0] === role;
 }
 

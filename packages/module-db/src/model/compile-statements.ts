@@ -343,6 +343,32 @@ export function dropIndexStatement(table: TableState, name: string): PlannedStat
   );
 }
 
+/**
+ * Grants column privileges, one statement per role and privilege:
+ * `grant select ("id", "name", "site_id") on table ... to "modvisitor_<id>"`.
+ */
+export function columnGrantStatements(
+  table: TableState,
+  grants: readonly ColumnGrantState[],
+): PlannedStatement[] {
+  const groups = new Map<string, ColumnGrantState[]>();
+  for (const g of grants) {
+    const k = `${g.grantee}\u0000${g.privilege}`;
+    groups.set(k, [...(groups.get(k) ?? []), g]);
+  }
+  return [...groups.values()].map((group) => {
+    const { grantee, privilege } = group[0] as ColumnGrantState;
+    const columns = group.map((g) => g.column);
+    const who = grantee === 'PUBLIC' ? sql.raw('public') : sql.id(grantee);
+    return statement(
+      'grant',
+      qualified(table),
+      `${grantee} may ${privilege.toLowerCase()} ${columns.join(', ')} of ${qualified(table)}`,
+      sql`grant ${sql.raw(privilege.toLowerCase())} (${sql.join(columns.map((c) => sql.id(c)))}) on table ${tableRef(table)} to ${who}`,
+    );
+  });
+}
+
 /** Grants or revokes one privilege of one role on one column. */
 export function columnGrantStatement(
   table: TableState,

@@ -7,6 +7,7 @@ import {
   getModuleRoleName,
   getModuleSchemaName,
   getModuleTableName,
+  getModuleVisitorRoleName,
   indexName,
   primaryKeyName,
   triggerName,
@@ -17,6 +18,7 @@ import type {
   ValidatedModuleDefinition,
   ValidatedTable,
 } from '../definition/validated-definition';
+import type { ValidatedWidgetCollection } from '../definition/widget-collections';
 import { catalogTypeName } from '../drift/catalog-type-name';
 import { type DefinitionIssue, DefinitionValidationError } from '../errors';
 import {
@@ -24,8 +26,12 @@ import {
   CURRENT_SITE_FN,
   PLATFORM_SCHEMA,
   SET_UPDATED_AT_FN,
+  VISITOR_CAN_ACCESS_SITE_FN,
 } from '../platform/platform-functions';
 import type {
+  CollectionFieldState,
+  CollectionState,
+  ColumnGrantState,
   ColumnState,
   ConstraintState,
   GrantState,
@@ -42,11 +48,17 @@ export const SITE_POLICY_NAME = 'dramac_site_isolation';
 export const OWNER_POLICY_NAME = 'dramac_owner_access';
 /** The permissive policy that gives the module's admin role every site's rows. */
 export const ADMIN_POLICY_NAME = 'dramac_admin_access';
+/** The permissive policy that lets a site's visitors read a table's rows (declared columns only). */
+export const VISITOR_READ_POLICY_NAME = 'dramac_visitor_read';
+/** The permissive policy that lets a site's visitors insert rows (declared columns only). */
+export const VISITOR_INSERT_POLICY_NAME = 'dramac_visitor_insert';
 /** Names module policies may not take. */
 export const PLATFORM_POLICY_NAMES: readonly string[] = [
   SITE_POLICY_NAME,
   OWNER_POLICY_NAME,
   ADMIN_POLICY_NAME,
+  VISITOR_READ_POLICY_NAME,
+  VISITOR_INSERT_POLICY_NAME,
 ];
 
 /** What the module role and the admin role may do on each module table (rows still filtered). */
@@ -70,6 +82,20 @@ export const TENANT_REFERENCES_FUNCTION = `${PLATFORM_SCHEMA}.dramac_check_tenan
  */
 export function sitePolicyExpression(shortId: string): string {
   return `("site_id" = (select "${PLATFORM_SCHEMA}"."${CURRENT_SITE_FN}"()) and (select "${PLATFORM_SCHEMA}"."${CAN_ACCESS_SITE_FN}"('${shortId}')))`;
+}
+
+/**
+ * The visitor policies' expression, exactly as the planner writes it: the row's site is the
+ * request's, and the request runs as the module's visitor role on a public site where the module
+ * is installed. The database keeps a template of the same text.
+ *
+ * @example
+ * visitorPolicyExpression('c7a1e0b2');
+ * // ("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_visitor_can_access_current_site"('c7a1e0b2')))
+ * @throws never (the short id comes from a validated definition).
+ */
+export function visitorPolicyExpression(shortId: string): string {
+  return `("site_id" = (select "${PLATFORM_SCHEMA}"."${CURRENT_SITE_FN}"()) and (select "${PLATFORM_SCHEMA}"."${VISITOR_CAN_ACCESS_SITE_FN}"('${shortId}')))`;
 }
 
 const byName = <T extends { readonly name: string }>(a: T, b: T) =>
@@ -106,6 +132,36 @@ export function desiredModuleState(definition: ValidatedModuleDefinition): Modul
     strategy,
     schema,
     tables: Object.freeze(tables),
+    ...(strategy === 'shared'
+      ? { collections: Object.freeze(definition.collections.map(collectionState).sort(byName)) }
+      : {}),
+  });
+}
+
+/** A collection as the platform stores it: fields by name, bounds only where declared. */
+export function collectionState(collection: ValidatedWidgetCollection): CollectionState {
+  const fields: Record<string, CollectionFieldState> = {};
+  for (const f of collection.fields) {
+    const field: Record<string, unknown> = {
+      type: f.type,
+      optional: f.optional,
+      nullable: f.nullable,
+    };
+    for (const key of ['minLength', 'maxLength', 'minimum', 'maximum', 'enum'] as const) {
+      const value = (f as Record<string, unknown>)[key];
+      if (value !== undefined) field[key] = value;
+    }
+    fields[f.name] = field as unknown as CollectionFieldState;
+  }
+  return Object.freeze({
+    name: collection.name,
+    fields: Object.freeze(fields),
+    visitorRead:
+      collection.visitors && collection.visitors.read.length > 0 ? collection.visitors.read : null,
+    visitorInsert:
+      collection.visitors && collection.visitors.insert.length > 0
+        ? collection.visitors.insert
+        : null,
   });
 }
 
@@ -127,6 +183,8 @@ function tableState(
   const role = getModuleRoleName(shortId);
   const admin = getModuleAdminRoleName(shortId);
   const owner = getModuleOwnerRoleName(shortId);
+  const visitor = getModuleVisitorRoleName(shortId);
+  const visitors = table.visitors;
   const physical = physicalName(definition, table.name);
   names.relation(physical, `table ${table.name}`);
   const primaryKey = ['site_id', ...table.primaryKey.filter((c) => c !== 'site_id')];
@@ -285,6 +343,36 @@ function tableState(
       withCheck: 'true',
     },
   ];
+  // Visitors: read and insert only, each through its own policy, on the same site rule with the
+  // visitor role's own helper (a public site where the module is installed).
+  const visitorCheck = visitorPolicyExpression(shortId);
+  if (visitors && visitors.read.length > 0) {
+    policies.push({
+      name: VISITOR_READ_POLICY_NAME,
+      key: `policy:${VISITOR_READ_POLICY_NAME}`,
+      command: 'SELECT',
+      permissive: true,
+      roles: [visitor],
+      hasUsing: true,
+      hasWithCheck: false,
+      using: visitorCheck,
+    });
+  }
+  if (visitors && visitors.insert.length > 0) {
+    policies.push({
+      name: VISITOR_INSERT_POLICY_NAME,
+      key: `policy:${VISITOR_INSERT_POLICY_NAME}`,
+      command: 'INSERT',
+      permissive: true,
+      roles: [visitor],
+      hasUsing: false,
+      hasWithCheck: true,
+      withCheck: visitorCheck,
+    });
+  }
+  // The module's own policies narrow whatever the table admits: members, and visitors too when
+  // the table has any.
+  const restrictedRoles = visitors ? [role, visitor].sort() : [role];
   for (const name of PLATFORM_POLICY_NAMES) names.policy(physical, name);
   for (const policy of table.policies) {
     names.policy(physical, policy.name);
@@ -293,7 +381,7 @@ function tableState(
       key: `policy:${policy.name}`,
       command: policy.action,
       permissive: false,
-      roles: [role],
+      roles: restrictedRoles,
       hasUsing: policy.using !== undefined,
       hasWithCheck: policy.withCheck !== undefined,
       ...(policy.using ? { using: policy.using.canonical } : {}),
@@ -349,8 +437,40 @@ function tableState(
     policies: Object.freeze(policies.sort(byName)),
     triggers: Object.freeze(triggers),
     grants: Object.freeze(grants),
-    columnGrants: Object.freeze([]),
+    columnGrants: Object.freeze(visitorColumnGrants(visitor, visitors)),
   });
+}
+
+/**
+ * The visitor role's column privileges: SELECT on the read columns, INSERT on the insert columns,
+ * and both on `site_id` wherever there is one of them (every request filters and stamps its site).
+ * Sorted by column, grantee, privilege, as the catalog reader lists them.
+ */
+function visitorColumnGrants(
+  visitor: string,
+  visitors: ValidatedTable['visitors'],
+): ColumnGrantState[] {
+  if (!visitors) return [];
+  const grants: ColumnGrantState[] = [];
+  const add = (columns: readonly string[], privilege: string) => {
+    if (columns.length === 0) return;
+    for (const column of ['site_id', ...columns]) {
+      grants.push({ column, grantee: visitor, privilege, grantable: false });
+    }
+  };
+  add(visitors.read, 'SELECT');
+  add(visitors.insert, 'INSERT');
+  return grants.sort((a, b) =>
+    a.column !== b.column
+      ? a.column < b.column
+        ? -1
+        : 1
+      : a.privilege < b.privilege
+        ? -1
+        : a.privilege > b.privilege
+          ? 1
+          : 0,
+  );
 }
 
 function foreignKeyState(

@@ -4,6 +4,7 @@ import type { CompiledExpression } from '../sql/sql-expression';
 import {
   addConstraintStatement,
   columnGrantStatement,
+  columnGrantStatements,
   createIndexStatement,
   createPolicyStatement,
   createTableStatement,
@@ -23,6 +24,8 @@ import {
   typeSql,
 } from './compile-statements';
 import type {
+  CollectionFieldState,
+  CollectionState,
   ColumnGrantState,
   ColumnState,
   ConstraintState,
@@ -98,7 +101,10 @@ export type ResolvedStep =
       readonly table: string;
       readonly column: string;
       readonly constraint: 'unique' | 'check';
-    };
+    }
+  | { readonly kind: 'dropCollection'; readonly collection: string }
+  | { readonly kind: 'dropField'; readonly collection: string; readonly field: string }
+  | { readonly kind: 'alterField'; readonly collection: string; readonly field: string };
 
 /** Options of {@link diffModuleStates}. */
 export interface DiffOptions {
@@ -243,7 +249,127 @@ export function diffModuleStates(
           ),
     );
   }
+  if (to.strategy === 'shared')
+    out.push(...diffCollections(from?.collections ?? [], to.collections ?? [], steps));
   return PHASES.flatMap((phase) => out.filter((c) => c.phase === phase));
+}
+
+/**
+ * Widgets' item shapes. No statement: the platform writes the shapes from the desired state and
+ * checks every stored item against them in the same transaction. Adding a collection, an optional
+ * field, widening a bound and changing what visitors reach are additive; removing a collection or a
+ * field, changing a field's type, narrowing it or making it required are destructive unless a
+ * step declares them (`dropCollection`, `dropField`, `alterField`).
+ */
+function diffCollections(
+  before: readonly CollectionState[],
+  after: readonly CollectionState[],
+  steps: readonly ResolvedStep[],
+): PlannedChange[] {
+  const out: PlannedChange[] = [];
+  const had = new Map(before.map((c) => [c.name, c]));
+  const declared = (kind: ResolvedStep['kind'], collection: string, field?: string) =>
+    steps.some(
+      (s) =>
+        s.kind === kind &&
+        'collection' in s &&
+        s.collection === collection &&
+        (field === undefined || ('field' in s && s.field === field)),
+    );
+  const add = (
+    cls: ChangeClass,
+    kind: string,
+    collection: string,
+    description: string,
+    object?: string,
+  ) => out.push(change(cls, kind, collection, 'create', description, [], object));
+  for (const c of after) {
+    const old = had.get(c.name);
+    if (!old) {
+      add('additive', 'add_collection', c.name, `new widget collection ${c.name}`);
+      continue;
+    }
+    for (const [name, field] of Object.entries(c.fields)) {
+      const was = old.fields[name];
+      if (!was) {
+        if (field.optional) {
+          add('additive', 'add_field', c.name, `new optional field ${c.name}.${name}`, name);
+        } else {
+          add(
+            'destructive',
+            'add_field',
+            c.name,
+            `${c.name}.${name} is new and required: existing items do not have it (make it optional)`,
+            name,
+          );
+        }
+        continue;
+      }
+      if (JSON.stringify(was) === JSON.stringify(field)) continue;
+      const widened = widens(was, field);
+      const isDeclared = declared('alterField', c.name, name);
+      add(
+        widened ? 'additive' : isDeclared ? 'declared' : 'destructive',
+        'alter_field',
+        c.name,
+        widened
+          ? `${c.name}.${name} accepts more than before`
+          : isDeclared
+            ? `${c.name}.${name} changes: every existing item is checked against the new shape`
+            : `${c.name}.${name} changes in a way existing items may not fit: declare an alterField step`,
+        name,
+      );
+    }
+    for (const name of Object.keys(old.fields)) {
+      if (name in c.fields) continue;
+      const isDeclared = declared('dropField', c.name, name);
+      add(
+        isDeclared ? 'declared' : 'destructive',
+        'drop_field',
+        c.name,
+        isDeclared
+          ? `remove ${c.name}.${name} from every item`
+          : `${c.name}.${name} would be removed from every item: declare a dropField step`,
+        name,
+      );
+    }
+    const same = (a: readonly string[] | null, b: readonly string[] | null) =>
+      (a ?? []).join() === (b ?? []).join();
+    if (!same(old.visitorRead, c.visitorRead) || !same(old.visitorInsert, c.visitorInsert)) {
+      add(
+        'additive',
+        'visitor_access',
+        c.name,
+        `what visitors read and insert in ${c.name} changes`,
+      );
+    }
+  }
+  for (const old of before) {
+    if (after.some((c) => c.name === old.name)) continue;
+    const isDeclared = declared('dropCollection', old.name);
+    add(
+      isDeclared ? 'declared' : 'destructive',
+      'drop_collection',
+      old.name,
+      isDeclared
+        ? `drop widget collection ${old.name} and its items`
+        : `widget collection ${old.name} would be dropped with its items: declare a dropCollection step`,
+    );
+  }
+  return out;
+}
+
+/** True when every value `was` accepts, `now` accepts too (same type, looser or equal bounds). */
+function widens(was: CollectionFieldState, now: CollectionFieldState): boolean {
+  if (was.type !== now.type) return false;
+  if (was.optional && !now.optional) return false;
+  if (was.nullable && !now.nullable) return false;
+  const lower = (a?: number, b?: number) => b === undefined || (a !== undefined && b <= a);
+  const upper = (a?: number, b?: number) => b === undefined || (a !== undefined && b >= a);
+  if (!lower(was.minLength, now.minLength) || !upper(was.maxLength, now.maxLength)) return false;
+  if (!lower(was.minimum, now.minimum) || !upper(was.maximum, now.maximum)) return false;
+  if (now.enum && !was.enum?.every((v) => now.enum?.includes(v))) return false;
+  return true;
 }
 
 function change(
@@ -274,6 +400,7 @@ function addTable(table: TableState, options: DiffOptions): PlannedChange[] {
   const statements: PlannedStatement[] = [
     createTableStatement(table, order),
     ...grantStatements(table, table.grants),
+    ...columnGrantStatements(table, table.columnGrants),
     ...rowSecurityStatements(table),
     // The platform's policies first (site, owner, admin), then the module's own.
     ...[...table.policies]
@@ -311,6 +438,8 @@ const PLATFORM_POLICY_ORDER = [
   'dramac_site_isolation',
   'dramac_owner_access',
   'dramac_admin_access',
+  'dramac_visitor_read',
+  'dramac_visitor_insert',
 ];
 function policyRank(p: PolicyState): number {
   const i = PLATFORM_POLICY_ORDER.indexOf(p.name);
@@ -544,7 +673,16 @@ function diffTable(
   diffObjects(context, 'policy', old.policies, table.policies);
   diffObjects(context, 'trigger', old.triggers, table.triggers);
   out.push(...diffGrants(table, old.grants, table.grants));
-  out.push(...diffColumnGrants(table, old.columnGrants, table.columnGrants));
+  // Column privileges follow a renamed column and go with a dropped one.
+  out.push(
+    ...diffColumnGrants(
+      table,
+      old.columnGrants
+        .map((g) => ({ ...g, column: rename(g.column) }))
+        .filter((g) => !droppedColumns.has(g.column)),
+      table.columnGrants,
+    ),
+  );
   out.push(...columnDrops);
   return out;
 }
@@ -1205,7 +1343,7 @@ function diffColumnGrants(
         table.key,
         'create',
         `column grants on ${table.key}`,
-        missing.map((g) => columnGrantStatement(table, g, 'grant')),
+        columnGrantStatements(table, missing),
       ),
     );
   }

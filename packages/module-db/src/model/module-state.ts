@@ -24,6 +24,49 @@ export interface ModuleState {
   readonly schema: string;
   /** Tables in declared order (catalog states: by physical name). Empty for widgets (`shared`). */
   readonly tables: readonly TableState[];
+  /**
+   * Widgets (`shared`): the item shape of each collection, sorted by name, as the platform stores
+   * it (`dramac.widget_collections`) and checks every item against it. Absent for table modules.
+   */
+  readonly collections?: readonly CollectionState[];
+}
+
+/**
+ * One widget collection: the shape of its items and what visitors may read and insert.
+ *
+ * @example
+ * const state: CollectionState = {
+ *   name: 'testimonials',
+ *   fields: { quote: { type: 'string', optional: false, nullable: false, maxLength: 500 } },
+ *   visitorRead: ['quote'],
+ *   visitorInsert: null,
+ * };
+ */
+export interface CollectionState {
+  readonly name: string;
+  /** By field name: `type`, `optional`, `nullable` and the bounds that were declared. */
+  readonly fields: Readonly<Record<string, CollectionFieldState>>;
+  /** Fields visitors read, or null when visitors read nothing. */
+  readonly visitorRead: readonly string[] | null;
+  /** Fields a visitor's insert may set, or null when visitors insert nothing. */
+  readonly visitorInsert: readonly string[] | null;
+}
+
+/**
+ * One field of a collection's items.
+ *
+ * @example
+ * const rating: CollectionFieldState = { type: 'integer', optional: false, nullable: false, minimum: 1, maximum: 5 };
+ */
+export interface CollectionFieldState {
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'json';
+  readonly optional: boolean;
+  readonly nullable: boolean;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly enum?: readonly string[];
 }
 
 /**

@@ -238,6 +238,37 @@ function resolveSteps(
         });
         return;
       }
+      case 'dropCollection':
+      case 'dropField':
+      case 'alterField': {
+        const before = installed.collections.find((c) => c.name === step.collection);
+        const after = next.collections.find((c) => c.name === step.collection);
+        const field = 'field' in step ? step.field : undefined;
+        const inBefore = field === undefined || before?.fields.some((f) => f.name === field);
+        const inAfter =
+          field === undefined ? after !== undefined : after?.fields.some((f) => f.name === field);
+        const ok =
+          step.kind === 'dropCollection'
+            ? before !== undefined && after === undefined
+            : step.kind === 'dropField'
+              ? before !== undefined && inBefore && !inAfter
+              : before !== undefined && inBefore && inAfter;
+        if (!ok) {
+          issues.push({
+            path,
+            code: 'invalid_migration_step',
+            message:
+              step.kind === 'dropCollection'
+                ? `dropCollection ${step.collection}: the collection must exist in the installed version only`
+                : step.kind === 'dropField'
+                  ? `dropField ${step.collection}.${field}: the field must exist in the installed version only`
+                  : `alterField ${step.collection}.${field}: the field must exist in both versions`,
+          });
+          return;
+        }
+        out.push(step);
+        return;
+      }
       default:
         out.push(step);
     }

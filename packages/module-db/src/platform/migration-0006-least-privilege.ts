@@ -1,6 +1,8 @@
 import { SQL_APPLY_MODULE_CHANGE } from './sql-apply-module-change';
 import { SQL_READ_MODULE_STATE } from './sql-read-module-state';
 import { SQL_VERIFY_MODULE_STATE } from './sql-verify-module-state';
+import { SQL_VISITOR_ACCESS } from './sql-visitor-access';
+import { SQL_WIDGET_COLLECTIONS } from './sql-widget-collections';
 
 /**
  * Platform migration 6: provisioning that stays safe when the plan handed to the database is
@@ -45,15 +47,19 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dramac_widget_roles') THEN
     CREATE ROLE dramac_widget_roles NOLOGIN NOINHERIT;
   END IF;
+  -- Widgets' visitor roles: module_data's visitor policies apply to this group.
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dramac_widget_visitors') THEN
+    CREATE ROLE dramac_widget_visitors NOLOGIN NOINHERIT;
+  END IF;
   EXECUTE pg_catalog.format('GRANT CREATE ON DATABASE %I TO dramac_platform', pg_catalog.current_database());
   -- dramac_platform hands out membership of the two groups to each module's roles.
   IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
-    EXECUTE 'GRANT dramac_module_owners, dramac_module_roles, dramac_widget_roles, dramac_data_api, dramac_admin_api TO dramac_platform WITH ADMIN TRUE, INHERIT FALSE, SET FALSE';
+    EXECUTE 'GRANT dramac_module_owners, dramac_module_roles, dramac_widget_roles, dramac_widget_visitors, dramac_data_api, dramac_admin_api TO dramac_platform WITH ADMIN TRUE, INHERIT FALSE, SET FALSE';
     -- The migration user may act as the platform (later migrations, maintenance), without
     -- inheriting its rights in everyday queries.
     EXECUTE pg_catalog.format('GRANT dramac_platform TO %I WITH INHERIT FALSE, SET TRUE', current_user);
   ELSE
-    EXECUTE 'GRANT dramac_module_owners, dramac_module_roles, dramac_widget_roles, dramac_data_api, dramac_admin_api TO dramac_platform WITH ADMIN OPTION';
+    EXECUTE 'GRANT dramac_module_owners, dramac_module_roles, dramac_widget_roles, dramac_widget_visitors, dramac_data_api, dramac_admin_api TO dramac_platform WITH ADMIN OPTION';
     EXECUTE pg_catalog.format('GRANT dramac_platform TO %I', current_user);
   END IF;
 END
@@ -142,6 +148,9 @@ ALTER TABLE dramac.policy_template FORCE ROW LEVEL SECURITY;
 CREATE POLICY "dramac_site_isolation" ON dramac.policy_template AS PERMISSIVE FOR ALL TO PUBLIC
   USING (("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('00000000'))))
   WITH CHECK (("site_id" = (select "public"."dramac_current_site_id"()) and (select "public"."dramac_can_access_current_site"('00000000'))));
+
+${SQL_VISITOR_ACCESS}
+${SQL_WIDGET_COLLECTIONS}
 
 -- A secret salt for the platform's advisory lock keys (see dramac.lock_key).
 CREATE TABLE dramac.platform_secrets (name text PRIMARY KEY, value text NOT NULL);
@@ -261,6 +270,7 @@ DECLARE
   v_role_dropped boolean := false;
   v_admin text;
   v_owner text;
+  v_visitor text;
   v_admin_dropped boolean := false;
   v_drop_after timestamptz;
   v_dependents jsonb;
@@ -277,6 +287,7 @@ BEGIN
   v_short := pg_catalog.left(pg_catalog.replace(p_module_id::text, '-', ''), 8);
   v_admin := 'modadmin_' || v_short;
   v_owner := 'modowner_' || v_short;
+  v_visitor := 'modvisitor_' || v_short;
 
   PERFORM pg_catalog.set_config('lock_timeout', p_lock_wait_ms::text || 'ms', true);
   PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.provisioning'));
@@ -306,7 +317,7 @@ BEGIN
   END LOOP;
 
   IF p_mode = 'retain' THEN
-    FOREACH v_name IN ARRAY ARRAY[v_reg.role_name, v_admin] LOOP
+    FOREACH v_name IN ARRAY ARRAY[v_reg.role_name, v_admin, v_visitor] LOOP
       CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_name);
       FOREACH v_rel IN ARRAY v_present LOOP
         EXECUTE pg_catalog.format('REVOKE ALL ON TABLE %s FROM %I', v_rel, v_name);
@@ -320,6 +331,14 @@ BEGIN
     END IF;
     IF pg_catalog.pg_has_role(v_reg.role_name, 'dramac_widget_roles', 'MEMBER') THEN
       EXECUTE pg_catalog.format('REVOKE dramac_widget_roles FROM %I', v_reg.role_name);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_visitor) THEN
+      IF pg_catalog.pg_has_role(v_visitor, 'dramac_module_roles', 'MEMBER') THEN
+        EXECUTE pg_catalog.format('REVOKE dramac_module_roles FROM %I', v_visitor);
+      END IF;
+      IF pg_catalog.pg_has_role(v_visitor, 'dramac_widget_visitors', 'MEMBER') THEN
+        EXECUTE pg_catalog.format('REVOKE dramac_widget_visitors FROM %I', v_visitor);
+      END IF;
     END IF;
     UPDATE public.module_site_installations SET status = 'uninstalling' WHERE module_short_id = v_short;
     GET DIAGNOSTICS v_installs = ROW_COUNT;
@@ -351,6 +370,7 @@ BEGIN
 
   DELETE FROM public.module_data WHERE module_short_id = v_short;
   GET DIAGNOSTICS v_data = ROW_COUNT;
+  DELETE FROM dramac.widget_collections WHERE module_short_id = v_short;
   DELETE FROM public.module_site_installations WHERE module_short_id = v_short;
   GET DIAGNOSTICS v_installs = ROW_COUNT;
 
@@ -363,6 +383,9 @@ BEGIN
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_admin) THEN
     EXECUTE pg_catalog.format('DROP ROLE %I', v_admin);
     v_admin_dropped := true;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_visitor) THEN
+    EXECUTE pg_catalog.format('DROP ROLE %I', v_visitor);
   END IF;
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_owner) THEN
     EXECUTE pg_catalog.format('DROP ROLE %I', v_owner);
@@ -417,6 +440,7 @@ DECLARE
   v_role text;
   v_admin text;
   v_owner text;
+  v_visitor text;
   v_rel text;
   v_name text;
   v_pg16 boolean := pg_catalog.current_setting('server_version_num')::int >= 160000;
@@ -425,6 +449,21 @@ BEGIN
     v_role := 'modrole_' || v_reg.module_short_id;
     v_admin := 'modadmin_' || v_reg.module_short_id;
     v_owner := 'modowner_' || v_reg.module_short_id;
+    v_visitor := 'modvisitor_' || v_reg.module_short_id;
+    -- Every module gets its visitor role (it reaches nothing until a definition declares visitors).
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_visitor) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN INHERIT', v_visitor);
+      EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_visitor);
+      IF v_reg.strategy = 'shared' THEN
+        EXECUTE pg_catalog.format('GRANT dramac_widget_visitors TO %I', v_visitor);
+      END IF;
+      IF v_pg16 THEN
+        EXECUTE pg_catalog.format('GRANT %I TO dramac_platform WITH ADMIN TRUE, INHERIT FALSE, SET FALSE', v_visitor);
+        EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api GRANTED BY dramac_platform', v_visitor);
+      ELSE
+        EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_visitor);
+      END IF;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role) THEN
       EXECUTE pg_catalog.format('ALTER ROLE %I INHERIT', v_role);
       EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_role);
@@ -537,6 +576,7 @@ ALTER FUNCTION public.dramac_ensure_module_role(text, boolean, boolean) OWNER TO
 ALTER FUNCTION public.dramac_lock_module(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_deprovision_module(uuid, text, text, interval, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_drop_due_modules(text) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_apply_widget_collections(text, jsonb) OWNER TO dramac_platform;
 -- Counts and sizes read every site's rows of the module's tables: as their owner's member.
 ALTER FUNCTION public.get_module_tables(text, boolean) OWNER TO dramac_platform;
 ALTER FUNCTION public.get_module_storage_size(text) OWNER TO dramac_platform;
@@ -572,6 +612,12 @@ DECLARE
 BEGIN
   FOREACH v_fn IN ARRAY ARRAY[
     'public.dramac_current_module_short_id()',
+    'public.dramac_visitor_can_access_current_site(text)',
+    'public.dramac_widget_item_problem(jsonb, jsonb)',
+    'public.dramac_widget_visitor_may_insert(text, text, jsonb)',
+    'public.dramac_module_data_item()',
+    'public.dramac_apply_widget_collections(text, jsonb)',
+    'public.dramac_set_site_public(uuid, boolean, text)',
     'public.dramac_set_updated_at()',
     'public.dramac_check_tenant_references()',
     'public.dramac_apply_module_change(text, jsonb, jsonb, text, text, text, text, integer, integer)',
@@ -615,6 +661,7 @@ BEGIN
     public.dramac_deprovision_module(uuid, text, text, interval, integer, integer),
     public.dramac_drop_due_modules(text),
     public.dramac_lock_module(text),
+    public.dramac_set_site_public(uuid, boolean, text),
     public.dramac_read_module_state(text, text, boolean) TO dramac_provisioner;
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
     GRANT EXECUTE ON FUNCTION public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer),
@@ -622,6 +669,7 @@ BEGIN
       public.dramac_apply_module_repair(jsonb, text, text, integer, integer),
       public.dramac_deprovision_module(uuid, text, text, interval, integer, integer),
       public.dramac_drop_due_modules(text),
+      public.dramac_set_site_public(uuid, boolean, text),
       public.dramac_read_module_state(text, text, boolean) TO service_role;
   END IF;
 END

@@ -16,6 +16,12 @@ export const CURRENT_USER_FN = 'dramac_current_user_id';
  */
 export const CAN_ACCESS_SITE_FN = 'dramac_can_access_current_site';
 
+/**
+ * `public.dramac_visitor_can_access_current_site(module_short_id text)`: true when the request runs
+ * as the module's visitor role, the request's site is public and the module is installed there.
+ */
+export const VISITOR_CAN_ACCESS_SITE_FN = 'dramac_visitor_can_access_current_site';
+
 /** `public.dramac_set_updated_at()`: the one shared `updated_at` trigger function. */
 export const SET_UPDATED_AT_FN = 'dramac_set_updated_at';
 

@@ -134,6 +134,7 @@ DECLARE
   v_role text;
   v_admin text;
   v_owner text;
+  v_visitor text;
   v_existing record;
   v_stmt jsonb;
   v_sql text;
@@ -205,6 +206,7 @@ BEGIN
   v_role := 'modrole_' || v_short;
   v_admin := 'modadmin_' || v_short;
   v_owner := 'modowner_' || v_short;
+  v_visitor := 'modvisitor_' || v_short;
   v_schema := CASE WHEN v_strategy = 'schema' THEN 'mod_' || v_short ELSE 'public' END;
   IF v_strategy = 'shared' AND pg_catalog.jsonb_array_length(v_desired -> 'tables') > 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'a shared (widget) module has no tables';
@@ -288,6 +290,18 @@ BEGIN
   IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_role, 'dramac_widget_roles', 'MEMBER') THEN
     EXECUTE pg_catalog.format('GRANT dramac_widget_roles TO %I', v_role);
   END IF;
+  -- The visitor role: what a site's visitors run as. It holds nothing until a definition declares
+  -- what visitors may read or insert.
+  PERFORM public.dramac_ensure_module_role(v_visitor, true, false);
+  IF NOT pg_catalog.pg_has_role('dramac_data_api', v_visitor, 'MEMBER') THEN
+    EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_visitor);
+  END IF;
+  IF NOT pg_catalog.pg_has_role(v_visitor, 'dramac_module_roles', 'MEMBER') THEN
+    EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_visitor);
+  END IF;
+  IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_visitor, 'dramac_widget_visitors', 'MEMBER') THEN
+    EXECUTE pg_catalog.format('GRANT dramac_widget_visitors TO %I', v_visitor);
+  END IF;
   IF v_strategy <> 'shared' THEN
     PERFORM public.dramac_ensure_module_role(v_admin, false, false);
     IF NOT pg_catalog.pg_has_role('dramac_admin_api', v_admin, 'MEMBER') THEN
@@ -301,6 +315,9 @@ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = v_schema) THEN
         EXECUTE pg_catalog.format('CREATE SCHEMA %I AUTHORIZATION %I', v_schema, v_owner);
         EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I, %I', v_schema, v_role, v_admin);
+      END IF;
+      IF NOT pg_catalog.has_schema_privilege(v_visitor, v_schema, 'USAGE') THEN
+        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I', v_schema, v_visitor);
       END IF;
       v_exec := pg_catalog.format('%I.%I', v_schema, 'dramac_ddl');
     ELSE
@@ -405,6 +422,9 @@ BEGIN
     END IF;
   ELSIF pg_catalog.jsonb_array_length(coalesce(p_plan -> 'statements', '[]'::jsonb)) > 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'a shared (widget) module runs no DDL: its plan has no statements';
+  ELSE
+    -- Widgets: the item shapes of their collections, a fixed step (every stored item is checked).
+    PERFORM public.dramac_apply_widget_collections(v_short, v_desired -> 'collections');
   END IF;
 
   -- 5. Prove the end state, then record it.

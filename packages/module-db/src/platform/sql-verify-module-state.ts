@@ -14,11 +14,11 @@
  *   module's roles hold privileges on, and are named by policies of, module objects only;
  * - tables: ordinary, permanent, no inheritance, no rules, row-level security enabled AND forced;
  *   exactly the planned columns, constraints, indexes, policies, triggers and grants;
- * - policies: the site policy, the owner policy and the admin policy are exactly the platform's
- *   (expressions compared with templates deparsed by this server); every other policy is
- *   RESTRICTIVE and applies to the module's own data roles only;
- * - grants: the module role and the admin role hold exactly SELECT, INSERT, UPDATE, DELETE, no one
- *   else holds anything, no grant option, no column grant;
+ * - policies: the site policy, the owner policy, the admin policy and the visitor policies are
+ *   exactly the platform's (expressions compared with templates deparsed by this server); every
+ *   other policy is RESTRICTIVE and applies to the module's own data and visitor roles only;
+ * - grants: the module role and the admin role hold exactly SELECT, INSERT, UPDATE, DELETE; the
+ *   visitor role holds column SELECT and INSERT only; no one else holds anything, no grant option;
  * - references: primary keys and unique constraints lead with `site_id`; a foreign key points into
  *   the module's own tables pairing `site_id` with `site_id`, at `public.sites(id)` from `site_id`,
  *   or at an allowed platform table with `ON DELETE CASCADE` or `SET NULL`;
@@ -78,28 +78,38 @@ $fn$;
 -- the citext extension's functions. Nothing that writes, sleeps, locks, reads files or settings.
 CREATE OR REPLACE FUNCTION public.dramac_function_allowed(p_fn oid)
 RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT EXISTS (
-    SELECT 1 FROM pg_catalog.pg_proc p
-    WHERE p.oid = p_fn AND p.prokind = 'f' AND NOT p.proretset AND (
-      (p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND (
-        p.proname IN ('now', 'gen_random_uuid', 'lower', 'upper', 'length', 'char_length', 'btrim',
+DECLARE
+  v record;
+BEGIN
+  -- PL/pgSQL, not SQL: a SQL function with SET is not inlined and is planned on every call. The
+  -- cheap tests first: most functions in module expressions are built-ins named here.
+  SELECT p.pronamespace, p.proname, p.prokind, p.proretset INTO v FROM pg_catalog.pg_proc p WHERE p.oid = p_fn;
+  IF NOT FOUND OR v.prokind <> 'f' OR v.proretset THEN
+    RETURN false;
+  END IF;
+  IF v.pronamespace = 'pg_catalog'::pg_catalog.regnamespace THEN
+    RETURN v.proname = ANY (ARRAY['now', 'gen_random_uuid', 'lower', 'upper', 'length', 'char_length', 'btrim',
           'ltrim', 'rtrim', 'abs', 'round', 'floor', 'ceil', 'ceiling', 'starts_with', 'date_trunc',
-          'jsonb_typeof', 'jsonb_array_length', 'array_length', 'cardinality')
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c WHERE c.castfunc = p.oid)
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_operator o WHERE o.oprcode = p.oid
-                   AND o.oprnamespace = 'pg_catalog'::pg_catalog.regnamespace)))
-      OR p.oid IN (SELECT f.oid FROM pg_catalog.pg_proc f
-                   WHERE f.pronamespace = 'public'::pg_catalog.regnamespace
-                     AND f.proname IN ('dramac_current_site_id', 'dramac_current_user_id', 'dramac_can_access_current_site',
-                                       'dramac_current_claims', 'dramac_current_role'))
-      OR (p.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = 'auth')
-          AND p.proname IN ('uid', 'jwt', 'role'))
-      OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-                 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+          'jsonb_typeof', 'jsonb_array_length', 'array_length', 'cardinality']::name[])
+      OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c WHERE c.castfunc = p_fn)
+      OR EXISTS (SELECT 1 FROM pg_catalog.pg_operator o WHERE o.oprcode = p_fn
+                 AND o.oprnamespace = 'pg_catalog'::pg_catalog.regnamespace);
+  END IF;
+  IF v.pronamespace = 'public'::pg_catalog.regnamespace
+     AND v.proname = ANY (ARRAY['dramac_current_site_id', 'dramac_current_user_id', 'dramac_can_access_current_site',
+       'dramac_visitor_can_access_current_site', 'dramac_current_claims', 'dramac_current_role']::name[]) THEN
+    RETURN true;
+  END IF;
+  IF v.pronamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = 'auth') THEN
+    RETURN v.proname = ANY (ARRAY['uid', 'jwt', 'role']::name[]);
+  END IF;
+  RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+                 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p_fn
                    AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
-                   AND e.extname = 'citext')))
+                   AND e.extname = 'citext');
+END
 $fn$;
 
 -- The platform's policies, deparsed by this server from the template table, so the comparison
@@ -111,9 +121,10 @@ AS $fn$
 DECLARE
   v_text text;
 BEGIN
-  SELECT pg_catalog.pg_get_expr(p.polqual, p.polrelid) INTO v_text
+  SELECT pg_catalog.pg_get_expr(coalesce(p.polqual, p.polwithcheck), p.polrelid) INTO v_text
   FROM pg_catalog.pg_policy p
-  WHERE p.polrelid = 'dramac.policy_template'::pg_catalog.regclass AND p.polname = p_policy;
+  WHERE p.polrelid IN ('dramac.policy_template'::pg_catalog.regclass, 'dramac.visitor_policy_template'::pg_catalog.regclass)
+    AND p.polname = p_policy;
   IF v_text IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = pg_catalog.format('platform policy template %s is missing', p_policy);
   END IF;
@@ -131,6 +142,7 @@ DECLARE
   v_role text := 'modrole_' || p_short;
   v_admin text := 'modadmin_' || p_short;
   v_owner text := 'modowner_' || p_short;
+  v_visitor text := 'modvisitor_' || p_short;
   v_schema text := CASE WHEN p_strategy = 'schema' THEN 'mod_' || p_short ELSE 'public' END;
   v_ns oid;
   v_actual jsonb;
@@ -142,12 +154,13 @@ DECLARE
   v_d jsonb;
   v_name text;
   v_site_text text;
+  v_visitor_text text;
   r record;
   v_module_roles text[];
   v_role_oids oid[];
   v_has_rows boolean;
 BEGIN
-  v_module_roles := CASE WHEN p_strategy = 'shared' THEN ARRAY[v_role] ELSE ARRAY[v_role, v_admin, v_owner] END;
+  v_module_roles := CASE WHEN p_strategy = 'shared' THEN ARRAY[v_role, v_visitor] ELSE ARRAY[v_role, v_admin, v_owner, v_visitor] END;
   v_role_oids := ARRAY(SELECT ro.oid FROM pg_catalog.pg_roles ro WHERE ro.rolname = ANY (v_module_roles));
   v_actual := public.dramac_read_module_state(p_short, p_strategy, false);
   SELECT n.oid INTO v_ns FROM pg_catalog.pg_namespace n WHERE n.nspname = v_schema;
@@ -177,13 +190,14 @@ BEGIN
     WHERE m.member = ANY (v_role_oids) OR m.roleid = ANY (v_role_oids)
   LOOP
     IF NOT (
-      (r.member = v_role AND r.role = 'dramac_module_roles' AND NOT r.admin)
+      (r.member IN (v_role, v_visitor) AND r.role = 'dramac_module_roles' AND NOT r.admin)
       OR (r.member = v_role AND r.role = 'dramac_widget_roles' AND p_strategy = 'shared' AND NOT r.admin)
+      OR (r.member = v_visitor AND r.role = 'dramac_widget_visitors' AND p_strategy = 'shared' AND NOT r.admin)
       OR (r.member = v_owner AND r.role = 'dramac_module_owners' AND NOT r.admin)
-      OR (r.role = v_role AND r.member = 'dramac_data_api' AND NOT r.admin)
+      OR (r.role IN (v_role, v_visitor) AND r.member = 'dramac_data_api' AND NOT r.admin)
       OR (r.role = v_admin AND r.member = 'dramac_admin_api' AND NOT r.admin)
       OR (r.role = v_owner AND r.member = 'dramac_platform')
-      OR (r.role IN (v_role, v_admin) AND r.member = 'dramac_platform' AND NOT r.inherit AND NOT r.set)
+      OR (r.role IN (v_role, v_admin, v_visitor) AND r.member = 'dramac_platform' AND NOT r.inherit AND NOT r.set)
     ) THEN
       v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'unexpected_membership',
         'object', r.member || ' in ' || r.role,
@@ -232,7 +246,7 @@ BEGIN
         FROM pg_catalog.pg_namespace n CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
         WHERE n.oid = v_ns AND a.grantee <> n.nspowner
       LOOP
-        IF NOT (r.grantee IN (v_role, v_admin) AND r.privilege_type = 'USAGE' AND NOT r.is_grantable) THEN
+        IF NOT (r.grantee IN (v_role, v_admin, v_visitor) AND r.privilege_type = 'USAGE' AND NOT r.is_grantable) THEN
           v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'unexpected_grant',
             'object', v_schema, 'message', pg_catalog.format('%s holds %s on schema %s', r.grantee, r.privilege_type, v_schema));
         END IF;
@@ -255,6 +269,7 @@ BEGIN
   END LOOP;
 
   v_site_text := public.dramac_platform_policy_text('dramac_site_isolation', p_short);
+  v_visitor_text := public.dramac_platform_policy_text('dramac_visitor_read', p_short);
   FOR v_t, v_d IN
     SELECT a.doc, d.doc FROM pg_catalog.jsonb_array_elements(v_actual -> 'tables') a(doc)
     JOIN pg_catalog.jsonb_array_elements(v_desired_tables) d(doc) ON d.doc ->> 'name' = a.doc ->> 'name'
@@ -330,10 +345,15 @@ BEGIN
           'message', pg_catalog.format('%s holds %s%s on %s', r.grantee, r.privilege, CASE WHEN r.grantable THEN ' WITH GRANT OPTION' ELSE '' END, v_name));
       END IF;
     END LOOP;
-    IF pg_catalog.jsonb_array_length(v_t -> 'columnGrants') > 0 THEN
-      v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'forbidden_grant', 'table', v_name,
-        'message', pg_catalog.format('column-level grants on %s', v_name));
-    END IF;
+    -- Column grants: the visitor role only, SELECT and INSERT only, no grant option.
+    FOR r IN SELECT g ->> 'column' AS col, g ->> 'grantee' AS grantee, g ->> 'privilege' AS privilege, (g ->> 'grantable')::boolean AS grantable
+             FROM pg_catalog.jsonb_array_elements(v_t -> 'columnGrants') g LOOP
+      IF NOT (r.grantee = v_visitor AND r.privilege IN ('SELECT', 'INSERT') AND NOT r.grantable) THEN
+        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'forbidden_grant', 'table', v_name,
+          'message', pg_catalog.format('%s holds %s%s on column %s of %s', r.grantee, r.privilege,
+            CASE WHEN r.grantable THEN ' WITH GRANT OPTION' ELSE '' END, r.col, v_name));
+      END IF;
+    END LOOP;
     -- Policies: the platform's three exactly; every other one restrictive, for the module role only.
     FOR r IN
       SELECT p.polname::text AS name, p.polpermissive AS permissive, p.polcmd AS cmd,
@@ -354,10 +374,18 @@ BEGIN
           v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'platform_policy', 'table', v_name, 'object', r.name,
             'message', pg_catalog.format('policy %s on %s is not the platform''s', r.name, v_name));
         END IF;
+      ELSIF r.name IN ('dramac_visitor_read', 'dramac_visitor_insert') THEN
+        IF NOT (r.permissive AND r.roles = ARRAY[v_visitor]
+                AND ((r.name = 'dramac_visitor_read' AND r.cmd = 'r' AND r.qual = v_visitor_text AND r.checks IS NULL)
+                  OR (r.name = 'dramac_visitor_insert' AND r.cmd = 'a' AND r.qual IS NULL AND r.checks = v_visitor_text))) THEN
+          v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'platform_policy', 'table', v_name, 'object', r.name,
+            'expected', v_visitor_text, 'actual', coalesce(r.qual, r.checks),
+            'message', pg_catalog.format('policy %s on %s is not the platform''s', r.name, v_name));
+        END IF;
       ELSIF r.permissive THEN
         v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'permissive_policy', 'table', v_name, 'object', r.name,
           'message', pg_catalog.format('policy %s on %s is permissive: module policies can only narrow access', r.name, v_name));
-      ELSIF NOT (r.roles <@ ARRAY[v_role]) THEN
+      ELSIF NOT (r.roles <@ ARRAY[v_role, v_visitor]) THEN
         v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'policy_roles', 'table', v_name, 'object', r.name,
           'message', pg_catalog.format('policy %s on %s applies to %s', r.name, v_name, pg_catalog.array_to_string(r.roles, ', ')));
       ELSE
@@ -465,6 +493,19 @@ BEGIN
     END LOOP;
   END LOOP;
 
+  -- Widgets: the stored item shapes are exactly the planned collections.
+  IF p_strategy = 'shared' AND coalesce((
+      SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', c.collection, 'fields', c.fields,
+        'visitorRead', pg_catalog.to_jsonb(c.visitor_read), 'visitorInsert', pg_catalog.to_jsonb(c.visitor_insert)) ORDER BY c.collection)
+      FROM dramac.widget_collections c WHERE c.module_short_id = p_short), '[]'::jsonb)
+    IS DISTINCT FROM coalesce((
+      SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', x ->> 'name', 'fields', x -> 'fields',
+        'visitorRead', coalesce(x -> 'visitorRead', 'null'::jsonb), 'visitorInsert', coalesce(x -> 'visitorInsert', 'null'::jsonb)) ORDER BY x ->> 'name')
+      FROM pg_catalog.jsonb_array_elements(coalesce(p_desired -> 'collections', '[]'::jsonb)) x), '[]'::jsonb) THEN
+    v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'collections',
+      'message', 'the widget''s stored item shapes are not the planned collections');
+  END IF;
+
   -- Dependencies: nothing outside the module but the allowed platform objects.
   IF v_rels IS NOT NULL THEN
     FOR r IN
@@ -537,9 +578,10 @@ $fn$;
 -- unexpected, by name.
 CREATE OR REPLACE FUNCTION public.dramac_compare_objects(p_table text, p_kind text, p_actual jsonb[], p_desired jsonb[])
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT coalesce(pg_catalog.jsonb_agg(x.problem), '[]'::jsonb) FROM (
+BEGIN
+  RETURN (SELECT coalesce(pg_catalog.jsonb_agg(x.problem), '[]'::jsonb) FROM (
     SELECT pg_catalog.jsonb_build_object('kind', CASE WHEN a.doc IS NULL THEN 'missing_' ELSE 'different_' END || p_kind,
       'table', p_table, 'object', coalesce(coalesce(d.doc, a.doc) ->> 'name', coalesce(d.doc, a.doc) ->> 'grantee'),
       'expected', d.doc, 'actual', a.doc) AS problem
@@ -550,26 +592,31 @@ AS $fn$
     FROM (SELECT DISTINCT e AS doc FROM pg_catalog.unnest(p_actual) e EXCEPT SELECT e FROM pg_catalog.unnest(p_desired) e) a
     WHERE p_kind IN ('grant', 'column_grant')
        OR NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p_desired) d(doc) WHERE d.doc ->> 'name' = a.doc ->> 'name')
-  ) x
+  ) x);
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.dramac_constraint_shape(p jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT pg_catalog.jsonb_build_object('name', p ->> 'name', 'type', p ->> 'type', 'columns', p -> 'columns',
+BEGIN
+  RETURN pg_catalog.jsonb_build_object('name', p ->> 'name', 'type', p ->> 'type', 'columns', p -> 'columns',
     'references', CASE WHEN p -> 'references' IS NULL OR p -> 'references' = 'null'::jsonb THEN 'null'::jsonb
       ELSE pg_catalog.jsonb_build_object('schema', p -> 'references' ->> 'schema', 'table', p -> 'references' ->> 'table',
         'columns', p -> 'references' -> 'columns', 'onDelete', coalesce(p -> 'references' ->> 'onDelete', 'NO ACTION'),
         'onUpdate', coalesce(p -> 'references' ->> 'onUpdate', 'NO ACTION'),
         'onDeleteColumns', coalesce(p -> 'references' -> 'onDeleteColumns', 'null'::jsonb)) END,
-    'deferrable', coalesce((p ->> 'deferrable')::boolean, false))
+    'deferrable', coalesce((p ->> 'deferrable')::boolean, false));
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.dramac_policy_shape(p jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT pg_catalog.jsonb_build_object('name', p ->> 'name', 'command', p ->> 'command', 'permissive', (p ->> 'permissive')::boolean,
+BEGIN
+  RETURN pg_catalog.jsonb_build_object('name', p ->> 'name', 'command', p ->> 'command', 'permissive', (p ->> 'permissive')::boolean,
     'roles', (SELECT coalesce(pg_catalog.jsonb_agg(r ORDER BY r), '[]'::jsonb) FROM pg_catalog.jsonb_array_elements_text(p -> 'roles') r),
-    'hasUsing', (p ->> 'hasUsing')::boolean, 'hasWithCheck', (p ->> 'hasWithCheck')::boolean)
+    'hasUsing', (p ->> 'hasUsing')::boolean, 'hasWithCheck', (p ->> 'hasWithCheck')::boolean);
+END
 $fn$;
 `;

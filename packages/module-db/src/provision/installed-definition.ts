@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { validateModuleDefinition } from '../definition/validate-module-definition';
+import { validateInstalledDefinition } from '../definition/validate-installed-definition';
 import type { ValidatedModuleDefinition } from '../definition/validated-definition';
 
 /** The definition the registry says is installed, validated again, with its checksum. */
@@ -32,7 +32,7 @@ export async function readInstalledDefinition(
   const row = rows[0];
   if (!row) return null;
   return {
-    definition: await validateModuleDefinition(row.definition),
+    definition: await validateInstalledDefinition(row.definition),
     checksum: row.checksum,
     version: row.version,
     status: row.status,

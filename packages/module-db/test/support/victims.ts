@@ -190,13 +190,13 @@ export async function victimSnapshot(
             where a.attrelid = t.rel and a.attnum > 0 and not a.attisdropped),
           'constraints', (select jsonb_agg(k.conname || ':' || pg_catalog.pg_get_constraintdef(k.oid) order by k.conname)
             from pg_catalog.pg_constraint k where k.conrelid = t.rel),
-          'referencedBy', (select jsonb_agg(k.conrelid::regclass::text || ':' || k.conname order by 1)
+          'referencedBy', (select jsonb_agg(k.conrelid::regclass::text || ':' || k.conname order by k.conrelid::regclass::text || ':' || k.conname)
             from pg_catalog.pg_constraint k where k.confrelid = t.rel),
-          'inheritedBy', (select jsonb_agg(h.inhrelid::regclass::text order by 1) from pg_catalog.pg_inherits h where h.inhparent = t.rel),
-          'rules', (select jsonb_agg(w.rulename order by 1) from pg_catalog.pg_rewrite w where w.ev_class = t.rel),
-          'triggers', (select jsonb_agg(g.tgname || ':' || g.tgfoid::regprocedure::text order by 1)
+          'inheritedBy', (select jsonb_agg(h.inhrelid::regclass::text order by h.inhrelid::regclass::text) from pg_catalog.pg_inherits h where h.inhparent = t.rel),
+          'rules', (select jsonb_agg(w.rulename order by w.rulename) from pg_catalog.pg_rewrite w where w.ev_class = t.rel),
+          'triggers', (select jsonb_agg(g.tgname || ':' || g.tgfoid::regprocedure::text order by g.tgname)
             from pg_catalog.pg_trigger g where g.tgrelid = t.rel and not g.tgisinternal),
-          'indexes', (select jsonb_agg(pg_catalog.pg_get_indexdef(i.indexrelid) order by 1) from pg_catalog.pg_index i where i.indrelid = t.rel)
+          'indexes', (select jsonb_agg(pg_catalog.pg_get_indexdef(i.indexrelid) order by pg_catalog.pg_get_indexdef(i.indexrelid)) from pg_catalog.pg_index i where i.indrelid = t.rel)
         )) from unnest(${tables}::regclass[]) as t(rel)),
       'roles', (select jsonb_object_agg(r.name, jsonb_build_object(
           'attributes', (select jsonb_build_array(a.rolsuper, a.rolbypassrls, a.rolcanlogin, a.rolcreaterole, a.rolinherit, a.rolconfig)
@@ -216,7 +216,7 @@ export async function victimSnapshot(
                 || case when a.is_grantable then '*' else '' end as g
             from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a where c.oid = t.rel) x
             where not (x.who = any(${[...ignoreRoles, '-']}::text[]))),
-          'triggers', (select jsonb_agg(g.tgname || ':' || g.tgfoid::regprocedure::text order by 1)
+          'triggers', (select jsonb_agg(g.tgname || ':' || g.tgfoid::regprocedure::text order by g.tgname)
             from pg_catalog.pg_trigger g where g.tgrelid = t.rel and not g.tgisinternal),
           'rls', (select c.relrowsecurity || ':' || c.relforcerowsecurity from pg_catalog.pg_class c where c.oid = t.rel)
         )) from unnest(${platformTables}::regclass[]) as t(rel)),
