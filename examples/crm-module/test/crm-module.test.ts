@@ -1,17 +1,11 @@
-// The example module tested the way its author would: provisioned on a real PostgreSQL (the
-// platform's part, done here with @dramac/module-db), then exercised only through the SDK.
+// The example module tested the way its author would: with @dramac/module-testing, which gives a
+// disposable migrated database with two demo sites, provisions the module there, and hands out
+// the SDK as a member of each site; then exercised only through the SDK.
 import { randomUUID } from 'node:crypto';
-import {
-  installModuleForSite,
-  migratePlatform,
-  provisionModuleDatabase,
-  validateModuleDefinition,
-} from '@dramac/module-db';
-import { createPostgresTransport } from '@dramac/module-db/postgres';
-import { createDatabaseSDK, isModuleDbError, type ModuleDefinitionLike } from '@dramac/module-sdk';
-import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
-import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { validateModuleDefinition } from '@dramac/module-db';
+import { isModuleDbError, type ModuleDefinitionLike } from '@dramac/module-sdk';
+import { createTestPlatform, type TestPlatform } from '@dramac/module-testing';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, inject, it } from 'vitest';
 import {
   addNote,
   type Contact,
@@ -23,41 +17,36 @@ import {
   qualifyLead,
 } from '../src/index';
 
+// This repository's test run provides its PostgreSQL server (17, and 15 in the (pg15) project);
+// an author passes nothing and gets DATABASE_URL or an embedded PostgreSQL.
+declare module 'vitest' {
+  interface ProvidedContext {
+    dramacPostgres: { readonly adminUrl: string };
+  }
+}
+
 // Roles are cluster-wide: this file installs the module under its own id so it never meets the
 // playground's or another test file's copy.
 const moduleId = randomUUID();
 const v1 = { ...crmModule, moduleId };
 const v2 = { ...crmModuleV2, moduleId };
 
-let tdb: TestDatabase;
-let db: Kysely<any>;
+let platform: TestPlatform;
 let site: string;
-let otherSite: string;
-let user: string;
 
-function sdkFor<M extends ModuleDefinitionLike>(definition: M, siteId = site) {
-  return createDatabaseSDK({
-    definition,
-    siteId,
-    userId: user,
-    transport: createPostgresTransport(db),
-  });
+/** The SDK as the member of site A (Alice); site B belongs to another agency (Bob's). */
+function sdkFor<M extends ModuleDefinitionLike>(definition: M) {
+  return platform.memberOfSiteA(definition);
 }
 
 beforeAll(async () => {
-  tdb = await startTestDatabase();
-  db = tdb.db as Kysely<any>;
-  await migratePlatform(db);
-  const agency = await tdb.factory.agency();
-  site = await tdb.factory.site(agency);
-  otherSite = await tdb.factory.site(agency);
-  user = await tdb.factory.user();
-  await tdb.factory.member(agency, user);
-  expect((await provisionModuleDatabase(db, v1)).status).toBe('created');
-  await installModuleForSite(db, moduleId, site);
-  await installModuleForSite(db, moduleId, otherSite);
+  platform = await createTestPlatform({
+    modules: [v1],
+    databaseUrl: inject('dramacPostgres').adminUrl,
+  });
+  site = platform.sites.a.id;
 });
-afterAll(() => tdb?.destroy());
+afterAll(() => platform?.close());
 
 describe('the CRM definitions', () => {
   it('both versions validate', async () => {
@@ -109,7 +98,7 @@ describe('queries', () => {
     expect(leads.map((l) => l.first_name)).toEqual(['Ada', 'Alan']);
     expect(await listHotLeads(sdk, { minScore: 80 })).toHaveLength(1);
     // The other site sees none of them: the site policy filters every read.
-    expect(await listHotLeads(sdkFor(v1, otherSite))).toEqual([]);
+    expect(await listHotLeads(platform.memberOfSiteB(v1))).toEqual([]);
   });
 
   it('qualifyLead moves the lead on and opens a deal; dealPipeline counts by stage', async () => {
@@ -139,9 +128,9 @@ describe('queries', () => {
 
 describe('upgrade to 1.1.0', () => {
   it('is additive: it applies without a migration step and keeps the data', async () => {
-    const result = await provisionModuleDatabase(db, v2);
+    const result = await platform.provision(v2);
     expect(result).toMatchObject({ status: 'upgraded', version: '1.1.0' });
-    expect((await provisionModuleDatabase(db, v2)).status).toBe('unchanged');
+    expect((await platform.provision(v2)).status).toBe('unchanged');
 
     const sdk = sdkFor(v2);
     const [ada] = await sdk.find('contacts', { where: { email: 'ada@acme.test' } });

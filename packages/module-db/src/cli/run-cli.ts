@@ -4,7 +4,9 @@ import type { CliCommand, CommandResult } from './cli-command';
 import { CliOutput, type CliStreams } from './cli-output';
 import { checkCommand } from './commands/check-command';
 import { deprovisionCommand } from './commands/deprovision-command';
+import { devCommand } from './commands/dev-command';
 import { dropDueCommand } from './commands/drop-due-command';
+import { initCommand } from './commands/init-command';
 import { installSiteCommand } from './commands/install-site-command';
 import { lintCommand } from './commands/lint-command';
 import { migrateCommand } from './commands/migrate-command';
@@ -24,6 +26,8 @@ import {
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
+  initCommand,
+  devCommand,
   planCommand,
   provisionCommand,
   upgradeCommand,

@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { JsonValue } from '../definition/json-value';
 import type { ValidatedColumn } from '../definition/validated-definition';
 import { AccessDeniedError, NotFoundError } from '../errors';
+import { actAsPlatformWhenNeeded } from './as-platform';
 import { inTransaction } from './in-transaction';
 import { bypassesRowSecurity, type InstalledTable, loadInstalledModule } from './installed-module';
 import { toLifecycleError } from './lifecycle-error';
@@ -97,6 +98,8 @@ export async function uninstallModuleFromSite(
         select 1 from public.sites where id = ${site}::uuid for key share`.execute(trx);
       if (sites.length === 0) throw new NotFoundError(`site ${site} does not exist`);
       await sql`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
+      // A non-superuser migration user (Supabase's postgres, PostgreSQL 16+) acts as the platform.
+      const restoreRole = await actAsPlatformWhenNeeded(trx);
 
       const deleted: Record<string, number> = {};
       const exported: Record<string, ExportedRow[]> = {};
@@ -147,6 +150,7 @@ export async function uninstallModuleFromSite(
                 ${JSON.stringify({ deleted, exported: options.export === true, wasInstalled })}::jsonb)`.execute(
         trx,
       );
+      await restoreRole();
       return Object.freeze({
         moduleId: id.moduleId,
         shortId: id.shortId,

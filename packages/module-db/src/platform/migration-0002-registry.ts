@@ -69,7 +69,13 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dramac_provisioner') THEN
     -- BYPASSRLS so it may create the modules' admin roles (PostgreSQL 16+ lets a CREATEROLE
     -- role hand out only the attributes it has).
-    CREATE ROLE dramac_provisioner NOLOGIN NOINHERIT CREATEROLE BYPASSRLS;
+    BEGIN
+      CREATE ROLE dramac_provisioner NOLOGIN NOINHERIT CREATEROLE BYPASSRLS;
+    EXCEPTION WHEN insufficient_privilege THEN
+      -- PostgreSQL 15 lets only superusers create BYPASSRLS roles (Supabase's postgres is not
+      -- one); migration 6 takes the attribute away again, so a fresh install never needs it.
+      CREATE ROLE dramac_provisioner NOLOGIN NOINHERIT CREATEROLE;
+    END;
   END IF;
   EXECUTE format('GRANT CREATE ON DATABASE %I TO dramac_provisioner', current_database());
   -- The migration's user administers module objects (uninstall, stats) through this role.

@@ -91,6 +91,27 @@ BEGIN
   END IF;
 END
 $$;
+-- Extension types (citext) are looked up by name in their schema while a module's DDL runs as its
+-- owner, and their operators while a module role queries (without USAGE, citext = compares as
+-- text, case-sensitively): Supabase keeps extensions in schema extensions and grants its USAGE to
+-- its own roles only (anon, authenticated, service_role, postgres).
+DO $$
+DECLARE
+  v_schema text;
+BEGIN
+  FOR v_schema IN
+    SELECT n.nspname FROM pg_catalog.pg_namespace n
+    WHERE n.nspname NOT IN ('pg_catalog', 'public')
+      AND (n.nspname = 'extensions' OR n.oid IN (SELECT e.extnamespace FROM pg_catalog.pg_extension e WHERE e.extname = 'citext'))
+  LOOP
+    BEGIN
+      EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO dramac_module_owners, dramac_module_roles', v_schema);
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE WARNING 'dramac: cannot grant USAGE on schema % (%); module columns cannot use its types and operators', v_schema, SQLERRM;
+    END;
+  END LOOP;
+END
+$$;
 
 -- The platform's own bookkeeping.
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.module_database_registry, public.module_database_versions,
@@ -528,8 +549,13 @@ BEGIN
   LOOP
     EXECUTE pg_catalog.format('REVOKE %I FROM dramac_provisioner CASCADE', v_role.rolname);
   END LOOP;
-  IF (SELECT rolcreaterole OR rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = 'dramac_provisioner') THEN
-    ALTER ROLE dramac_provisioner NOCREATEROLE NOBYPASSRLS;
+  -- One attribute at a time: PostgreSQL 15 refuses any mention of BYPASSRLS from a non-superuser
+  -- (Supabase's postgres), even to take it away from a role that does not have it.
+  IF (SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = 'dramac_provisioner') THEN
+    ALTER ROLE dramac_provisioner NOCREATEROLE;
+  END IF;
+  IF (SELECT rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = 'dramac_provisioner') THEN
+    ALTER ROLE dramac_provisioner NOBYPASSRLS;
   END IF;
 END
 $$;
@@ -560,13 +586,21 @@ ALTER FUNCTION public.get_module_storage_size(text) OWNER TO dramac_platform;
 DO $$
 DECLARE
   v_fn regprocedure;
+  v_owner text;
+  v_role text := pg_catalog.current_setting('role');
 BEGIN
-  FOR v_fn IN
-    SELECT p.oid::pg_catalog.regprocedure FROM pg_catalog.pg_proc p
+  FOR v_fn, v_owner IN
+    SELECT p.oid::pg_catalog.regprocedure, pg_catalog.pg_get_userbyid(p.proowner)::text FROM pg_catalog.pg_proc p
     WHERE p.pronamespace = 'public'::pg_catalog.regnamespace
       AND (p.proname ~ '^dramac_' OR p.proname IN ('get_module_tables', 'module_schema_exists', 'get_module_storage_size'))
   LOOP
+    -- A non-superuser migration user (Supabase's postgres) holds dramac_platform WITHOUT INHERIT on
+    -- PostgreSQL 16+: it acts as the owner of the platform's functions through SET ROLE only.
+    IF NOT pg_catalog.pg_has_role(v_owner, 'USAGE') THEN
+      PERFORM pg_catalog.set_config('role', v_owner, true);
+    END IF;
     EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', v_fn);
+    PERFORM pg_catalog.set_config('role', v_role, true);
   END LOOP;
 END
 $$;

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { assertPlatformPrerequisites } from '../prerequisites/check-platform-prerequisites';
 import { MIGRATION_0001_POLICY_HELPERS } from './migration-0001-policy-helpers';
 import { MIGRATION_0002_REGISTRY } from './migration-0002-registry';
 import { MIGRATION_0003_APPLY_PLAN } from './migration-0003-apply-plan';
@@ -51,7 +52,9 @@ export interface MigratePlatformResult {
  * @example
  * await migratePlatform(db); // { applied: [1, ..., 6], version: 6 }, then { applied: [], version: 6 }
  * await migratePlatform(db, { to: 5 }); // stops after migration 5
- * @throws the PostgreSQL error of a failed migration; nothing of it stays applied.
+ * @throws UnsupportedPostgresVersionError outside PostgreSQL 15-17 and PrerequisiteMissingError
+ * naming each missing platform table, column or privilege (nothing runs); the PostgreSQL error of
+ * a failed migration, of which nothing stays applied.
  */
 export async function migratePlatform(
   db: Kysely<any>,
@@ -59,6 +62,9 @@ export async function migratePlatform(
 ): Promise<MigratePlatformResult> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('dramac.platform_migrations'))`.execute(trx);
+    // PostgreSQL 15-17, the platform tables and the privileges the migrations need: each missing
+    // one named, with what to do, before a migration fails on the first of them.
+    await assertPlatformPrerequisites(trx, 'migrate');
     await sql`create table if not exists public.dramac_platform_migrations (
       version integer primary key,
       name text not null,

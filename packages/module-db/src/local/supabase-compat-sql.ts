@@ -1,4 +1,16 @@
--- Supabase compatibility layer for plain PostgreSQL: TEST AND PLAYGROUND SUPPORT ONLY.
+/**
+ * The Supabase compatibility layer for a plain PostgreSQL: the roles a Supabase project has
+ * (`anon`, `authenticated`, `service_role` with BYPASSRLS, `authenticator`), the `auth` schema with
+ * `auth.users`, `auth.uid()`, `auth.jwt()` and `auth.role()` as Supabase defines them, and
+ * Supabase's default privileges in `public`. Idempotent: roles are cluster-wide and several
+ * databases share them.
+ *
+ * Local development and tests only (`dramac-modules dev`, `@dramac/module-testing`): **never
+ * apply it to a real Supabase project**, which has all of this already.
+ *
+ * Static, checked-in SQL: nothing in it comes from input.
+ */
+export const SUPABASE_COMPAT_SQL: string = `-- Supabase compatibility layer for plain PostgreSQL: TEST AND PLAYGROUND SUPPORT ONLY.
 -- Never apply this to a real Supabase project: it recreates what Supabase already provides.
 -- Roles are cluster-wide, so every statement is idempotent (several databases share them).
 
@@ -83,3 +95,4 @@ BEGIN
   EXECUTE format('ALTER ROLE %I SET search_path = "$user", public, extensions', current_user);
 END
 $$;
+`;

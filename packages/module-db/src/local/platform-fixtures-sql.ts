@@ -1,4 +1,13 @@
--- The platform tables the seed assumes (agencies -> clients -> sites, agency_members, profiles).
+/**
+ * The platform tables module databases reference, as the DRAMAC platform has them: `agencies` ->
+ * `clients` -> `sites`, `agency_members` (who may see which agency's sites) and `profiles`. Needs
+ * `auth.users` (a Supabase project, or {@link SUPABASE_COMPAT_SQL} first). Idempotent.
+ *
+ * Local development and tests only: a real platform has its own versions of these tables.
+ *
+ * Static, checked-in SQL: nothing in it comes from input.
+ */
+export const PLATFORM_FIXTURES_SQL: string = `-- The platform tables the seed assumes (agencies -> clients -> sites, agency_members, profiles).
 -- Test and playground fixtures: a real platform has its own versions of these tables.
 
 CREATE TABLE IF NOT EXISTS public.agencies (
@@ -40,3 +49,4 @@ CREATE TABLE IF NOT EXISTS public.agency_members (
 );
 -- Membership look-ups go by user first (policies ask "may this user see that site?").
 CREATE INDEX IF NOT EXISTS agency_members_user_id_idx ON public.agency_members (user_id, agency_id);
+`;
