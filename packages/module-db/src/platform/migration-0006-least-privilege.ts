@@ -1,5 +1,6 @@
 import { SQL_APPLY_MODULE_CHANGE } from './sql-apply-module-change';
 import { SQL_READ_MODULE_STATE } from './sql-read-module-state';
+import { SQL_ROLE_MANAGERS } from './sql-role-managers';
 import { SQL_VERIFY_MODULE_STATE } from './sql-verify-module-state';
 import { SQL_VISITOR_ACCESS } from './sql-visitor-access';
 import { SQL_WIDGET_COLLECTIONS } from './sql-widget-collections';
@@ -239,6 +240,7 @@ GRANT EXECUTE ON FUNCTION public.dramac_check_tenant_references() TO dramac_modu
 -- ---------------------------------------------------------------------------------------------
 -- Reading, verifying and applying a module's state.
 -- ---------------------------------------------------------------------------------------------
+${SQL_ROLE_MANAGERS}
 ${SQL_READ_MODULE_STATE}
 ${SQL_VERIFY_MODULE_STATE}
 ${SQL_APPLY_MODULE_CHANGE}
@@ -375,21 +377,20 @@ BEGIN
   GET DIAGNOSTICS v_installs = ROW_COUNT;
 
   -- The roles go last: DROP ROLE fails while anything still depends on them, which proves nothing
-  -- of the module is left behind.
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_reg.role_name) THEN
-    EXECUTE pg_catalog.format('DROP ROLE %I', v_reg.role_name);
-    v_role_dropped := true;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_admin) THEN
-    EXECUTE pg_catalog.format('DROP ROLE %I', v_admin);
-    v_admin_dropped := true;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_visitor) THEN
-    EXECUTE pg_catalog.format('DROP ROLE %I', v_visitor);
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_owner) THEN
-    EXECUTE pg_catalog.format('DROP ROLE %I', v_owner);
-  END IF;
+  -- of the module is left behind. Dropped by the module's role manager, which administers them
+  -- (a walk of a few dozen memberships, not of every module's); a module whose roles the
+  -- platform created before role managers existed is dropped by the platform.
+  v_role_dropped := EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_reg.role_name);
+  v_admin_dropped := EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_admin);
+  BEGIN
+    PERFORM public.dramac_module_roles('drop', v_short, v_reg.strategy);
+  EXCEPTION WHEN insufficient_privilege THEN
+    FOREACH v_name IN ARRAY ARRAY[v_reg.role_name, v_admin, v_visitor, v_owner] LOOP
+      IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_name) THEN
+        EXECUTE pg_catalog.format('DROP ROLE %I', v_name);
+      END IF;
+    END LOOP;
+  END;
 
   DELETE FROM public.module_database_versions WHERE module_id = p_module_id;
   DELETE FROM public.module_database_registry WHERE module_id = p_module_id;
@@ -573,6 +574,7 @@ ALTER FUNCTION public.dramac_apply_module_upgrade(jsonb, jsonb, text, text, text
 ALTER FUNCTION public.dramac_apply_module_repair(jsonb, text, text, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_verify_module_state(text, text, jsonb, text[]) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_ensure_module_role(text, boolean, boolean) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_module_roles(text, text, text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_lock_module(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_deprovision_module(uuid, text, text, interval, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_drop_due_modules(text) OWNER TO dramac_platform;
@@ -626,6 +628,7 @@ BEGIN
     'public.dramac_apply_module_repair(jsonb, text, text, integer, integer)',
     'public.dramac_verify_module_state(text, text, jsonb, text[])',
     'public.dramac_ensure_module_role(text, boolean, boolean)',
+    'public.dramac_module_roles(text, text, text)',
     'public.dramac_read_module_state(text, text, boolean)',
     'public.dramac_expression_problem(pg_node_tree)',
     'public.dramac_function_allowed(oid)',

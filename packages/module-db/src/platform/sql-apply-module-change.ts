@@ -279,38 +279,46 @@ BEGIN
     WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND r.rolname = v_owner
       AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'o');
 
-  -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL.
-  PERFORM public.dramac_ensure_module_role(v_role, true, false);
-  IF NOT pg_catalog.pg_has_role('dramac_data_api', v_role, 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_role);
-  END IF;
-  IF NOT pg_catalog.pg_has_role(v_role, 'dramac_module_roles', 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_role);
-  END IF;
-  IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_role, 'dramac_widget_roles', 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT dramac_widget_roles TO %I', v_role);
-  END IF;
-  -- The visitor role: what a site's visitors run as. It holds nothing until a definition declares
-  -- what visitors may read or insert.
-  PERFORM public.dramac_ensure_module_role(v_visitor, true, false);
-  IF NOT pg_catalog.pg_has_role('dramac_data_api', v_visitor, 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_visitor);
-  END IF;
-  IF NOT pg_catalog.pg_has_role(v_visitor, 'dramac_module_roles', 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_visitor);
-  END IF;
-  IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_visitor, 'dramac_widget_visitors', 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT dramac_widget_visitors TO %I', v_visitor);
-  END IF;
+  -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL. The module's
+  -- roles and memberships are the work of its role manager (see dramac_roles.module_role_op):
+  -- done by dramac_platform itself, each role change would walk every module role it administers.
+  BEGIN
+    PERFORM public.dramac_module_roles('setup', v_short, v_strategy);
+  EXCEPTION WHEN insufficient_privilege THEN
+    -- A module whose roles the platform created before role managers existed: the platform
+    -- administers them, so it takes the same steps itself.
+    PERFORM public.dramac_ensure_module_role(v_role, true, false);
+    IF NOT pg_catalog.pg_has_role('dramac_data_api', v_role, 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_role);
+    END IF;
+    IF NOT pg_catalog.pg_has_role(v_role, 'dramac_module_roles', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_role);
+    END IF;
+    IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_role, 'dramac_widget_roles', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_widget_roles TO %I', v_role);
+    END IF;
+    PERFORM public.dramac_ensure_module_role(v_visitor, true, false);
+    IF NOT pg_catalog.pg_has_role('dramac_data_api', v_visitor, 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_visitor);
+    END IF;
+    IF NOT pg_catalog.pg_has_role(v_visitor, 'dramac_module_roles', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_visitor);
+    END IF;
+    IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_visitor, 'dramac_widget_visitors', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_widget_visitors TO %I', v_visitor);
+    END IF;
+    IF v_strategy <> 'shared' THEN
+      PERFORM public.dramac_ensure_module_role(v_admin, false, false);
+      IF NOT pg_catalog.pg_has_role('dramac_admin_api', v_admin, 'MEMBER') THEN
+        EXECUTE pg_catalog.format('GRANT %I TO dramac_admin_api', v_admin);
+      END IF;
+      PERFORM public.dramac_ensure_module_role(v_owner, true, true);
+      IF NOT pg_catalog.pg_has_role(v_owner, 'dramac_module_owners', 'MEMBER') THEN
+        EXECUTE pg_catalog.format('GRANT dramac_module_owners TO %I', v_owner);
+      END IF;
+    END IF;
+  END;
   IF v_strategy <> 'shared' THEN
-    PERFORM public.dramac_ensure_module_role(v_admin, false, false);
-    IF NOT pg_catalog.pg_has_role('dramac_admin_api', v_admin, 'MEMBER') THEN
-      EXECUTE pg_catalog.format('GRANT %I TO dramac_admin_api', v_admin);
-    END IF;
-    PERFORM public.dramac_ensure_module_role(v_owner, true, true);
-    IF NOT pg_catalog.pg_has_role(v_owner, 'dramac_module_owners', 'MEMBER') THEN
-      EXECUTE pg_catalog.format('GRANT dramac_module_owners TO %I', v_owner);
-    END IF;
     IF v_strategy = 'schema' THEN
       IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = v_schema) THEN
         EXECUTE pg_catalog.format('CREATE SCHEMA %I AUTHORIZATION %I', v_schema, v_owner);

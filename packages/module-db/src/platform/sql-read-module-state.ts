@@ -88,7 +88,13 @@ BEGIN
             'set', coalesce((pg_catalog.to_jsonb(m) ->> 'set_option')::boolean, true))
             ORDER BY u.rolname), '[]'::jsonb)
           FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles u ON u.oid = m.member
-          WHERE m.roleid = r.oid),
+          WHERE m.roleid = r.oid
+            -- The module's role manager holds the ADMIN option of the roles it created, and
+            -- nothing else: platform bookkeeping, like a pinned object, not listed. Any other
+            -- membership of it (INHERIT or SET) is.
+            AND NOT (u.rolname = 'dramac_roles_' || pg_catalog.left(p_short, 2) AND m.admin_option
+                     AND NOT coalesce((pg_catalog.to_jsonb(m) ->> 'inherit_option')::boolean, true)
+                     AND NOT coalesce((pg_catalog.to_jsonb(m) ->> 'set_option')::boolean, true))),
         'settings', (
           SELECT coalesce(pg_catalog.jsonb_agg(s.setting ORDER BY s.setting), '[]'::jsonb)
           FROM pg_catalog.pg_db_role_setting drs, pg_catalog.unnest(drs.setconfig) s(setting)

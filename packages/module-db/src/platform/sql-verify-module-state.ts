@@ -198,6 +198,9 @@ BEGIN
       OR (r.role = v_admin AND r.member = 'dramac_admin_api' AND NOT r.admin)
       OR (r.role = v_owner AND r.member = 'dramac_platform')
       OR (r.role IN (v_role, v_admin, v_visitor) AND r.member = 'dramac_platform' AND NOT r.inherit AND NOT r.set)
+      -- The module's role manager, which created its roles (see dramac_roles.module_role_op).
+      OR (r.role IN (v_role, v_admin, v_visitor, v_owner) AND r.member = 'dramac_roles_' || pg_catalog.left(p_short, 2)
+          AND r.admin AND NOT r.inherit AND NOT r.set)
     ) THEN
       v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'unexpected_membership',
         'object', r.member || ' in ' || r.role,
