@@ -631,6 +631,9 @@ BEGIN
     'public.dramac_module_roles(text, text, text)',
     'public.dramac_read_module_state(text, text, boolean)',
     'public.dramac_expression_problem(pg_node_tree)',
+    'public.dramac_expression_text_problem(text)',
+    'public.dramac_expressions_problem(text[])',
+    'public.dramac_table_shapes(jsonb, boolean)',
     'public.dramac_function_allowed(oid)',
     'public.dramac_platform_policy_text(text, text)',
     'public.dramac_compare_objects(text, text, jsonb[], jsonb[])',
@@ -651,6 +654,7 @@ BEGIN
   END LOOP;
   -- Internal pieces the platform functions call as dramac_platform.
   GRANT EXECUTE ON FUNCTION public.dramac_read_module_state(text, text, boolean), public.dramac_expression_problem(pg_node_tree),
+    public.dramac_expression_text_problem(text), public.dramac_expressions_problem(text[]), public.dramac_table_shapes(jsonb, boolean),
     public.dramac_function_allowed(oid), public.dramac_platform_policy_text(text, text),
     public.dramac_compare_objects(text, text, jsonb[], jsonb[]), public.dramac_constraint_shape(jsonb),
     public.dramac_policy_shape(jsonb), public.dramac_undo_session_residue(text[], text[]) TO dramac_platform;
