@@ -162,6 +162,10 @@ DECLARE
   v_detail text;
   v_hint text;
   v_ok boolean;
+  v_concurrent jsonb[] := '{}';
+  v_ci jsonb;
+  v_ci_table jsonb;
+  v_ci_index jsonb;
 BEGIN
   -- 1. The plan's identity, checked against itself and the naming rules.
   IF p_mode IS NULL OR p_mode NOT IN ('install', 'upgrade', 'repair') THEN
@@ -278,6 +282,43 @@ BEGIN
     SELECT d.objid FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_roles r ON r.oid = d.refobjid
     WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND r.rolname = v_owner
       AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'o');
+
+  -- Indexes the caller builds CONCURRENTLY after this transaction (upgrades only): each one a
+  -- plain btree index of the desired state, on a table that existed before, over its own columns.
+  -- They are left out of the end-state proof here and recorded as pending builds; the build
+  -- itself runs statements this database writes (dramac_index_build_next) and is proven then.
+  IF p_mode <> 'install' AND EXISTS (SELECT 1 FROM dramac.index_builds b WHERE b.module_short_id = v_short) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM003',
+      MESSAGE = pg_catalog.format('module %s has index builds pending: complete them first (provisionModuleDatabase or buildPendingIndexes resumes them)', v_module_id);
+  END IF;
+  IF pg_catalog.jsonb_typeof(coalesce(p_plan -> 'concurrentIndexes', '[]'::jsonb)) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan concurrentIndexes is not a list';
+  END IF;
+  FOR v_ci IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'concurrentIndexes', '[]'::jsonb)) LOOP
+    IF p_mode <> 'upgrade' THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'only an upgrade builds indexes concurrently';
+    END IF;
+    SELECT t INTO v_ci_table FROM pg_catalog.jsonb_array_elements(v_desired -> 'tables') t
+    WHERE pg_catalog.jsonb_typeof(v_ci) = 'object' AND t ->> 'name' = v_ci ->> 'table';
+    SELECT i INTO v_ci_index FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(v_ci_table -> 'indexes') = 'array'
+      THEN v_ci_table -> 'indexes' ELSE '[]'::jsonb END) i WHERE i ->> 'name' = v_ci ->> 'name';
+    v_ok := v_ci_index IS NOT NULL AND (v_ci ->> 'name') ~ '^[a-z_][a-z0-9_]{0,62}$'
+      AND v_ci_index ->> 'method' = 'btree' AND v_ci_index -> 'unique' = 'false'::jsonb AND v_ci_index -> 'hasPredicate' = 'false'::jsonb
+      AND coalesce(v_ci_index -> 'constraint', 'null'::jsonb) = 'null'::jsonb AND v_ci_index -> 'where' IS NULL
+      AND pg_catalog.jsonb_typeof(v_ci_index -> 'columns') = 'array' AND pg_catalog.jsonb_array_length(v_ci_index -> 'columns') BETWEEN 1 AND 32
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(v_ci_index -> 'columns') c
+                      WHERE pg_catalog.jsonb_typeof(c) <> 'string' OR NOT EXISTS (
+                        SELECT 1 FROM pg_catalog.jsonb_array_elements(v_ci_table -> 'columns') dc WHERE dc ->> 'name' = c #>> '{}'))
+      AND coalesce(pg_catalog.to_regclass(pg_catalog.format('%I.%I', v_schema, v_ci_table ->> 'name'))::oid = ANY (v_before), false)
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(v_concurrent) x WHERE x ->> 'name' = v_ci ->> 'name');
+    IF NOT coalesce(v_ok, false) THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM001',
+        MESSAGE = pg_catalog.format('plan index %L cannot be built concurrently: only a plain btree index of the desired state, over columns of an existing module table',
+          coalesce(v_ci ->> 'name', v_ci::text));
+    END IF;
+    v_concurrent := v_concurrent || pg_catalog.jsonb_build_object('table', v_ci_table ->> 'name', 'name', v_ci ->> 'name',
+      'columns', v_ci_index -> 'columns');
+  END LOOP;
 
   -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL. The module's
   -- roles and memberships are the work of its role manager (see dramac_roles.module_role_op):
@@ -442,7 +483,8 @@ BEGIN
       v_new_tables := v_new_tables || v_sql;
     END IF;
   END LOOP;
-  v_actual := public.dramac_verify_module_state(v_short, v_strategy, v_desired, v_new_tables);
+  v_actual := public.dramac_verify_module_state(v_short, v_strategy,
+    public.dramac_desired_without_indexes(v_desired, v_concurrent), v_new_tables);
 
   v_names := ARRAY(SELECT pg_catalog.split_part(t, '.', 2) FROM pg_catalog.unnest(coalesce(v_tables, '{}')) t);
   IF v_strategy = 'prefix' THEN
@@ -465,10 +507,15 @@ BEGIN
     WHERE module_short_id = v_short;
     INSERT INTO public.module_database_versions (module_id, version, checksum, definition, plan, applied_by)
     VALUES (v_module_id, v_version, p_checksum, p_definition, p_plan, p_actor);
+    INSERT INTO dramac.index_builds (module_short_id, index_name, schema_name, table_name, columns, version)
+    SELECT v_short, x ->> 'name', v_schema, x ->> 'table', ARRAY(SELECT pg_catalog.jsonb_array_elements_text(x -> 'columns')), v_version
+    FROM pg_catalog.unnest(v_concurrent) x;
     INSERT INTO public.module_database_events (module_id, module_short_id, event, actor, details)
     VALUES (v_module_id, v_short, 'upgraded', p_actor,
-      pg_catalog.jsonb_build_object('from', v_existing.version, 'to', v_version, 'statements', v_i, 'changes', p_plan -> 'changes'));
-    RETURN pg_catalog.jsonb_build_object('status', 'upgraded', 'statementsApplied', v_i, 'version', v_version, 'fromVersion', v_existing.version);
+      pg_catalog.jsonb_build_object('from', v_existing.version, 'to', v_version, 'statements', v_i, 'changes', p_plan -> 'changes',
+        'pendingIndexes', (SELECT coalesce(pg_catalog.jsonb_agg(x ->> 'name'), '[]'::jsonb) FROM pg_catalog.unnest(v_concurrent) x)));
+    RETURN pg_catalog.jsonb_build_object('status', 'upgraded', 'statementsApplied', v_i, 'version', v_version, 'fromVersion', v_existing.version,
+      'pendingIndexes', (SELECT coalesce(pg_catalog.jsonb_agg(x ->> 'name'), '[]'::jsonb) FROM pg_catalog.unnest(v_concurrent) x));
   ELSE
     UPDATE public.module_database_registry SET installed_state = v_actual WHERE module_short_id = v_short;
     INSERT INTO public.module_database_events (module_id, module_short_id, event, actor, details)

@@ -38,6 +38,8 @@ GRANT USAGE, CREATE ON SCHEMA dramac_roles TO dramac_role_managers;
 -- from the managers' own functions). Membership is looked up directly in pg_auth_members, never
 -- with pg_has_role, which would walk every membership of the asking role.
 --   setup:  create the module's missing roles and grant their fixed memberships (idempotent);
+--   retain: take the module's data and visitor roles out of the platform's groups (the grants
+--           it made; the platform revokes its own, from before role managers);
 --   drop:   drop the module's roles (their objects are gone by then).
 CREATE OR REPLACE FUNCTION dramac_roles.module_role_op(p_op text, p_short text, p_strategy text)
 RETURNS void
@@ -63,6 +65,19 @@ BEGIN
       IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.rolname = v_name) THEN
         EXECUTE pg_catalog.format('DROP ROLE %I', v_name);
       END IF;
+    END LOOP;
+    RETURN;
+  END IF;
+  IF p_op = 'retain' THEN
+    -- A module kept for later removal: its data and visitor roles leave the platform's groups.
+    FOR v_grant IN
+      SELECT g.rolname AS granted, u.rolname AS member FROM pg_catalog.pg_auth_members m
+      JOIN pg_catalog.pg_roles g ON g.oid = m.roleid JOIN pg_catalog.pg_roles u ON u.oid = m.member
+      WHERE u.rolname IN (v_role, v_visitor)
+        AND g.rolname IN ('dramac_module_roles', 'dramac_widget_roles', 'dramac_widget_visitors')
+        AND m.grantor = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+    LOOP
+      EXECUTE pg_catalog.format('REVOKE %I FROM %I', v_grant.granted, v_grant.member);
     END LOOP;
     RETURN;
   END IF;
