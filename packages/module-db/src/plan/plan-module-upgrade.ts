@@ -126,7 +126,12 @@ export function planModuleUpgrade(
       const table = to.tables.find((t) => t.key === change.table);
       const index = table?.indexes.find((i) => i.name === change.object);
       if (!table || !index) continue;
-      if (index.method !== 'btree' || index.unique || index.hasPredicate || index.constraint !== null)
+      if (
+        index.method !== 'btree' ||
+        index.unique ||
+        index.hasPredicate ||
+        index.constraint !== null
+      )
         continue;
       for (const statement of change.statements) {
         if (statement.kind === 'create_index') deferred.add(statement);

@@ -77,7 +77,9 @@ export async function canBuildIndexesOnline(db: Kysely<any>, shortId: string): P
         when not exists (select 1 from pg_catalog.pg_roles where rolname = ${`modowner_${shortId}`}) then false
         when pg_catalog.current_setting('server_version_num')::int >= 160000
           then pg_catalog.pg_has_role(current_user, ${`modowner_${shortId}`}, 'SET')
-        else pg_catalog.pg_has_role(current_user, ${`modowner_${shortId}`}, 'MEMBER') end as ok`.execute(db);
+        else pg_catalog.pg_has_role(current_user, ${`modowner_${shortId}`}, 'MEMBER') end as ok`.execute(
+      db,
+    );
     return rows[0]?.ok === true;
   } catch {
     return false;
