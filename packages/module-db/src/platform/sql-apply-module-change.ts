@@ -163,6 +163,7 @@ DECLARE
   v_hint text;
   v_ok boolean;
   v_concurrent jsonb[] := '{}';
+  v_sqls text[] := '{}';
   v_ci jsonb;
   v_ci_table jsonb;
   v_ci_index jsonb;
@@ -379,22 +380,45 @@ BEGIN
     -- The search path of the statements: pg_catalog first (nothing can shadow a built-in), the
     -- schema of the citext extension if it is installed (column types name it unqualified),
     -- pg_temp last.
-    EXECUTE pg_catalog.format('CREATE FUNCTION %s(p_sql text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER '
+    -- One call runs every statement: the role it runs them as is fixed when the call starts, so a
+    -- statement that alters or replaces the function changes nothing for the statements after it
+    -- (and is refused once the call returns). A failing statement is named by its index.
+    EXECUTE pg_catalog.format('CREATE FUNCTION %s(p_sql text[]) RETURNS integer LANGUAGE plpgsql SECURITY DEFINER '
       'SET search_path = %s AS %L', v_exec,
       pg_catalog.concat_ws(', ', 'pg_catalog',
         (SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e
          JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
          WHERE e.extname = 'citext' AND n.nspname <> 'pg_catalog'),
         'pg_temp'),
-      'BEGIN EXECUTE p_sql; END');
-    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text) FROM PUBLIC', v_exec);
-    EXECUTE pg_catalog.format('ALTER FUNCTION %s(text) OWNER TO %I', v_exec, v_owner);
+      'DECLARE v_i integer := 0; v_s text; v_state text; v_msg text; v_detail text; v_hint text; '
+      'BEGIN '
+      '  FOREACH v_s IN ARRAY p_sql LOOP EXECUTE v_s; v_i := v_i + 1; END LOOP; '
+      '  RETURN v_i; '
+      'EXCEPTION WHEN others THEN '
+      '  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT; '
+      '  RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, HINT = coalesce(v_hint, ''''), '
+      '    DETAIL = pg_catalog.jsonb_build_object(''statementIndex'', v_i, ''statement'', pg_catalog.left(p_sql[v_i + 1], 4000), ''detail'', v_detail)::text; '
+      'END');
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text[]) FROM PUBLIC', v_exec);
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s(text[]) OWNER TO %I', v_exec, v_owner);
     -- The owner role owns the function it runs in, so a statement could make it SECURITY INVOKER
-    -- (the next statement would then run as dramac_platform) or replace it: before every
-    -- statement the function must still be this one, unchanged.
-    EXECUTE pg_catalog.format('SELECT %L::pg_catalog.regprocedure', v_exec || '(text)') INTO v_exec_oid;
+    -- or replace it (a later call would run as dramac_platform): once the call returns, the
+    -- function must still be this one, unchanged.
+    EXECUTE pg_catalog.format('SELECT %L::pg_catalog.regprocedure', v_exec || '(text[])') INTO v_exec_oid;
     SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text INTO v_exec_sig
     FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid;
+    -- The statements: SQL text each, no bind parameters.
+    FOR v_stmt IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'statements', '[]'::jsonb)) LOOP
+      v_sql := CASE WHEN pg_catalog.jsonb_typeof(v_stmt) = 'object' THEN v_stmt ->> 'sql' END;
+      IF v_sql IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has no SQL', pg_catalog.cardinality(v_sqls));
+      END IF;
+      IF pg_catalog.jsonb_typeof(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) <> 'array'
+         OR pg_catalog.jsonb_array_length(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) > 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has bind parameters', pg_catalog.cardinality(v_sqls));
+      END IF;
+      v_sqls := v_sqls || v_sql;
+    END LOOP;
     -- What the statements must not leave in the calling session. Read here, not in a function
     -- of its own: a function's own search_path setting would hide a changed one.
     v_settings := ARRAY(SELECT s.name || '=' || coalesce(s.setting, '') FROM pg_catalog.pg_settings s
@@ -409,31 +433,10 @@ BEGIN
     -- Everything from here to the end-state check runs guarded: on any failure, what the
     -- statements left in the session that the rollback would not undo is undone first.
     BEGIN
-    BEGIN
-      FOR v_stmt IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'statements', '[]'::jsonb)) LOOP
-        v_sql := CASE WHEN pg_catalog.jsonb_typeof(v_stmt) = 'object' THEN v_stmt ->> 'sql' END;
-        IF v_sql IS NULL THEN
-          RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has no SQL', v_i);
-        END IF;
-        IF pg_catalog.jsonb_array_length(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) > 0 THEN
-          RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has bind parameters', v_i);
-        END IF;
-        IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
-            FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
-          RAISE EXCEPTION USING ERRCODE = 'DM004',
-            MESSAGE = pg_catalog.format('statement %s changed the function the statements run in', v_i - 1);
-        END IF;
-        EXECUTE pg_catalog.format('SELECT %s($1)', v_exec) USING v_sql;
-        v_i := v_i + 1;
-      END LOOP;
-    EXCEPTION WHEN others THEN
-      GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
-      RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, HINT = coalesce(v_hint, ''),
-        DETAIL = pg_catalog.jsonb_build_object('statementIndex', v_i, 'statement', pg_catalog.left(v_sql, 4000), 'detail', v_detail)::text;
-    END;
+      EXECUTE pg_catalog.format('SELECT %s($1)', v_exec) USING v_sqls INTO v_i;
     IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
         FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the last statement changed the function the statements run in';
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the plan''s statements changed the function they run in';
     END IF;
     -- Session state a rollback would not undo (session-level advisory locks, prepared statements)
     -- is undone here; a LISTEN takes effect only at commit: every channel is unlistened and the
@@ -465,7 +468,7 @@ BEGIN
       PERFORM public.dramac_undo_session_residue(v_locks, v_prepared);
       RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, DETAIL = coalesce(v_detail, ''), HINT = coalesce(v_hint, '');
     END;
-    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s(text)', v_exec);
+    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s(text[])', v_exec);
     IF v_strategy = 'prefix' THEN
       EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA public FROM %I', v_owner);
     END IF;
