@@ -54,8 +54,12 @@ BEGIN
       AND d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
       AND c.relkind NOT IN ('i', 'I', 't')
     UNION
-    SELECT c.oid FROM pg_catalog.pg_class c
-    WHERE p_full AND p_strategy = 'schema' AND c.relnamespace = v_ns AND c.relkind NOT IN ('i', 'I', 't')
+    -- What sits in the module's schema, found through the schema's dependents (an index lookup),
+    -- not by reading every row of pg_class.
+    SELECT c.oid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+    WHERE p_full AND p_strategy = 'schema' AND d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+      AND d.refobjid = v_ns AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND c.relnamespace = v_ns AND c.relkind NOT IN ('i', 'I', 't')
     UNION
     SELECT c.oid FROM pg_catalog.pg_class c
     WHERE p_full AND p_strategy <> 'schema' AND c.relnamespace = v_ns
@@ -300,7 +304,8 @@ BEGIN
         AND d.deptype <> 'i'),
     -- Objects outside the module that depend on a module object (a view over a module table,
     -- a foreign key from elsewhere into it): dropping the module would have to cascade to them.
-    'dependents', (
+    -- (Only for a full read: verification reads what the module holds, not what holds it.)
+    'dependents', CASE WHEN NOT p_full THEN '[]'::jsonb ELSE (
       SELECT coalesce(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object('type', o.type, 'identity', o.identity)), '[]'::jsonb)
       FROM pg_catalog.pg_depend d
       -- A view depends through its rewrite rule: name the view.
@@ -324,7 +329,7 @@ BEGIN
         AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
                  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef a WHERE a.oid = d.objid AND a.adrelid = ANY (v_rels)))
         AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid AND w.ev_class = ANY (v_rels))))
+                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid AND w.ev_class = ANY (v_rels)))) END
   ) INTO v_result;
   RETURN v_result;
 END
