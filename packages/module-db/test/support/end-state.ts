@@ -277,6 +277,9 @@ export async function moduleShape(db: Kysely<any>, shortId: string): Promise<str
     triggers,
     roles,
   })
+    // The module's own role manager (dramac_roles_<first two hex digits>) differs between modules.
+    .split(`dramac_roles_${shortId.slice(0, 2)}`)
+    .join('dramac_roles_<bucket>')
     .split(shortId)
     .join('<short>');
 }
