@@ -165,7 +165,8 @@ BEGIN
                              THEN a.attcollation::pg_catalog.regcollation::text END)
               ORDER BY a.attname), '[]'::jsonb)
             FROM pg_catalog.pg_attribute a
-            CROSS JOIN LATERAL (SELECT t.typnamespace, t.typcollation FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) ty
+            -- A lookup per column (OFFSET 0: not a hash of every row of pg_type).
+            CROSS JOIN LATERAL (SELECT t.typnamespace, t.typcollation FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid OFFSET 0) ty
             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
           'constraints', (
             SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -286,7 +287,10 @@ BEGIN
         SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, r AS objid FROM pg_catalog.unnest(v_rels) r
         UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, x.indexrelid FROM pg_catalog.pg_index x WHERE x.indrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, c.reltype FROM pg_catalog.pg_class c WHERE c.oid = ANY (v_rels) AND c.reltype <> 0
-        UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.typarray FROM pg_catalog.pg_class c JOIN pg_catalog.pg_type t ON t.oid = c.reltype WHERE c.oid = ANY (v_rels) AND t.typarray <> 0
+        -- (A lookup per table: a join would hash every row of pg_type.)
+        UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, a.typarray FROM (
+          SELECT (SELECT t.typarray FROM pg_catalog.pg_type t WHERE t.oid = c.reltype) AS typarray
+          FROM pg_catalog.pg_class c WHERE c.oid = ANY (v_rels) AND c.reltype <> 0) a WHERE a.typarray <> 0
         UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_policy p WHERE p.polrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid FROM pg_catalog.pg_trigger g WHERE g.tgrelid = ANY (v_rels)
@@ -295,9 +299,10 @@ BEGIN
       )
       SELECT coalesce(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object('type', o.type, 'identity', o.identity)), '[]'::jsonb)
       FROM objs
-      -- One index lookup per module object, never a scan of pg_depend.
+      -- One index lookup per module object, never a scan of pg_depend (OFFSET 0 keeps the planner
+      -- from turning the lookups into a hash join over every row of pg_depend).
       CROSS JOIN LATERAL (SELECT x.refclassid, x.refobjid, x.deptype FROM pg_catalog.pg_depend x
-                          WHERE x.classid = objs.classid AND x.objid = objs.objid) d
+                          WHERE x.classid = objs.classid AND x.objid = objs.objid OFFSET 0) d
       CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0) o
       WHERE NOT EXISTS (SELECT 1 FROM objs o2 WHERE o2.classid = d.refclassid AND o2.objid = d.refobjid)
         AND NOT (d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.refobjid = v_ns)

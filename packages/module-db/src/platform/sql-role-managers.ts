@@ -62,7 +62,7 @@ BEGIN
   END IF;
   IF p_op = 'drop' THEN
     FOREACH v_name IN ARRAY ARRAY[v_role, v_admin, v_visitor, v_owner] LOOP
-      IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.rolname = v_name) THEN
+      IF pg_catalog.to_regrole(v_name) IS NOT NULL THEN
         EXECUTE pg_catalog.format('DROP ROLE %I', v_name);
       END IF;
     END LOOP;
@@ -71,11 +71,12 @@ BEGIN
   IF p_op = 'retain' THEN
     -- A module kept for later removal: its data and visitor roles leave the platform's groups.
     FOR v_grant IN
-      SELECT g.rolname AS granted, u.rolname AS member FROM pg_catalog.pg_auth_members m
-      JOIN pg_catalog.pg_roles g ON g.oid = m.roleid JOIN pg_catalog.pg_roles u ON u.oid = m.member
-      WHERE u.rolname IN (v_role, v_visitor)
-        AND g.rolname IN ('dramac_module_roles', 'dramac_widget_roles', 'dramac_widget_visitors')
-        AND m.grantor = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+      SELECT m.roleid::pg_catalog.regrole::text AS granted, m.member::pg_catalog.regrole::text AS member
+      FROM pg_catalog.pg_auth_members m
+      WHERE m.member IN (pg_catalog.to_regrole(v_role)::oid, pg_catalog.to_regrole(v_visitor)::oid)
+        AND m.roleid IN (pg_catalog.to_regrole('dramac_module_roles')::oid, pg_catalog.to_regrole('dramac_widget_roles')::oid,
+                         pg_catalog.to_regrole('dramac_widget_visitors')::oid)
+        AND m.grantor = pg_catalog.to_regrole(pg_catalog.quote_ident(current_user))::oid
     LOOP
       EXECUTE pg_catalog.format('REVOKE %I FROM %I', v_grant.granted, v_grant.member);
     END LOOP;
@@ -87,7 +88,7 @@ BEGIN
   -- Roles: (name, INHERIT, needed for this strategy).
   FOR v_name IN
     SELECT x.name FROM (VALUES (v_role, true), (v_visitor, true), (v_admin, p_strategy <> 'shared'), (v_owner, p_strategy <> 'shared')) x(name, wanted)
-    WHERE x.wanted AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.rolname = x.name)
+    WHERE x.wanted AND pg_catalog.to_regrole(x.name) IS NULL
   LOOP
     EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN %s', v_name, CASE WHEN v_name = v_admin THEN 'NOINHERIT' ELSE 'INHERIT' END);
   END LOOP;
@@ -107,9 +108,10 @@ BEGIN
       (v_owner, 'dramac_platform', true, p_strategy <> 'shared')
     ) x(granted, member, acts, wanted)
     WHERE x.wanted AND NOT EXISTS (
+      -- By oid through the catalog caches, then one index lookup: never a join over every role.
       SELECT 1 FROM pg_catalog.pg_auth_members m
-      JOIN pg_catalog.pg_roles g ON g.oid = m.roleid JOIN pg_catalog.pg_roles u ON u.oid = m.member
-      WHERE g.rolname = x.granted AND u.rolname = x.member
+      WHERE m.roleid = pg_catalog.to_regrole(pg_catalog.quote_ident(x.granted))::oid
+        AND m.member = pg_catalog.to_regrole(pg_catalog.quote_ident(x.member))::oid
         AND (NOT x.acts OR (coalesce((pg_catalog.to_jsonb(m) ->> 'inherit_option')::boolean, true)
                             AND coalesce((pg_catalog.to_jsonb(m) ->> 'set_option')::boolean, true))))
   LOOP

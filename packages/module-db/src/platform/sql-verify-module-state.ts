@@ -553,8 +553,10 @@ BEGIN
       )
       SELECT DISTINCT d.refclassid, d.refobjid, o.type, o.identity
       FROM objs
+      -- One index lookup per module object (OFFSET 0 keeps the planner from turning the lookups
+      -- into a hash join over every row of pg_depend, which grows with every installed module).
       CROSS JOIN LATERAL (SELECT x.refclassid, x.refobjid, x.deptype FROM pg_catalog.pg_depend x
-                          WHERE x.classid = objs.classid AND x.objid = objs.objid) d
+                          WHERE x.classid = objs.classid AND x.objid = objs.objid OFFSET 0) d
       CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0) o
       WHERE d.deptype IN ('n', 'a')
         AND NOT EXISTS (SELECT 1 FROM objs o2 WHERE o2.classid = d.refclassid AND o2.objid = d.refobjid)
