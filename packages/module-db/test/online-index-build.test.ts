@@ -21,7 +21,7 @@ import {
   provisionModuleDatabase,
   validateModuleDefinition,
 } from '../src/index';
-import { createAttackEnv, dropAttackEnv, type AttackEnv } from './support/attack-harness';
+import { type AttackEnv, createAttackEnv, dropAttackEnv } from './support/attack-harness';
 
 let tdb: TestDatabase;
 let db: Kysely<any>;

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { validateModuleDefinition } from '../definition/validate-module-definition';
-import { ProvisioningError } from '../errors';
 import type { IsolationStrategy } from '../definition/validated-definition';
 import { isValidatedDefinition } from '../definition/validated-marker';
+import { ProvisioningError } from '../errors';
 import { planModuleDatabase } from '../plan/plan-module-database';
 import { planModuleUpgrade } from '../plan/plan-module-upgrade';
 import type { PlanOptions } from '../plan/plan-options';
