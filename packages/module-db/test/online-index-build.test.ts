@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startTestDatabase, type TestDatabase } from '@dramac/test-db';
-import { type Kysely, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,6 +25,8 @@ import { type AttackEnv, createAttackEnv, dropAttackEnv } from './support/attack
 
 let tdb: TestDatabase;
 let db: Kysely<any>;
+/** Provisioning calls whose backend a test terminates: a pool that expects lost connections. */
+let work: Kysely<any>;
 let site: string;
 let env: AttackEnv;
 
@@ -34,8 +36,13 @@ beforeAll(async () => {
   await migratePlatform(db);
   site = await tdb.factory.site(await tdb.factory.agency());
   env = await createAttackEnv(tdb);
+  const pool = new pg.Pool({ connectionString: tdb.url, max: 4 });
+  // A terminated backend's connection ends after its query failed: the pool drops it.
+  pool.on('error', () => undefined);
+  work = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 });
 afterAll(async () => {
+  await work?.destroy();
   await dropAttackEnv(env);
   await tdb?.destroy();
 });
@@ -103,7 +110,12 @@ async function waitForBlocked(pattern: string, notPid = 0, timeoutMs = 20_000): 
       where datname = current_database() and pid <> pg_backend_pid() and pid <> ${notPid}
         and query ilike ${pattern} and wait_event_type = 'Lock'`.execute(db);
     if (rows[0]) return rows[0].pid;
-    if (Date.now() > until) throw new Error(`no backend blocked on ${pattern}`);
+    if (Date.now() > until) {
+      const { rows: activity } = await sql<Record<string, unknown>>`
+        select pid, state, wait_event_type, wait_event, left(query, 120) as query from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
+      throw new Error(`no backend blocked on ${pattern}: ${JSON.stringify(activity)}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -148,7 +160,7 @@ describe('online index builds', () => {
     try {
       await blocker.query('begin');
       await blocker.query(`insert into ${m.items} (site_id, title) values ($1, 'open')`, [site]);
-      const upgrade = provisionModuleDatabase(db, m.v2, { actor: 'test' });
+      const upgrade = provisionModuleDatabase(work, m.v2, { actor: 'test' });
       await waitForBlocked('create index concurrently%');
       // The registry already says 1.1.0, the index is still being built: drift names it.
       expect(await registryVersion(m.moduleId)).toBe('1.1.0');
@@ -187,7 +199,7 @@ describe('online index builds', () => {
         'select 1 from public.module_database_registry where module_id = $1 for update',
         [m.moduleId],
       );
-      const upgrade = provisionModuleDatabase(db, m.v2).then(
+      const upgrade = provisionModuleDatabase(work, m.v2).then(
         () => 'resolved',
         (e: Error) => e,
       );
@@ -250,7 +262,7 @@ describe('online index builds', () => {
         'select 1 from dramac.index_builds where module_short_id = $1 for update',
         [m.short],
       );
-      const resume = provisionModuleDatabase(db, m.v2).then(
+      const resume = provisionModuleDatabase(work, m.v2).then(
         () => 'resolved',
         (e: Error) => e,
       );
@@ -274,7 +286,7 @@ describe('online index builds', () => {
     try {
       await blocker.query('begin');
       await blocker.query(`insert into ${m.items} (site_id, title) values ($1, 'open')`, [site]);
-      const upgrade = provisionModuleDatabase(db, m.v2).then(
+      const upgrade = provisionModuleDatabase(work, m.v2).then(
         () => 'resolved',
         (e: Error) => e,
       );
@@ -313,19 +325,23 @@ describe('online index builds', () => {
     try {
       await blocker.query('begin');
       await blocker.query(`insert into ${m.items} (site_id, title) values ($1, 'open')`, [site]);
-      const upgrade = provisionModuleDatabase(db, m.v2).then(
+      const upgrade = provisionModuleDatabase(work, m.v2).then(
         () => 'resolved',
         (e: Error) => e,
       );
       await waitForBlocked('create index concurrently%');
-      await locker.query('begin');
+      // The module's advisory lock, held by a session outside any transaction (the concurrent
+      // build waits for transactions, not for it): the proof waits for it.
       await locker.query(
-        'select 1 from public.module_database_registry where module_id = $1 for update',
-        [m.moduleId],
+        `select pg_advisory_lock(dramac.lock_key('dramac.module'), hashtext($1))`,
+        [m.short],
       );
       await blocker.query('commit');
       await terminate(await waitForBlocked('%dramac_index_build_done%'));
-      await locker.query('rollback');
+      await locker.query(
+        `select pg_advisory_unlock(dramac.lock_key('dramac.module'), hashtext($1))`,
+        [m.short],
+      );
       expect(await upgrade).toBeInstanceOf(Error);
     } finally {
       await blocker.end();
@@ -345,12 +361,11 @@ describe('online index builds', () => {
     try {
       await blocker.query('begin');
       await blocker.query(`insert into ${m.items} (site_id, title) values ($1, 'open')`, [site]);
-      const upgrade = provisionModuleDatabase(db, m.v2);
+      const upgrade = provisionModuleDatabase(work, m.v2);
       const pid = await waitForBlocked('create index concurrently%');
       await sql`select pg_cancel_backend(${pid})`.execute(db);
-      // The retry (drop of the invalid index, then the build) waits for the same writer.
-      const retry = await waitForBlocked('%index concurrently%', pid);
-      expect(retry).toBeGreaterThan(0);
+      // The retry drops the invalid index first, waiting for the same writer.
+      expect(await waitForBlocked('drop index concurrently%')).toBeGreaterThan(0);
       await blocker.query('commit');
       expect((await upgrade).status).toBe('upgraded');
     } finally {
@@ -370,8 +385,7 @@ describe('online index builds', () => {
 
   it('builds inside the transaction for a caller that may not act as the owner role', async () => {
     const m = await installV1(100);
-    const { Kysely: K, PostgresDialect } = await import('kysely');
-    const provisioner = new K<any>({
+    const provisioner = new Kysely<any>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: env.provisionerUrl }) }),
     });
     try {

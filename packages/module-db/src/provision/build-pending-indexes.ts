@@ -129,11 +129,16 @@ export async function buildPendingIndexes(
     try {
       await db.connection().execute(async (conn) => {
         await sql`set role ${sql.id(next.owner)}`.execute(conn);
+        let lost = false;
         try {
           // Written by the database from the recorded desired state, never by the caller.
           for (const statement of next.statements) await sql.raw(statement).execute(conn);
+        } catch (error) {
+          lost = isConnectionLoss(error);
+          throw error;
         } finally {
-          await sql`reset role`.execute(conn).catch(() => undefined);
+          // A lost connection is not touched again: it goes back to the pool, which drops it.
+          if (!lost) await sql`reset role`.execute(conn).catch(() => undefined);
         }
       });
     } catch (error) {
