@@ -1,5 +1,4 @@
 import { type Kysely, sql } from 'kysely';
-import { setSitePublic } from '../lifecycle/site-visibility';
 
 /** One demo site and who may use it. */
 export interface DemoSite {
@@ -69,7 +68,7 @@ const CLIENT_IDS = {
 /**
  * Writes the demo platform's rows ({@link DEMO_PLATFORM}): two agencies, a client and a site
  * each, two users in `auth.users` and `public.profiles`, each a member of one agency, and both
- * sites marked public for their visitors (`setSitePublic`). Idempotent (fixed ids, `on conflict do
+ * sites marked public for their visitors (as `setSitePublic` does). Idempotent (fixed ids, `on conflict do
  * nothing`). Needs the platform tables (`installDevelopmentPlatform`), the migrated platform
  * (`migratePlatform`) and a connection that may write them and `auth.users`.
  *
@@ -99,6 +98,12 @@ export async function seedDemoPlatform(db: Kysely<any>): Promise<DemoPlatform> {
         on conflict do nothing`.execute(trx);
     }
   });
-  for (const visitor of DEMO_PLATFORM.visitors) await setSitePublic(db, visitor.siteId, true);
+  // The SQL function `setSitePublic` runs (this module stays free of the package's other imports:
+  // the test harness loads it before anything is built).
+  for (const visitor of DEMO_PLATFORM.visitors) {
+    await sql`select public.dramac_set_site_public(${visitor.siteId}::uuid, true, ${'demo platform'})`.execute(
+      db,
+    );
+  }
   return DEMO_PLATFORM;
 }
