@@ -12,8 +12,9 @@
  * A manager, `dramac_roles_<xx>`, looks after the modules whose short id starts with the two hex
  * digits `xx`: it creates their roles (so it holds their ADMIN option), grants their fixed
  * memberships and drops them; its own memberships stay a few dozen roles however many modules are
- * installed. Each manager is NOLOGIN, NOINHERIT and has CREATEROLE (to create and drop roles) and
- * ADMIN on the platform's module groups; it owns one function, `dramac_roles.manager_<xx>`, that
+ * installed. Each manager is NOLOGIN, has CREATEROLE (to create and drop roles) and, on PostgreSQL
+ * 16+, ADMIN on the platform's module groups and no inheritance from them (on 15, CREATEROLE alone
+ * administers every non-superuser role); it owns one function, `dramac_roles.manager_<xx>`, that
  * only `dramac_platform` may execute and that only runs the fixed steps of
  * `dramac_roles.module_role_op` for a module of its own bucket. Nothing in them comes from a plan.
  *
@@ -139,14 +140,21 @@ BEGIN
     v_hex := pg_catalog.lpad(pg_catalog.to_hex(i), 2, '0');
     v_mgr := 'dramac_roles_' || v_hex;
     v_fn := 'dramac_roles.manager_' || v_hex;
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_mgr) THEN
-      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN NOINHERIT CREATEROLE', v_mgr);
-    END IF;
     IF v_pg16 THEN
+      IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_mgr) THEN
+        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN NOINHERIT CREATEROLE', v_mgr);
+      END IF;
       EXECUTE pg_catalog.format('GRANT dramac_module_roles, dramac_module_owners, dramac_widget_roles, dramac_widget_visitors TO %I WITH ADMIN TRUE, INHERIT FALSE, SET FALSE', v_mgr);
       EXECUTE pg_catalog.format('GRANT dramac_role_managers TO %I WITH INHERIT TRUE, SET FALSE', v_mgr);
     ELSE
-      EXECUTE pg_catalog.format('GRANT dramac_module_roles, dramac_module_owners, dramac_widget_roles, dramac_widget_visitors TO %I WITH ADMIN OPTION', v_mgr);
+      -- PostgreSQL 15: CREATEROLE alone administers every non-superuser role (no ADMIN option
+      -- needed, none recorded), and inheritance is per role: the manager inherits its group's
+      -- rights (the schema, the function) and is a member of nothing else.
+      IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_mgr) THEN
+        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN INHERIT CREATEROLE', v_mgr);
+      ELSIF NOT (SELECT r.rolinherit FROM pg_catalog.pg_roles r WHERE r.rolname = v_mgr) THEN
+        EXECUTE pg_catalog.format('ALTER ROLE %I INHERIT', v_mgr);
+      END IF;
       EXECUTE pg_catalog.format('GRANT dramac_role_managers TO %I', v_mgr);
     END IF;
     EXECUTE pg_catalog.format($f$
