@@ -7,12 +7,19 @@ import { provisionedDefinition, sdkFor } from './module-sdk-for';
 import { readModuleStates } from './module-state';
 import { type PlatformSite, type PlatformUser, readPlatform } from './platform';
 import { type ModuleOnSite, type VisitorVerdict, visitorVerdicts } from './storefront-model';
-import { memberWidgetClient, visitorClient, visitorColumns, type WidgetItem } from './visitor-access';
+import {
+  memberWidgetClient,
+  visitorClient,
+  visitorColumns,
+  type WidgetItem,
+} from './visitor-access';
 
 type AnyRecord = Record<string, unknown>;
 
 /** A read that worked, or the typed error PostgreSQL's refusal became. */
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ActionError };
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ActionError };
 
 async function settle<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
   try {
@@ -41,7 +48,10 @@ export interface Storefront {
     readonly booking: readonly string[] | null;
     readonly testimonial: readonly string[] | null;
   };
-  readonly productColumns: { readonly all: readonly string[]; readonly visitorRead: readonly string[] };
+  readonly productColumns: {
+    readonly all: readonly string[];
+    readonly visitorRead: readonly string[];
+  };
   /** A member of the site's agency, for the member view (none: nobody belongs to it). */
   readonly member: PlatformUser | null;
   readonly memberView: {
@@ -97,8 +107,12 @@ export async function readStorefront(siteId: string): Promise<Storefront | null>
   // Visitors: every read runs, also where they are not admitted, so the page shows what
   // PostgreSQL answers (nothing) rather than what the platform expects.
   const [products, testimonials, booking, testimonial] = await Promise.all([
-    provisioned('shop') ? settle(() => visitorClient('shop', siteId).find('products', { orderBy: 'name' })) : null,
-    provisioned('widget') ? settle(() => visitorClient('widget', siteId).items('testimonials')) : null,
+    provisioned('shop')
+      ? settle(() => visitorClient('shop', siteId).find('products', { orderBy: 'name' }))
+      : null,
+    provisioned('widget')
+      ? settle(() => visitorClient('widget', siteId).items('testimonials'))
+      : null,
     provisioned('booking') ? visitorColumns('booking', 'requests').then((c) => c.insert) : null,
     provisioned('widget') ? visitorColumns('widget', 'submissions').then((c) => c.insert) : null,
   ]);
@@ -122,7 +136,9 @@ export async function readStorefront(siteId: string): Promise<Storefront | null>
             )
           : null,
         testimonials: provisioned('widget')
-          ? await settle(() => memberWidgetClient('widget', siteId, member.id).items('testimonials'))
+          ? await settle(() =>
+              memberWidgetClient('widget', siteId, member.id).items('testimonials'),
+            )
           : null,
         submissions: provisioned('widget')
           ? await settle(() => memberWidgetClient('widget', siteId, member.id).items('submissions'))

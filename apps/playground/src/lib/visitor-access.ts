@@ -109,9 +109,9 @@ export async function visitorColumns(moduleKey: string, name: string): Promise<V
   const validated = await validateModuleDefinition(await provisionedDefinition(moduleKey));
   const found =
     validated.tables.find((t) => t.name === name) ??
-    (validated as { collections?: readonly { name: string; visitors: unknown }[] }).collections?.find(
-      (c) => c.name === name,
-    );
+    (
+      validated as { collections?: readonly { name: string; visitors: unknown }[] }
+    ).collections?.find((c) => c.name === name);
   const v = (found?.visitors ?? null) as VisitorColumns | null;
   return { read: v?.read ?? [], insert: v?.insert ?? [] };
 }
@@ -165,10 +165,7 @@ export function visitorClient(moduleKey: string, siteId: string) {
      * cannot read). Only the record's own keys are named; the rest take their defaults.
      */
     async insert(table: string, record: AnyRecord): Promise<void> {
-      const [qualified, visitorRole] = await Promise.all([
-        physicalTable(moduleKey, table),
-        role(),
-      ]);
+      const [qualified, visitorRole] = await Promise.all([physicalTable(moduleKey, table), role()]);
       const keys = Object.keys(record);
       try {
         await runAs(db, visitorRole, actor, (trx) =>

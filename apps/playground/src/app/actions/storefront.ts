@@ -4,6 +4,7 @@ import { setSitePublic } from '@dramac/module-db';
 import { type ActionResult, attempt, InputError } from '../../lib/action-result';
 import { getDb } from '../../lib/database';
 import { sdkFor } from '../../lib/module-sdk-for';
+import { readModuleStates } from '../../lib/module-state';
 import { readPlatform } from '../../lib/platform';
 import { memberWidgetClient, visitorClient, visitorColumns } from '../../lib/visitor-access';
 
@@ -28,7 +29,10 @@ function fieldsOf(form: unknown, declared: readonly string[]): Record<string, st
     }
     if (typeof value !== 'string') throw new InputError(`${key} must be text`, key);
     if (value.length > FIELD_CHARS) {
-      throw new InputError(`${key} is ${value.length} characters; the limit is ${FIELD_CHARS}`, key);
+      throw new InputError(
+        `${key} is ${value.length} characters; the limit is ${FIELD_CHARS}`,
+        key,
+      );
     }
     out[key] = value.trim();
   }
@@ -140,25 +144,38 @@ export async function fillStorefrontAction(siteId: string): Promise<ActionResult
     const { site, platform } = await knownSite(siteId);
     const member = platform.users.find((u) => u.agencyIds.includes(site.agencyId));
     if (!member) throw new InputError(`nobody belongs to ${site.name}'s agency`, 'site');
-    const { sdk } = await sdkFor('shop', site.id, member.id);
-    const existing = new Set(
-      (await sdk.find('products', { limit: 100 })).map((p) => String(p.sku)),
-    );
-    let products = 0;
-    for (const p of DEMO_PRODUCTS) {
-      if (existing.has(p.sku)) continue;
-      await sdk.createOne('products', p);
-      products++;
+    const states = await readModuleStates();
+    const installed = (key: string) =>
+      states.find((s) => s.module.key === key)?.sites.has(site.id) === true;
+    if (!installed('shop') && !installed('widget')) {
+      throw new InputError(
+        `neither Shop nor the Testimonials widget is installed on ${site.name}: install them on the Installations screen`,
+        'site',
+      );
     }
-    const widget = memberWidgetClient('widget', site.id, member.id);
-    const authors = new Set(
-      (await widget.items('testimonials')).map((i) => String(i.value.author)),
-    );
+    let products = 0;
+    if (installed('shop')) {
+      const { sdk } = await sdkFor('shop', site.id, member.id);
+      const existing = new Set(
+        (await sdk.find('products', { limit: 100 })).map((p) => String(p.sku)),
+      );
+      for (const p of DEMO_PRODUCTS) {
+        if (existing.has(p.sku)) continue;
+        await sdk.createOne('products', p);
+        products++;
+      }
+    }
     let items = 0;
-    for (const t of DEMO_TESTIMONIALS) {
-      if (authors.has(t.author)) continue;
-      await widget.insertItem('testimonials', t);
-      items++;
+    if (installed('widget')) {
+      const widget = memberWidgetClient('widget', site.id, member.id);
+      const authors = new Set(
+        (await widget.items('testimonials')).map((i) => String(i.value.author)),
+      );
+      for (const t of DEMO_TESTIMONIALS) {
+        if (authors.has(t.author)) continue;
+        await widget.insertItem('testimonials', t);
+        items++;
+      }
     }
     return `As ${member.name}: ${products} products and ${items} testimonials added to ${site.name}.`;
   });

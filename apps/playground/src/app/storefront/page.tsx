@@ -21,8 +21,8 @@ export default async function StorefrontsPage() {
       <h1>Storefronts</h1>
       <p className="lead">
         Each site's public page, as its visitors (no signed-in user) get it: the Shop's published
-        products, the Booking request form and the Testimonials widget, beside what a member of
-        the site's agency sees. Only a site the platform marks public (<code>setSitePublic</code>)
+        products, the Booking request form and the Testimonials widget, beside what a member of the
+        site's agency sees. Only a site the platform marks public (<code>setSitePublic</code>)
         admits visitors, and only to modules installed there.
       </p>
       <section className="card">

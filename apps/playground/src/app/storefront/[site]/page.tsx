@@ -42,9 +42,9 @@ export default async function StorefrontPage({ params }: { params: Promise<{ sit
       <p className="lead">
         The site's public page, rendered as a visitor: no user, the request runs as each module's
         visitor role with the claims <code>{'{ role, site_id }'}</code> and no <code>sub</code>.
-        PostgreSQL gives it what each table and widget collection declares for visitors, on a
-        public site where the module is installed. Beside it, a member of {site.agencyName}{' '}
-        reading the same data through the SDK.
+        PostgreSQL gives it what each table and widget collection declares for visitors, on a public
+        site where the module is installed. Beside it, a member of {site.agencyName} reading the
+        same data through the SDK.
       </p>
 
       <section className="card" data-testid="storefront-access">
@@ -85,15 +85,15 @@ export default async function StorefrontPage({ params }: { params: Promise<{ sit
         <section className="card shopfront" data-testid="visitor-view">
           <h2>As a visitor</h2>
           <p className="muted small">
-            Only the columns a table declares (<code>visitors.read</code>) are selected; the
-            Shop's policy <code>visitors_see_published</code> keeps drafts from anyone without a
-            user.
+            Only the columns a table declares (<code>visitors.read</code>) are selected; the Shop's
+            policy <code>visitors_see_published</code> keeps drafts from anyone without a user.
           </p>
           <h3>Products</h3>
           <Refused outcome={visitor.products} />
           {visitor.products?.ok && products.length === 0 ? (
             <p className="muted small" data-testid="no-products">
-              No products: {verdict('shop')?.admitted ? 'none is published yet' : verdict('shop')?.reason}
+              No products:{' '}
+              {verdict('shop')?.admitted ? 'none is published yet' : verdict('shop')?.reason}
             </p>
           ) : null}
           <div className="products">
@@ -194,8 +194,8 @@ export default async function StorefrontPage({ params }: { params: Promise<{ sit
 
               <h3>Booking requests</h3>
               <p className="muted small">
-                Visitors insert them and cannot read them back: no column of{' '}
-                <code>requests</code> is granted to them for select.
+                Visitors insert them and cannot read them back: no column of <code>requests</code>{' '}
+                is granted to them for select.
               </p>
               <Refused outcome={memberView.requests} />
               {memberView.requests?.ok ? (

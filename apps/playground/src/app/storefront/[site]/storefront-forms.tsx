@@ -120,7 +120,11 @@ export function FillButton({ siteId }: { siteId: string }) {
   const { pending, error, done, run } = useAction();
   return (
     <div data-testid="fill-storefront">
-      <button type="button" disabled={pending} onClick={() => run(() => fillStorefrontAction(siteId))}>
+      <button
+        type="button"
+        disabled={pending}
+        onClick={() => run(() => fillStorefrontAction(siteId))}
+      >
         {pending ? 'Filling...' : 'Fill with demo content (as a member)'}
       </button>
       <ErrorMessage error={error} />
