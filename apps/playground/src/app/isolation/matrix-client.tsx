@@ -88,7 +88,7 @@ function Section({ section }: { section: MatrixSection }) {
                 ? section.rows.slice(ri).findIndex((x) => x.group !== r.group)
                 : 0;
               return (
-                <tr key={r.id}>
+                <tr key={r.id} data-row={r.id}>
                   {section.groupHeader && firstOfGroup ? (
                     <td rowSpan={span === -1 ? section.rows.length - ri : span}>{r.group}</td>
                   ) : null}
@@ -105,6 +105,7 @@ function Section({ section }: { section: MatrixSection }) {
                           <td
                             key={c.id}
                             className={`cell ${cell?.outcome ?? 'na'}${isSelected ? ' selected' : ''}`}
+                            data-column={c.id}
                             data-outcome={cell?.outcome}
                             data-expected={cell?.expected}
                             style={{ borderLeft: i === 0 ? '2px solid #dde2ea' : undefined }}

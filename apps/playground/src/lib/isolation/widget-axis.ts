@@ -54,7 +54,7 @@ export async function runWidgetAxis(): Promise<MatrixSection> {
   const sites = platform.sites.slice(0, 6);
   const skipped: string[] = [];
   const widgets = states.filter((s) => {
-    if (!s.entry || s.entry.strategy !== 'shared') return false;
+    if (s.entry?.strategy !== 'shared') return false;
     if (s.entry.status !== 'active') {
       skipped.push(`${s.module.title}: ${s.entry.status}`);
       return false;
