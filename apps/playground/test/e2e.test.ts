@@ -647,6 +647,17 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await go('/storefront');
     await section('storefront-site-C').getByRole('link').click();
     await waitText(section('site-public'), 'not public');
+    // Carol (Globex) fills Garage's shop: members see the products, visitors none of them.
+    await section('fill-storefront')
+      .getByRole('button', { name: 'Fill with demo content (as a member)' })
+      .click();
+    await waitText(
+      section('fill-storefront').getByTestId('success'),
+      '4 products and 0 testimonials',
+    );
+    await expect
+      .poll(() => section('member-products').locator('tbody tr').count(), { timeout: TIMEOUT })
+      .toBe(4);
     await waitText(section('storefront-closed'), 'Visitors of Garage see nothing');
     expect(await text(section('verdict-shop'))).toContain('Garage is not public');
     await waitText(section('visitor-view').getByTestId('no-products'), 'Garage is not public');
@@ -736,6 +747,8 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     expect(await text(garageRead)).toBe('hidden');
     await garageRead.locator('button').click();
     await waitText(visitorWhy, 'Garage is not public');
+    expect(await text(visitorWhy)).toContain('Stored on Garage: 4 rows');
+    expect(await text(visitorWhy)).toContain('the visitor got 0');
     await shot('14a-isolation-visitor-rows');
 
     // Widget rows: 2 widgets x 3 sites x (member, visitor), against both widgets' 5 operations.

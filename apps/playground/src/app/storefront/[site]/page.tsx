@@ -182,13 +182,20 @@ export default async function StorefrontPage({ params }: { params: Promise<{ sit
                   {memberProducts.map((p) => (
                     <tr key={String(p.id)} className={hidden.has(String(p.id)) ? 'hidden-row' : ''}>
                       {MEMBER_PRODUCT_COLUMNS.map((c) => (
-                        <td key={c}>
+                        <td key={c} className={c === 'name' ? undefined : 'num'}>
                           {c === 'price' ? formatPrice(p.price, p.currency) : showValue(p[c])}
                         </td>
                       ))}
                       <td>{hidden.has(String(p.id)) ? 'hidden (policy)' : 'shown'}</td>
                     </tr>
                   ))}
+                  {memberView.products?.ok && memberProducts.length === 0 ? (
+                    <tr>
+                      <td colSpan={MEMBER_PRODUCT_COLUMNS.length + 1} className="muted">
+                        No products yet.
+                      </td>
+                    </tr>
+                  ) : null}
                 </tbody>
               </table>
 
@@ -213,8 +220,8 @@ export default async function StorefrontPage({ params }: { params: Promise<{ sit
                     {memberView.requests.value.map((r) => (
                       <tr key={String(r.id)}>
                         <td>{showValue(r.customer_name)}</td>
-                        <td>{showValue(r.customer_email)}</td>
-                        <td>{showValue(r.preferred_date)}</td>
+                        <td className="long">{showValue(r.customer_email)}</td>
+                        <td className="num">{showValue(r.preferred_date)}</td>
                         <td>{showValue(r.status)}</td>
                         <td>{showValue(r.message)}</td>
                       </tr>
@@ -262,7 +269,7 @@ export default async function StorefrontPage({ params }: { params: Promise<{ sit
                       <td>{showValue(i.value.author)}</td>
                       <td>{showValue(i.value.quote)}</td>
                       <td>{showValue(i.value.rating)}</td>
-                      <td>{showValue(i.value.email)}</td>
+                      <td className="long">{showValue(i.value.email)}</td>
                     </tr>
                   ))}
                 </tbody>
