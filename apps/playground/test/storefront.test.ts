@@ -18,8 +18,7 @@ import {
   setSitePublicAction,
   submitTestimonialAction,
 } from '../src/app/actions/storefront';
-import { DEMO_SITES } from '../src/lib/demo-platform';
-import { seedDemoPlatform } from '../src/lib/demo-platform';
+import { DEMO_SITES, seedDemoPlatform } from '../src/lib/demo-platform';
 import { runVisitorAxis } from '../src/lib/isolation/visitor-axis';
 import { runWidgetAxis } from '../src/lib/isolation/widget-axis';
 import { catalogModule } from '../src/lib/module-catalog';

@@ -7,8 +7,8 @@ import { installedDefinition } from '../module-catalog';
 import { type ModuleState, readModuleStates } from '../module-state';
 import { type PlatformSite, readPlatform } from '../platform';
 import type { MatrixCell, MatrixSection } from './matrix-types';
-import { columnGrantLine, readTableFacts, type TableFacts } from './table-facts';
 import { type Probe, probeAs, type Tried } from './probe';
+import { columnGrantLine, readTableFacts, type TableFacts } from './table-facts';
 
 export const VISITOR_OPS = [
   ['read', 'read declared'],
