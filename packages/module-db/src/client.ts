@@ -14,12 +14,19 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  InsertOptions,
   ModuleStatus,
   OrderBy,
   RequestContext,
   SelectQuery,
   TableTarget,
 } from './access/data-transport';
+export type {
+  CollectionDataClient,
+  ItemListOptions,
+  ItemPage,
+  ItemRow,
+} from './access/collection-data-client';
 export type {
   FindOptions,
   ModuleDataClient,
@@ -40,6 +47,26 @@ export type {
   WhereValue,
 } from './access/where-input';
 export { WHERE_LIMITS } from './access/where-input';
+export type {
+  VisitorInsert,
+  VisitorInsertableTable,
+  VisitorInsertColumn,
+  VisitorReadableTable,
+  VisitorReadColumn,
+  VisitorRow,
+} from './access/visitor-types';
+export type {
+  CollectionNames,
+  CollectionOf,
+  VisitorInsertableCollection,
+  VisitorInsertField,
+  VisitorReadableCollection,
+  VisitorReadField,
+  VisitorWidgetItem,
+  VisitorWidgetItemInsert,
+  WidgetItem,
+  WidgetItemValue,
+} from './access/widget-item-types';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
 export type { ExactModuleDefinition } from './definition/exact-module-definition';
@@ -55,7 +82,12 @@ export type {
   Update,
 } from './definition/row-types';
 export type { IsolationStrategy, ModuleType } from './definition/validated-definition';
-export type { ColumnLocation, DefinitionIssue, ModuleDbErrorCode } from './errors';
+export type {
+  ColumnLocation,
+  DefinitionIssue,
+  ModuleDbErrorCode,
+  VisitorOperation,
+} from './errors';
 export {
   AccessDeniedError,
   ConflictError,
@@ -70,4 +102,5 @@ export {
   ProvisioningError,
   QueryLimitError,
   QueryValidationError,
+  VisitorNotAllowedError,
 } from './errors';

@@ -15,12 +15,19 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  InsertOptions,
   ModuleStatus,
   OrderBy,
   RequestContext,
   SelectQuery,
   TableTarget,
 } from './access/data-transport';
+export type {
+  CollectionDataClient,
+  ItemListOptions,
+  ItemPage,
+  ItemRow,
+} from './access/collection-data-client';
 export type {
   FindOptions,
   ModuleDataClient,
@@ -41,6 +48,26 @@ export type {
   WhereValue,
 } from './access/where-input';
 export { WHERE_LIMITS } from './access/where-input';
+export type {
+  VisitorInsert,
+  VisitorInsertableTable,
+  VisitorInsertColumn,
+  VisitorReadableTable,
+  VisitorReadColumn,
+  VisitorRow,
+} from './access/visitor-types';
+export type {
+  CollectionNames,
+  CollectionOf,
+  VisitorInsertableCollection,
+  VisitorInsertField,
+  VisitorReadableCollection,
+  VisitorReadField,
+  VisitorWidgetItem,
+  VisitorWidgetItemInsert,
+  WidgetItem,
+  WidgetItemValue,
+} from './access/widget-item-types';
 export type { ColumnDefinition } from './definition/column-definition';
 // Definitions
 export { ColumnDefinitionSchema } from './definition/column-definition';
@@ -127,6 +154,7 @@ export type {
   ModuleDbErrorOptions,
   PostgresErrorDetails,
   RefusedChange,
+  VisitorOperation,
 } from './errors';
 // Errors
 export {
@@ -145,6 +173,7 @@ export {
   QueryLimitError,
   QueryValidationError,
   UpgradeRefusedError,
+  VisitorNotAllowedError,
 } from './errors';
 // Lifecycle
 export type {
