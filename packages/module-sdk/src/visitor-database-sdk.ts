@@ -333,9 +333,6 @@ export class VisitorDatabaseSDK<M extends ModuleDefinitionLike> {
       create: async (value: Record<string, unknown>) => {
         await client.create(value);
       },
-      // Not in the type; refused at run time, for callers without types.
-      update: (key: string, value: Record<string, unknown>) => client.update(key, value),
-      delete: (key: string) => client.delete(key),
     }) as unknown as VisitorCollection<M, C>;
   }
 }
