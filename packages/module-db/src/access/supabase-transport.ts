@@ -391,8 +391,8 @@ export function createSupabaseTransport(supabase: SupabaseClientLike): DataTrans
       // defaultToNull: false sends `Prefer: missing=default`, so a column one record omits gets
       // its default, not NULL, when the records of one request name different columns.
       if (options?.returning === false) {
-        // No select(): `Prefer: return=minimal`, PostgREST adds no RETURNING (a visitor may not
-        // read back what it inserts).
+        // No select(): no `return=representation`, so PostgREST uses its default `return=minimal`
+        // and adds no RETURNING (a visitor may not read back what it inserts).
         await run(table(target).insert(rows.map(wireRow), { defaultToNull: false }));
         return [];
       }
