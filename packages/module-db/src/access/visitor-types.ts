@@ -55,8 +55,13 @@ export type VisitorReadColumn<M extends AnyModuleDefinition, N extends TableName
  *
  * @throws Never; this is a type.
  */
-export type VisitorInsertColumn<M extends AnyModuleDefinition, N extends TableNames<M>> =
-  VisitorsOf<M, N> extends { readonly insert: readonly (infer C)[] } ? C & ColumnOf<M, N> : never;
+export type VisitorInsertColumn<M extends AnyModuleDefinition, N extends TableNames<M>> = [
+  VisitorsOf<M, N>,
+] extends [never]
+  ? never
+  : VisitorsOf<M, N> extends { readonly insert: readonly (infer C)[] }
+    ? C & ColumnOf<M, N>
+    : never;
 
 /**
  * The tables whose rows visitors may read.

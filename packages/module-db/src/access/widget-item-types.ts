@@ -101,8 +101,11 @@ type VisitorDeclarationOf<M, C extends CollectionNames<M>> =
  *
  * @throws Never; this is a type.
  */
-export type VisitorReadField<M, C extends CollectionNames<M>> =
-  VisitorDeclarationOf<M, C> extends { readonly read: infer R }
+export type VisitorReadField<M, C extends CollectionNames<M>> = [
+  VisitorDeclarationOf<M, C>,
+] extends [never]
+  ? never
+  : VisitorDeclarationOf<M, C> extends { readonly read: infer R }
     ? [R] extends ['all']
       ? keyof FieldsOf<M, C> & string
       : R extends readonly (infer F)[]
@@ -121,8 +124,11 @@ export type VisitorReadField<M, C extends CollectionNames<M>> =
  *
  * @throws Never; this is a type.
  */
-export type VisitorInsertField<M, C extends CollectionNames<M>> =
-  VisitorDeclarationOf<M, C> extends { readonly insert: readonly (infer F)[] }
+export type VisitorInsertField<M, C extends CollectionNames<M>> = [
+  VisitorDeclarationOf<M, C>,
+] extends [never]
+  ? never
+  : VisitorDeclarationOf<M, C> extends { readonly insert: readonly (infer F)[] }
     ? F & keyof FieldsOf<M, C> & string
     : never;
 
