@@ -1,6 +1,12 @@
 // @dramac/module-db/client: the browser-safe part (no pg, no Kysely driver, no parser).
 
 export type {
+  CollectionDataClient,
+  ItemListOptions,
+  ItemPage,
+  ItemRow,
+} from './access/collection-data-client';
+export type {
   CappedCount,
   CappedCountOptions,
   CountMode,
@@ -22,12 +28,6 @@ export type {
   TableTarget,
 } from './access/data-transport';
 export type {
-  CollectionDataClient,
-  ItemListOptions,
-  ItemPage,
-  ItemRow,
-} from './access/collection-data-client';
-export type {
   FindOptions,
   ModuleDataClient,
   ModuleDataClientOptions,
@@ -40,14 +40,6 @@ export {
   SupabaseTransportError,
 } from './access/supabase-transport';
 export type {
-  WhereInput,
-  WhereLimit,
-  WhereOperators,
-  WhereScalar,
-  WhereValue,
-} from './access/where-input';
-export { WHERE_LIMITS } from './access/where-input';
-export type {
   VisitorInsert,
   VisitorInsertableTable,
   VisitorInsertColumn,
@@ -55,6 +47,14 @@ export type {
   VisitorReadColumn,
   VisitorRow,
 } from './access/visitor-types';
+export type {
+  WhereInput,
+  WhereLimit,
+  WhereOperators,
+  WhereScalar,
+  WhereValue,
+} from './access/where-input';
+export { WHERE_LIMITS } from './access/where-input';
 export type {
   CollectionNames,
   CollectionOf,

@@ -1,5 +1,11 @@
 // The public surface of @dramac/module-db: explicit export lines only.
 
+export type {
+  CollectionDataClient,
+  ItemListOptions,
+  ItemPage,
+  ItemRow,
+} from './access/collection-data-client';
 // Data access (also on the browser-safe `@dramac/module-db/client` and `/postgres` subpaths)
 export type {
   CappedCount,
@@ -23,12 +29,6 @@ export type {
   TableTarget,
 } from './access/data-transport';
 export type {
-  CollectionDataClient,
-  ItemListOptions,
-  ItemPage,
-  ItemRow,
-} from './access/collection-data-client';
-export type {
   FindOptions,
   ModuleDataClient,
   ModuleDataClientOptions,
@@ -41,14 +41,6 @@ export type { PostgresPool } from './access/pg-pipeline';
 export type { PostgresTransportOptions } from './access/postgres-transport';
 export { createPostgresTransport } from './access/postgres-transport';
 export type {
-  WhereInput,
-  WhereLimit,
-  WhereOperators,
-  WhereScalar,
-  WhereValue,
-} from './access/where-input';
-export { WHERE_LIMITS } from './access/where-input';
-export type {
   VisitorInsert,
   VisitorInsertableTable,
   VisitorInsertColumn,
@@ -56,6 +48,14 @@ export type {
   VisitorReadColumn,
   VisitorRow,
 } from './access/visitor-types';
+export type {
+  WhereInput,
+  WhereLimit,
+  WhereOperators,
+  WhereScalar,
+  WhereValue,
+} from './access/where-input';
+export { WHERE_LIMITS } from './access/where-input';
 export type {
   CollectionNames,
   CollectionOf,

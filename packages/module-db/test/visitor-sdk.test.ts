@@ -12,8 +12,8 @@ import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseSDK, defineModule } from '../../module-sdk/src/index';
-import { buildModuleMetadata } from '../src/access/module-metadata';
 import { MODULE_DATA_TABLE } from '../src/access/module-data-table';
+import { buildModuleMetadata } from '../src/access/module-metadata';
 import {
   createModuleDataClient,
   type DataTransport,

@@ -1,3 +1,4 @@
+import type { CollectionNames } from '@dramac/module-db/client';
 import {
   type FindOptions as ClientFindOptions,
   type CountOptions,
@@ -17,7 +18,6 @@ import {
   type Update,
   type WhereInput,
 } from '@dramac/module-db/client';
-import type { CollectionNames } from '@dramac/module-db/client';
 import { isModuleId, normalizeModuleId } from '@dramac/module-naming';
 import type { AnyRow, BatchOperation, BatchOptions } from './batch-operation';
 import type { FindOptions, FindPageOptions, FoundPage, Selected } from './find-options';

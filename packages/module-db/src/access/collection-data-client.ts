@@ -15,9 +15,9 @@ import {
   QueryValidationError,
 } from '../errors';
 import type { DataRow, RequestContext } from './data-transport';
+import type { ModuleDataClient } from './module-data-client';
 import { MEMBER_ITEM_COLUMNS, VISITOR_ITEM_COLUMNS } from './module-data-table';
 import type { CollectionMetadata, ModuleMetadata } from './module-metadata';
-import type { ModuleDataClient } from './module-data-client';
 import { visitorRefusal } from './visitor-guard';
 import type { WidgetItem } from './widget-item-types';
 

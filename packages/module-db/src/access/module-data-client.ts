@@ -24,8 +24,8 @@ import {
   type RequestContext,
 } from './data-transport';
 import { decodeCursor, encodeCursor } from './keyset-cursor';
-import { MODULE_DATA_TABLE } from './module-data-table';
 import { type ErrorScope, mapDatabaseError } from './map-database-error';
+import { MODULE_DATA_TABLE } from './module-data-table';
 import {
   buildModuleMetadata,
   type ModuleDefinitionLike,

@@ -3,7 +3,7 @@
  * what PostgreSQL enforces for the visitor role (column grants, the visitor policies): a
  * refusal here names the table, column and operation, where PostgreSQL would only answer 42501.
  */
-import { type VisitorOperation, VisitorNotAllowedError } from '../errors';
+import { VisitorNotAllowedError, type VisitorOperation } from '../errors';
 import { type DataRow, type Filter, isColumnFilter, type OrderBy } from './data-transport';
 import type { TableMetadata } from './module-metadata';
 
