@@ -76,16 +76,20 @@ describe('createDatabaseSDK with visitor: true', () => {
   test('reads the declared columns and site_id only', async () => {
     const rows = await visitor.find('products');
     expectTypeOf(rows).toEqualTypeOf<VisitorRow<typeof shop, 'products'>[]>();
-    expectTypeOf(rows[0]!).toEqualTypeOf<{
+    expectTypeOf<(typeof rows)[number]>().toEqualTypeOf<{
       id: string;
       site_id: string;
       name: string;
       price: string;
     }>();
     const notes = await visitor.find('notes');
-    expectTypeOf(notes[0]!).toEqualTypeOf<{ id: string; site_id: string; body: string }>();
+    expectTypeOf<(typeof notes)[number]>().toEqualTypeOf<{
+      id: string;
+      site_id: string;
+      body: string;
+    }>();
     const picked = await visitor.find('products', { select: ['name'] });
-    expectTypeOf(picked[0]!).toEqualTypeOf<{ name: string }>();
+    expectTypeOf<(typeof picked)[number]>().toEqualTypeOf<{ name: string }>();
     // @ts-expect-error cost is not declared for visitors
     await visitor.find('products', { select: ['cost'] });
     // @ts-expect-error nor may it be filtered on
@@ -139,7 +143,10 @@ describe('widget collections', () => {
   test("a visitor's collection has what it declares: reads, inserts, never update or delete", async () => {
     const v = createDatabaseSDK({ definition: widget, siteId: 's', visitor: true, transport });
     const item = await v.collection('testimonials').get('k');
-    expectTypeOf(item!.value).toEqualTypeOf<{ author: string; rating: number }>();
+    expectTypeOf<NonNullable<typeof item>['value']>().toEqualTypeOf<{
+      author: string;
+      rating: number;
+    }>();
     await v.collection('testimonials').create({ author: 'Ada', rating: 4, email: null });
     // @ts-expect-error mood is not declared for visitors' inserts
     await v.collection('testimonials').create({ author: 'Ada', rating: 4, mood: 'calm' });
