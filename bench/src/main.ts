@@ -17,6 +17,7 @@ import { provisioningScale } from './cases/provisioning';
 import { rlsPolicy } from './cases/rls-policy';
 import { sdkOverhead } from './cases/sdk-overhead';
 import { upgradeCase } from './cases/upgrade';
+import { visitorRead } from './cases/visitor-read';
 import { type BenchConfig, FULL, QUICK } from './config';
 import { describeMachine } from './machine';
 import { mib, renderSection, type Section, table } from './report';
@@ -82,6 +83,10 @@ try {
     if (wanted(1)) {
       log('case 1: SDK overhead');
       sections.set(1, await sdkOverhead(data.url, config, runTag));
+    }
+    if (wanted(7)) {
+      log('case 7: visitor read beside member read');
+      sections.set(7, await orFailure('7', () => visitorRead(data.url, config, runTag)));
     }
     if (wanted(2) || wanted(3) || wanted(5)) {
       log(

@@ -1,5 +1,11 @@
 // The public surface of @dramac/module-db: explicit export lines only.
 
+export type {
+  CollectionDataClient,
+  ItemListOptions,
+  ItemPage,
+  ItemRow,
+} from './access/collection-data-client';
 // Data access (also on the browser-safe `@dramac/module-db/client` and `/postgres` subpaths)
 export type {
   CappedCount,
@@ -15,6 +21,7 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  InsertOptions,
   ModuleStatus,
   OrderBy,
   RequestContext,
@@ -34,6 +41,14 @@ export type { PostgresPool } from './access/pg-pipeline';
 export type { PostgresTransportOptions } from './access/postgres-transport';
 export { createPostgresTransport } from './access/postgres-transport';
 export type {
+  VisitorInsert,
+  VisitorInsertableTable,
+  VisitorInsertColumn,
+  VisitorReadableTable,
+  VisitorReadColumn,
+  VisitorRow,
+} from './access/visitor-types';
+export type {
   WhereInput,
   WhereLimit,
   WhereOperators,
@@ -41,6 +56,18 @@ export type {
   WhereValue,
 } from './access/where-input';
 export { WHERE_LIMITS } from './access/where-input';
+export type {
+  CollectionNames,
+  CollectionOf,
+  VisitorInsertableCollection,
+  VisitorInsertField,
+  VisitorReadableCollection,
+  VisitorReadField,
+  VisitorWidgetItem,
+  VisitorWidgetItemInsert,
+  WidgetItem,
+  WidgetItemValue,
+} from './access/widget-item-types';
 export type { ColumnDefinition } from './definition/column-definition';
 // Definitions
 export { ColumnDefinitionSchema } from './definition/column-definition';
@@ -127,6 +154,7 @@ export type {
   ModuleDbErrorOptions,
   PostgresErrorDetails,
   RefusedChange,
+  VisitorOperation,
 } from './errors';
 // Errors
 export {
@@ -145,6 +173,7 @@ export {
   QueryLimitError,
   QueryValidationError,
   UpgradeRefusedError,
+  VisitorNotAllowedError,
 } from './errors';
 // Lifecycle
 export type {
