@@ -6,9 +6,12 @@
  *   "unlimited"; the most specific row wins: (module, site), (module), (site), default.
  * - `dramac.quota_usage`: counters per (module, site, table) — per (module, site, collection) for
  *   widgets in `module_data` — plus one total row per (module, site) (`relid = 0`) that carries the
- *   effective limits. Maintained by `public.dramac_count_usage()`, a statement-level AFTER trigger
- *   with transition tables on every module table (part of each table's desired state, so planned,
- *   verified and repaired like any other object) and on `module_data`.
+ *   effective limits. Maintained by `public.dramac_count_usage()`, statement-level AFTER triggers
+ *   with transition tables on every module table and on `module_data`. The platform attaches them
+ *   (`dramac.quota_ensure_triggers`, called by the registry trigger below), never the module's DDL: they are
+ *   not part of a module's desired state. The apply step detaches them before a module's
+ *   statements run (`dramac.quota_detach`), and `dramac_read_module_state` leaves them out;
+ *   `dramac_quota_trigger_problems` says when one is missing, disabled or altered.
  * - The counting trigger takes the (module, site) total row with an `UPDATE` (its row lock is held
  *   until commit: writers of one module on one site queue there), adds the statement's rows and
  *   bytes, and refuses a module's write that would pass a limit with SQLSTATE `DQ001` (detail: JSON
@@ -366,9 +369,9 @@ BEGIN
 END
 $fn$;
 REVOKE ALL ON FUNCTION public.dramac_count_usage() FROM PUBLIC;
--- Module owners create the triggers in their DDL (they fire whoever writes); the platform adds
--- them to tables installed before this migration.
-GRANT EXECUTE ON FUNCTION public.dramac_count_usage() TO dramac_module_owners, dramac_platform;
+-- Only the platform attaches it (dramac.quota_ensure_triggers): a module's DDL, run as its owner role,
+-- cannot create a trigger calling it, so a trigger calling it is always the platform's.
+GRANT EXECUTE ON FUNCTION public.dramac_count_usage() TO dramac_platform;
 
 -- module_data: the widgets' rows, counted per (module, site, collection).
 CREATE TRIGGER dramac_quota_insert AFTER INSERT ON public.module_data
@@ -380,7 +383,7 @@ CREATE TRIGGER dramac_quota_delete AFTER DELETE ON public.module_data
 CREATE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON public.module_data
   FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
 
--- The four counting triggers on one module table (tables installed before this migration).
+-- The four counting triggers on one module table.
 CREATE OR REPLACE FUNCTION dramac.quota_ensure_triggers(p_rel oid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -395,6 +398,79 @@ BEGIN
     'REFERENCING OLD TABLE AS dramac_old FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
   EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON %s '
     'FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+END
+$fn$;
+
+-- The module's tables (prefix and schema strategies) as the registry lists them, by oid.
+CREATE OR REPLACE FUNCTION dramac.quota_module_relations(p_short text) RETURNS oid[]
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_reg record;
+BEGIN
+  SELECT r.strategy, r.schema_name, r.table_names INTO v_reg FROM public.module_database_registry r WHERE r.module_short_id = p_short;
+  IF NOT FOUND OR v_reg.strategy = 'shared' THEN
+    RETURN '{}';
+  END IF;
+  RETURN ARRAY(SELECT x FROM (
+      SELECT pg_catalog.to_regclass(CASE WHEN v_reg.strategy = 'schema' THEN pg_catalog.format('%I.%I', v_reg.schema_name, n)
+        ELSE pg_catalog.format('%I.%I', 'public', 'mod_' || p_short || '_' || n) END)::oid AS x
+      FROM pg_catalog.unnest(v_reg.table_names) n) t WHERE x IS NOT NULL);
+END
+$fn$;
+
+-- Removes the counting triggers from a module's tables before its DDL runs (install, upgrade,
+-- repair): the statements then cannot alter or disable them, and the end-state check sees the
+-- tables as the definition describes them. DROP TRIGGER holds SHARE ROW EXCLUSIVE on each table
+-- until commit, so no module write slips in uncounted before the registry trigger attaches them
+-- again (dramac.quota_after_registry_change), in the same transaction.
+CREATE OR REPLACE FUNCTION dramac.quota_detach(p_short text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  g record;
+BEGIN
+  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
+  END IF;
+  FOR g IN SELECT t.tgname::text AS name, t.tgrelid FROM pg_catalog.pg_trigger t
+           WHERE t.tgrelid = ANY (dramac.quota_module_relations(p_short))
+             AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+           ORDER BY t.tgrelid, t.tgname LOOP
+    EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', g.name, g.tgrelid::pg_catalog.regclass);
+  END LOOP;
+END
+$fn$;
+
+-- What is wrong with a module's counting triggers (missing, disabled, altered), as JSON problems
+-- in the shape drift reports use; empty when they are as the platform attaches them.
+CREATE OR REPLACE FUNCTION public.dramac_quota_trigger_problems(p_short text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_rel oid;
+  v_want record;
+  v_problems jsonb := '[]';
+BEGIN
+  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
+  END IF;
+  FOREACH v_rel IN ARRAY dramac.quota_module_relations(p_short) LOOP
+    -- tgtype: statement level (no bit 1), AFTER (no bit 2), the event's bit.
+    FOR v_want IN SELECT * FROM (VALUES ('dramac_quota_insert', 4, false, true), ('dramac_quota_update', 16, true, true),
+        ('dramac_quota_delete', 8, true, false), ('dramac_quota_truncate', 32, false, false)) w(name, tgtype, old_table, new_table) LOOP
+      IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_rel AND t.tgname = v_want.name
+          AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure AND t.tgtype = v_want.tgtype
+          AND t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
+          AND (t.tgoldtable IS NOT DISTINCT FROM CASE WHEN v_want.old_table THEN 'dramac_old' END)
+          AND (t.tgnewtable IS NOT DISTINCT FROM CASE WHEN v_want.new_table THEN 'dramac_new' END)) THEN
+        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'quota_trigger', 'table', v_rel::pg_catalog.regclass::text,
+          'object', v_want.name, 'message', pg_catalog.format('the quota counting trigger %s on %s is missing, disabled or altered',
+            v_want.name, v_rel::pg_catalog.regclass));
+      END IF;
+    END LOOP;
+  END LOOP;
+  RETURN v_problems;
 END
 $fn$;
 
@@ -492,8 +568,8 @@ DECLARE
   v_old_columns bigint := 0;
   v_max bigint;
   v_rels oid[];
+  v_recount oid[] := '{}';
   v_rel oid;
-  v_name text;
 BEGIN
   IF TG_OP = 'DELETE' THEN
     DELETE FROM dramac.quota_usage WHERE module_short_id = OLD.module_short_id;
@@ -523,29 +599,35 @@ BEGIN
   END IF;
   -- 2. The roles' statement and lock timeouts.
   PERFORM dramac.quota_apply_role_settings(v_short);
-  IF TG_OP = 'INSERT' OR NEW.strategy = 'shared' THEN
-    -- New tables are empty (the end-state check proved it); widgets' rows are counted as written.
+  IF NEW.strategy = 'shared' THEN
+    -- Widgets' rows are counted by module_data's own triggers, as they are written.
     RETURN NULL;
   END IF;
-  -- 3. Counters of tables the change dropped go; tables it altered are counted again: a column
-  -- added, dropped or retyped changes every row's size, and a counting trigger disabled and
-  -- enabled again (or created again) may have let rows pass uncounted.
-  FOREACH v_name IN ARRAY NEW.table_names LOOP
-    v_rel := pg_catalog.to_regclass(CASE WHEN NEW.strategy = 'schema' THEN pg_catalog.format('%I.%I', NEW.schema_name, v_name)
-      ELSE pg_catalog.format('%I.%I', 'public', 'mod_' || v_short || '_' || v_name) END);
-    CONTINUE WHEN v_rel IS NULL;
-    v_rels := v_rels || v_rel;
+  v_rels := dramac.quota_module_relations(v_short);
+  IF TG_OP = 'UPDATE' THEN
+    -- 3. Counters of tables the change dropped go. A table the change altered (a column added,
+    -- dropped or retyped changes every row's size; a TRUNCATE or a migration step's writes ran
+    -- while the counting triggers were detached) is counted again; the others are exact already.
+    FOR v_rel IN SELECT DISTINCT u.relid FROM dramac.quota_usage u
+                 WHERE u.module_short_id = v_short AND u.relid <> 0 AND u.relid <> ALL (v_rels) LOOP
+      PERFORM dramac.quota_forget(v_short, v_rel);
+    END LOOP;
+    FOREACH v_rel IN ARRAY v_rels LOOP
+      IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = v_rel AND dramac.written_here(c.xmin))
+         OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = v_rel AND a.attnum > 0 AND dramac.written_here(a.xmin))
+         OR pg_catalog.pg_stat_get_xact_tuples_inserted(v_rel) + pg_catalog.pg_stat_get_xact_tuples_updated(v_rel)
+            + pg_catalog.pg_stat_get_xact_tuples_deleted(v_rel) > 0 THEN
+        v_recount := v_recount || v_rel;
+      END IF;
+    END LOOP;
+  END IF;
+  -- 4. The counting triggers, on every table of the module (new tables start empty: the end-state
+  -- check proved it).
+  FOREACH v_rel IN ARRAY v_rels LOOP
+    PERFORM dramac.quota_ensure_triggers(v_rel);
   END LOOP;
-  FOR v_rel IN SELECT DISTINCT u.relid FROM dramac.quota_usage u
-               WHERE u.module_short_id = v_short AND u.relid <> 0 AND u.relid <> ALL (coalesce(v_rels, '{}')) LOOP
-    PERFORM dramac.quota_forget(v_short, v_rel);
-  END LOOP;
-  FOREACH v_rel IN ARRAY coalesce(v_rels, '{}') LOOP
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = v_rel AND dramac.written_here(c.xmin))
-       OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = v_rel AND a.attnum > 0 AND dramac.written_here(a.xmin))
-       OR EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = v_rel AND dramac.written_here(g.xmin)) THEN
-      PERFORM dramac.quota_recount(v_short, v_rel);
-    END IF;
+  FOREACH v_rel IN ARRAY v_recount LOOP
+    PERFORM dramac.quota_recount(v_short, v_rel);
   END LOOP;
   RETURN NULL;
 END
@@ -849,6 +931,7 @@ $fn$;
 -- Reading module tables (recounts, exact usage) and altering module roles: as dramac_platform,
 -- which acts as each module's owner role and created the module roles.
 ALTER FUNCTION dramac.quota_ensure_triggers(oid) OWNER TO dramac_platform;
+ALTER FUNCTION dramac.quota_detach(text) OWNER TO dramac_platform;
 ALTER FUNCTION dramac.quota_apply_role_settings(text) OWNER TO dramac_platform;
 ALTER FUNCTION dramac.quota_after_registry_change() OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_set_quota_limit(text, text, uuid, bigint, text, text) OWNER TO dramac_platform;
@@ -868,6 +951,9 @@ BEGIN
     'dramac.quota_recount(text, oid)',
     'dramac.quota_table_name(oid)',
     'dramac.quota_ensure_triggers(oid)',
+    'dramac.quota_module_relations(text)',
+    'dramac.quota_detach(text)',
+    'public.dramac_quota_trigger_problems(text)',
     'dramac.quota_role_settings(text)',
     'dramac.quota_apply_role_settings(text)',
     'dramac.written_here(xid)',
@@ -896,43 +982,37 @@ $$;
 GRANT EXECUTE ON FUNCTION dramac.quota_limit(text, text, uuid), dramac.quota_exceeded(text, bigint, bigint, bigint, text, uuid, text),
   dramac.quota_add(text, uuid, oid, text, text, bigint, bigint, boolean), dramac.quota_forget(text, oid),
   dramac.quota_recount(text, oid), dramac.quota_table_name(oid), dramac.quota_role_settings(text),
-  dramac.written_here(xid) TO dramac_platform;
+  dramac.written_here(xid), dramac.quota_module_relations(text) TO dramac_platform;
 -- The platform's server: limits, usage, recounts.
 GRANT EXECUTE ON FUNCTION public.dramac_set_quota_limit(text, text, uuid, bigint, text, text), public.dramac_quota_limits(),
   public.dramac_module_usage(text), public.dramac_module_exact_usage(text, uuid), public.dramac_module_disk_usage(text),
   public.dramac_quota_recount(text), public.dramac_call_usage(text, uuid, timestamptz, timestamptz, interval),
-  public.dramac_prune_call_usage(timestamptz), public.dramac_module_limits(text, uuid) TO dramac_provisioner;
+  public.dramac_prune_call_usage(timestamptz), public.dramac_module_limits(text, uuid),
+  public.dramac_quota_trigger_problems(text) TO dramac_provisioner;
 -- The data client's connection (never a module role): its limits and its metering.
 GRANT EXECUTE ON FUNCTION public.dramac_module_limits(text, uuid), public.dramac_record_calls(jsonb)
   TO dramac_data_api, dramac_admin_api;
 
 -- ---------------------------------------------------------------------------------------------
 -- Modules installed before this migration: their tables get the counting triggers, their rows are
--- counted, their roles get their timeouts, and the registry records the state.
+-- counted, their roles get their timeouts. (Their recorded installed_state is unchanged: the
+-- platform's counting triggers are not part of a module's state.)
 -- ---------------------------------------------------------------------------------------------
 DO $$
 DECLARE
   v_reg record;
-  v_name text;
   v_rel oid;
 BEGIN
-  FOR v_reg IN SELECT r.module_short_id, r.strategy, r.schema_name, r.table_names FROM public.module_database_registry r
-               ORDER BY r.module_short_id LOOP
+  FOR v_reg IN SELECT r.module_short_id, r.strategy FROM public.module_database_registry r ORDER BY r.module_short_id LOOP
     IF v_reg.strategy = 'shared' THEN
       PERFORM dramac.quota_recount(v_reg.module_short_id, 'public.module_data'::pg_catalog.regclass);
     ELSE
-      FOREACH v_name IN ARRAY v_reg.table_names LOOP
-        v_rel := pg_catalog.to_regclass(CASE WHEN v_reg.strategy = 'schema' THEN pg_catalog.format('%I.%I', v_reg.schema_name, v_name)
-          ELSE pg_catalog.format('%I.%I', 'public', 'mod_' || v_reg.module_short_id || '_' || v_name) END);
-        CONTINUE WHEN v_rel IS NULL;
+      FOREACH v_rel IN ARRAY dramac.quota_module_relations(v_reg.module_short_id) LOOP
         PERFORM dramac.quota_ensure_triggers(v_rel);
         PERFORM dramac.quota_recount(v_reg.module_short_id, v_rel);
       END LOOP;
     END IF;
     PERFORM dramac.quota_apply_role_settings(v_reg.module_short_id);
-    UPDATE public.module_database_registry
-    SET installed_state = public.dramac_read_module_state(v_reg.module_short_id, v_reg.strategy, true)
-    WHERE module_short_id = v_reg.module_short_id;
   END LOOP;
 END
 $$;

@@ -326,6 +326,11 @@ BEGIN
       v_exec := pg_catalog.format('%I.%I', 'public', 'mod_' || v_short || '_dramac_ddl');
     END IF;
 
+    -- Quotas (platform migration 8): the counting triggers come off before the statements run and
+    -- go back on when the registry records the change (its trigger, same transaction).
+    IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
+      PERFORM dramac.quota_detach(v_short);
+    END IF;
     -- 4. The plan's statements, with the owner role's privileges and nothing more.
     -- The search path of the statements: pg_catalog first (nothing can shadow a built-in), the
     -- schema of the citext extension if it is installed (column types name it unqualified),
