@@ -55,7 +55,12 @@ export type {
   Update,
 } from './definition/row-types';
 export type { IsolationStrategy, ModuleType } from './definition/validated-definition';
-export type { ColumnLocation, DefinitionIssue, ModuleDbErrorCode } from './errors';
+export type {
+  ColumnLocation,
+  DefinitionIssue,
+  ModuleDbErrorCode,
+  QuotaLimitName,
+} from './errors';
 export {
   AccessDeniedError,
   ConflictError,
@@ -69,5 +74,8 @@ export {
   NotSupportedError,
   ProvisioningError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
 } from './errors';

@@ -126,6 +126,7 @@ export type {
   ModuleDbErrorCode,
   ModuleDbErrorOptions,
   PostgresErrorDetails,
+  QuotaLimitName,
   RefusedChange,
 } from './errors';
 // Errors
@@ -143,7 +144,10 @@ export {
   NotSupportedError,
   ProvisioningError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
   UpgradeRefusedError,
 } from './errors';
 // Lifecycle

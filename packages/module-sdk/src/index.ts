@@ -15,6 +15,7 @@ export type {
   Insert,
   ModuleDbErrorCode,
   ModuleDefinitionLike,
+  QuotaLimitName,
   RequestContext,
   Row,
   TableNames,
@@ -34,7 +35,10 @@ export {
   NotFoundError,
   NotSupportedError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
   WHERE_LIMITS,
 } from '@dramac/module-db/client';
 export type { AnyRow, BatchOperation, BatchOptions } from './batch-operation';

@@ -282,7 +282,7 @@ DECLARE
 BEGIN
   SELECT c.relname::text AS rel, n.nspname::text AS nsp INTO v
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_relid;
-  RETURN CASE WHEN v.nsp = 'public' THEN pg_catalog.substr(v.rel, 14) ELSE v.rel END;
+  RETURN CASE WHEN v.nsp = 'public' AND v.rel ~ '^mod_[a-f0-9]{8}_' THEN pg_catalog.substr(v.rel, 14) ELSE v.rel END;
 END
 $fn$;
 
@@ -323,19 +323,36 @@ BEGIN
   -- platform's (backfills of upgrades, purges, refreshes of widget items) are counted, never refused.
   v_enforce := pg_catalog.current_setting('role', true) ~ '^mod(role|visitor|admin)_[a-f0-9]{8}$';
   IF v_short IS NULL THEN
-    -- Widgets: per (module, site, collection) of module_data.
-    FOR r IN
-      SELECT x.m, x.s, x.c, pg_catalog.sum(x.n)::bigint AS n, pg_catalog.sum(x.b)::bigint AS b FROM (
-        SELECT o.module_short_id AS m, o.site_id AS s, o.collection AS c, -1 AS n,
-          -pg_catalog.octet_length(pg_catalog.record_send(o)) AS b
-        FROM dramac_old o WHERE TG_OP IN ('UPDATE', 'DELETE')
-        UNION ALL
-        SELECT w.module_short_id, w.site_id, w.collection, 1, pg_catalog.octet_length(pg_catalog.record_send(w))
-        FROM dramac_new w WHERE TG_OP IN ('UPDATE', 'INSERT')) x
-      GROUP BY x.m, x.s, x.c ORDER BY x.m, x.s, x.c
-    LOOP
-      PERFORM dramac.quota_add(r.m, r.s, TG_RELID, r.c, r.c, r.n, r.b, v_enforce);
-    END LOOP;
+    -- Widgets: per (module, site, collection) of module_data. (A transition table exists only
+    -- for the events that have it: each event reads its own.)
+    IF TG_OP = 'INSERT' THEN
+      FOR r IN
+        SELECT w.module_short_id AS m, w.site_id AS s, w.collection AS c, pg_catalog.count(*) AS n,
+          pg_catalog.sum(pg_catalog.octet_length(pg_catalog.record_send(w)))::bigint AS b
+        FROM dramac_new w GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      LOOP
+        PERFORM dramac.quota_add(r.m, r.s, TG_RELID, r.c, r.c, r.n, r.b, v_enforce);
+      END LOOP;
+    ELSIF TG_OP = 'DELETE' THEN
+      FOR r IN
+        SELECT o.module_short_id AS m, o.site_id AS s, o.collection AS c, pg_catalog.count(*) AS n,
+          pg_catalog.sum(pg_catalog.octet_length(pg_catalog.record_send(o)))::bigint AS b
+        FROM dramac_old o GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      LOOP
+        PERFORM dramac.quota_add(r.m, r.s, TG_RELID, r.c, r.c, -r.n, -r.b, false);
+      END LOOP;
+    ELSE
+      FOR r IN
+        SELECT x.m, x.s, x.c, pg_catalog.sum(x.n)::bigint AS n, pg_catalog.sum(x.b)::bigint AS b FROM (
+          SELECT o.module_short_id AS m, o.site_id AS s, o.collection AS c, -1 AS n,
+            -pg_catalog.octet_length(pg_catalog.record_send(o)) AS b FROM dramac_old o
+          UNION ALL
+          SELECT w.module_short_id, w.site_id, w.collection, 1, pg_catalog.octet_length(pg_catalog.record_send(w)) FROM dramac_new w) x
+        GROUP BY x.m, x.s, x.c ORDER BY x.m, x.s, x.c
+      LOOP
+        PERFORM dramac.quota_add(r.m, r.s, TG_RELID, r.c, r.c, r.n, r.b, v_enforce);
+      END LOOP;
+    END IF;
     RETURN NULL;
   END IF;
   IF TG_OP = 'INSERT' THEN
@@ -419,8 +436,8 @@ BEGIN
 END
 $fn$;
 
--- Removes the counting triggers from a module's tables before its DDL runs (install, upgrade,
--- repair): the statements then cannot alter or disable them, and the end-state check sees the
+-- Removes the counting triggers from a module's tables, and its roles' timeouts, before its DDL
+-- runs (install, upgrade, repair): the statements then cannot alter or disable them, and the end-state check sees the
 -- tables as the definition describes them. DROP TRIGGER holds SHARE ROW EXCLUSIVE on each table
 -- until commit, so no module write slips in uncounted before the registry trigger attaches them
 -- again (dramac.quota_after_registry_change), in the same transaction.
@@ -438,6 +455,14 @@ BEGIN
              AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
            ORDER BY t.tgrelid, t.tgname LOOP
     EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', g.name, g.tgrelid::pg_catalog.regclass);
+  END LOOP;
+  -- The roles' timeouts likewise: the end-state check wants module roles without settings.
+  FOR g IN SELECT r.rolname::text AS name FROM pg_catalog.pg_roles r
+           WHERE r.rolname IN ('modrole_' || p_short, 'modvisitor_' || p_short, 'modadmin_' || p_short)
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+                         WHERE s.setrole = r.oid AND d.datname = pg_catalog.current_database())
+           ORDER BY 1 LOOP
+    EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET ALL', g.name, pg_catalog.current_database());
   END LOOP;
 END
 $fn$;
@@ -952,6 +977,7 @@ BEGIN
     'dramac.quota_table_name(oid)',
     'dramac.quota_ensure_triggers(oid)',
     'dramac.quota_module_relations(text)',
+    'public.dramac_count_usage()',
     'dramac.quota_detach(text)',
     'public.dramac_quota_trigger_problems(text)',
     'dramac.quota_role_settings(text)',

@@ -279,6 +279,11 @@ BEGIN
     WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND r.rolname = v_owner
       AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'o');
 
+  -- Quotas (platform migration 8): the counting triggers and the roles' timeouts come off before
+  -- the statements run and go back on when the registry records the change (its trigger).
+  IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
+    PERFORM dramac.quota_detach(v_short);
+  END IF;
   -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL.
   PERFORM public.dramac_ensure_module_role(v_role, true, false);
   IF NOT pg_catalog.pg_has_role('dramac_data_api', v_role, 'MEMBER') THEN
@@ -326,11 +331,6 @@ BEGIN
       v_exec := pg_catalog.format('%I.%I', 'public', 'mod_' || v_short || '_dramac_ddl');
     END IF;
 
-    -- Quotas (platform migration 8): the counting triggers come off before the statements run and
-    -- go back on when the registry records the change (its trigger, same transaction).
-    IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
-      PERFORM dramac.quota_detach(v_short);
-    END IF;
     -- 4. The plan's statements, with the owner role's privileges and nothing more.
     -- The search path of the statements: pg_catalog first (nothing can shadow a built-in), the
     -- schema of the citext extension if it is installed (column types name it unqualified),
