@@ -267,6 +267,37 @@ export type {
 export { syncPostgrestSchemas } from './provision/postgrest-exposure';
 export type { ProvisionOptions, ProvisionResult } from './provision/provision-module-database';
 export { provisionModuleDatabase } from './provision/provision-module-database';
+// Quotas and metering (platform migration 8)
+export type { RateLimiter, RateLimiterOptions } from './access/rate-limit';
+export { createRateLimiter } from './access/rate-limit';
+export type {
+  CallWindow,
+  GetUsageOptions,
+  ModuleUsage,
+  SiteUsage,
+  TableUsage,
+} from './quota/get-usage';
+export { getUsage, recountUsage } from './quota/get-usage';
+export type { UsageMeter, UsageMeterOptions } from './quota/metering';
+export { createUsageMeter } from './quota/metering';
+export { QUOTA_EXCEEDED_SQLSTATE } from './quota/quota-exceeded';
+export type {
+  EffectiveQuotaLimits,
+  QuotaLimitEntry,
+  QuotaScope,
+  SetQuotaLimitOptions,
+} from './quota/quota-limits';
+export {
+  DEFAULT_QUOTA_LIMITS,
+  getModuleLimits,
+  listQuotaLimits,
+  QUOTA_LIMIT_NAMES,
+  resetQuotaLimit,
+  SITE_QUOTA_LIMITS,
+  setQuotaLimit,
+} from './quota/quota-limits';
+export type { WithQuotasOptions } from './quota/with-quotas';
+export { withQuotas } from './quota/with-quotas';
 export type { AllowedBaseType, ColumnType } from './sql/column-type';
 // SQL types and expressions (validated through the PostgreSQL parser)
 export { ALLOWED_BASE_TYPES, formatColumnType } from './sql/column-type';
