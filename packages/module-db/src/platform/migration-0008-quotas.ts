@@ -954,12 +954,13 @@ $fn$;
 -- Ownership and rights.
 -- ---------------------------------------------------------------------------------------------
 -- Reading module tables (recounts, exact usage) and altering module roles: as dramac_platform,
--- which acts as each module's owner role and created the module roles.
+-- which acts as each module's owner role (its dramac_owner_access policy) and created the module
+-- roles. Setting limits stays with the migration user (it checks sites, which the platform role
+-- cannot read; timeouts go through dramac.quota_apply_role_settings).
 ALTER FUNCTION dramac.quota_ensure_triggers(oid) OWNER TO dramac_platform;
 ALTER FUNCTION dramac.quota_detach(text) OWNER TO dramac_platform;
 ALTER FUNCTION dramac.quota_apply_role_settings(text) OWNER TO dramac_platform;
 ALTER FUNCTION dramac.quota_after_registry_change() OWNER TO dramac_platform;
-ALTER FUNCTION public.dramac_set_quota_limit(text, text, uuid, bigint, text, text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_module_exact_usage(text, uuid) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_module_disk_usage(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_quota_recount(text) OWNER TO dramac_platform;
