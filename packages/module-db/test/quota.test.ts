@@ -456,3 +456,34 @@ describe('metering and rate limits', () => {
     expect(await c1.count('notes')).toBe(0);
   });
 });
+
+describe('dramac-modules usage', () => {
+  it('prints usage per module and site as JSON, matching getUsage; an unknown module exits 7', async () => {
+    const { runCli } = await import('../src/cli/run-cli');
+    const def = notesModule('app');
+    await install(def);
+    await client(def, site1).insert('notes', [{ title: 'a' }, { title: 'b' }]);
+    const run = async (args: string[]) => {
+      let stdout = '';
+      const streams = {
+        stdout: { write: (c: string) => (stdout += c) },
+        stderr: { write: () => true },
+      };
+      const code = await runCli(args, streams, { DATABASE_URL: tdb.url });
+      return { code, stdout };
+    };
+    const ok = await run(['usage', def.moduleId, '--exact', '--json']);
+    expect(ok.code).toBe(0);
+    const doc = JSON.parse(ok.stdout);
+    const site = doc.modules[0].sites.find((s: any) => s.siteId === site1);
+    expect(site).toMatchObject({ rows: 2, exact: { rows: 2 }, limits: { rows: 1_000_000 } });
+    expect(site.bytes).toBe(site.exact.bytes);
+    const text = await run(['usage', def.moduleId, '--site', site1]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(site1);
+    const missing = await run(['usage', randomUUID(), '--json']);
+    expect(missing.code).toBe(7);
+    expect(JSON.parse(missing.stdout).error.code).toBe('NOT_INSTALLED');
+    expect((await run(['usage', '--since', 'soon'])).code).toBe(2);
+  });
+});
