@@ -85,7 +85,10 @@ export async function quotaInsertCase(url: string, config: BenchConfig): Promise
     );
     const r1 = median(single.get('quotas on') ?? []) / median(single.get('quotas off') ?? []);
     const r100 = median(batched.get('quotas on') ?? []) / median(batched.get('quotas off') ?? []);
-    const [lo1, hi1] = bootstrapRatio(single.get('quotas on') ?? [], single.get('quotas off') ?? []);
+    const [lo1, hi1] = bootstrapRatio(
+      single.get('quotas on') ?? [],
+      single.get('quotas off') ?? [],
+    );
     const [lo100, hi100] = bootstrapRatio(
       batched.get('quotas on') ?? [],
       batched.get('quotas off') ?? [],

@@ -33,6 +33,9 @@ export type { ModuleDefinitionLike } from './access/module-metadata';
 export type { PostgresPool } from './access/pg-pipeline';
 export type { PostgresTransportOptions } from './access/postgres-transport';
 export { createPostgresTransport } from './access/postgres-transport';
+// Quotas and metering (platform migration 8)
+export type { RateLimiter, RateLimiterOptions } from './access/rate-limit';
+export { createRateLimiter } from './access/rate-limit';
 export type {
   WhereInput,
   WhereLimit,
@@ -267,9 +270,6 @@ export type {
 export { syncPostgrestSchemas } from './provision/postgrest-exposure';
 export type { ProvisionOptions, ProvisionResult } from './provision/provision-module-database';
 export { provisionModuleDatabase } from './provision/provision-module-database';
-// Quotas and metering (platform migration 8)
-export type { RateLimiter, RateLimiterOptions } from './access/rate-limit';
-export { createRateLimiter } from './access/rate-limit';
 export type {
   CallWindow,
   GetUsageOptions,

@@ -71,7 +71,12 @@ async function install(def: any): Promise<string> {
 }
 
 const client = (def: any, siteId: string, kysely: Kysely<any> = db) =>
-  createModuleDataClient({ definition: def, siteId, userId: user, transport: createPostgresTransport(kysely) });
+  createModuleDataClient({
+    definition: def,
+    siteId,
+    userId: user,
+    transport: createPostgresTransport(kysely),
+  });
 
 /** The counters must equal what a count of the rows says, site by site and table by table. */
 async function expectExact(def: any) {
@@ -181,8 +186,14 @@ describe.each([
     // The limit is per table: the same module's other table on that site still takes rows.
     await a1.insert('tags', { label: 'x' });
     // The same module on another site, and another module on the same site.
-    await client(a, site2).insert('notes', [1, 2, 3, 4, 5].map((i) => ({ title: `n${i}` })));
-    await client(b, site1).insert('notes', [1, 2, 3, 4, 5].map((i) => ({ title: `n${i}` })));
+    await client(a, site2).insert(
+      'notes',
+      [1, 2, 3, 4, 5].map((i) => ({ title: `n${i}` })),
+    );
+    await client(b, site1).insert(
+      'notes',
+      [1, 2, 3, 4, 5].map((i) => ({ title: `n${i}` })),
+    );
     expect(await a1.count('notes')).toBe(3);
     // A delete frees room.
     await a1.delete('notes', { title: 'one' });
@@ -274,54 +285,72 @@ describe('counters stay exact', () => {
   it.each([
     ['prefix', 'app'],
     ['schema', 'system'],
-  ] as const)('after a randomized mix of inserts, updates, deletes, failed batches, uninstalls and upgrades (%s)', async (_s, moduleType) => {
-    const v1 = notesModule(moduleType);
-    await install(v1);
-    let seed = 42;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    let def = v1;
-    for (let round = 0; round < 3; round++) {
-      for (let step = 0; step < 25; step++) {
-        const site = rand(2) === 0 ? site1 : site2;
-        const c = client(def, site);
-        const op = rand(6);
-        if (op <= 1) {
-          await c.insert('notes', Array.from({ length: 1 + rand(4) }, (_, i) => ({ title: `t${step}-${i}`, body: 'x'.repeat(rand(200)) })));
-        } else if (op === 2) {
-          await c.update('notes', { body: 'y'.repeat(rand(300)) }, { title: { like: `t${rand(25)}-%` } });
-        } else if (op === 3) {
-          await c.delete('notes', { title: { like: `t${rand(25)}-%` } });
-        } else if (op === 4) {
-          // A failed batch: the second row breaks the unique label; nothing stays, counters too.
-          const label = `l${rand(1000)}`;
-          await rejectionOf(c.insert('tags', [{ label: `${label}-a` }, { label: `${label}-a` }]));
-          await c.insert('tags', { label: `${label}-${step}-${round}` }).catch(() => undefined);
-        } else {
-          // A transaction that writes, then fails: rolled back.
-          await rejectionOf(
-            c.transaction(async (tx) => {
-              await tx.insert('notes', { title: 'doomed' });
-              throw new Error('roll back');
-            }),
-          );
+  ] as const)(
+    'after a randomized mix of inserts, updates, deletes, failed batches, uninstalls and upgrades (%s)',
+    async (_s, moduleType) => {
+      const v1 = notesModule(moduleType);
+      await install(v1);
+      let seed = 42;
+      const rand = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+      };
+      let def = v1;
+      for (let round = 0; round < 3; round++) {
+        for (let step = 0; step < 25; step++) {
+          const site = rand(2) === 0 ? site1 : site2;
+          const c = client(def, site);
+          const op = rand(6);
+          if (op <= 1) {
+            await c.insert(
+              'notes',
+              Array.from({ length: 1 + rand(4) }, (_, i) => ({
+                title: `t${step}-${i}`,
+                body: 'x'.repeat(rand(200)),
+              })),
+            );
+          } else if (op === 2) {
+            await c.update(
+              'notes',
+              { body: 'y'.repeat(rand(300)) },
+              { title: { like: `t${rand(25)}-%` } },
+            );
+          } else if (op === 3) {
+            await c.delete('notes', { title: { like: `t${rand(25)}-%` } });
+          } else if (op === 4) {
+            // A failed batch: the second row breaks the unique label; nothing stays, counters too.
+            const label = `l${rand(1000)}`;
+            await rejectionOf(c.insert('tags', [{ label: `${label}-a` }, { label: `${label}-a` }]));
+            await c.insert('tags', { label: `${label}-${step}-${round}` }).catch(() => undefined);
+          } else {
+            // A transaction that writes, then fails: rolled back.
+            await rejectionOf(
+              c.transaction(async (tx) => {
+                await tx.insert('notes', { title: 'doomed' });
+                throw new Error('roll back');
+              }),
+            );
+          }
         }
+        await expectExact(def);
+        if (round === 0) await uninstallModuleFromSite(db, def.moduleId, site2);
+        if (round === 0) await installModuleForSite(db, def.moduleId, site2);
+        if (round === 1) {
+          // An upgrade that adds a column with a default: every row's size changes.
+          def = {
+            ...notesModule(moduleType, '1.1.0', [
+              { name: 'pinned', type: 'boolean', default: 'false' },
+            ]),
+            moduleId: v1.moduleId,
+          };
+          await provisionModuleDatabase(db, def);
+        }
+        await expectExact(def);
       }
-      await expectExact(def);
-      if (round === 0) await uninstallModuleFromSite(db, def.moduleId, site2);
-      if (round === 0) await installModuleForSite(db, def.moduleId, site2);
-      if (round === 1) {
-        // An upgrade that adds a column with a default: every row's size changes.
-        def = { ...notesModule(moduleType, '1.1.0', [{ name: 'pinned', type: 'boolean', default: 'false' }]), moduleId: v1.moduleId };
-        await provisionModuleDatabase(db, def);
-      }
-      await expectExact(def);
-    }
-    // Nothing drifted: a recount finds nothing to put right.
-    expect(await recountUsage(db, v1.moduleId)).toEqual([]);
-  });
+      // Nothing drifted: a recount finds nothing to put right.
+      expect(await recountUsage(db, v1.moduleId)).toEqual([]);
+    },
+  );
 
   it('after a platform truncation and a per-site uninstall', async () => {
     const def = notesModule('system');
@@ -340,12 +369,12 @@ describe('counters stay exact', () => {
     const shortId = await install(def);
     await client(def, site1).insert('notes', [{ title: 'a' }, { title: 'b' }]);
     // Rows written past the counting triggers (as a superuser could): the counters are now off.
-    await sql`set session_replication_role = replica`.execute(db);
-    try {
-      await sql`insert into ${sql.id('public', `mod_${shortId}_notes`)} (site_id, title) values (${site1}::uuid, 'sneaky')`.execute(db);
-    } finally {
-      await sql`set session_replication_role = origin`.execute(db);
-    }
+    await db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await sql`insert into ${sql.id('public', `mod_${shortId}_notes`)} (site_id, title) values (${site1}::uuid, 'sneaky')`.execute(
+        trx,
+      );
+    });
     const fixed = await recountUsage(db, def.moduleId);
     expect(fixed.length).toBeGreaterThan(0);
     expect(fixed[0]).toMatchObject({ site: site1 });
@@ -360,17 +389,27 @@ describe('tables and columns per module', () => {
     await setQuotaLimit(db, 'tables', 1, { moduleId: def.moduleId });
     const refused = await rejectionOf(provisionModuleDatabase(db, def));
     expect(refused).toMatchObject({ code: 'QUOTA_EXCEEDED', limit: 'tables', max: 1 });
-    const { rows } = await sql`select 1 from public.module_database_registry where module_id = ${def.moduleId}::uuid`.execute(db);
+    const { rows } =
+      await sql`select 1 from public.module_database_registry where module_id = ${def.moduleId}::uuid`.execute(
+        db,
+      );
     expect(rows).toHaveLength(0);
     await setQuotaLimit(db, 'tables', 2, { moduleId: def.moduleId });
     await setQuotaLimit(db, 'columns', 12, { moduleId: def.moduleId });
     await provisionModuleDatabase(db, def);
     // An upgrade that adds columns past the limit is refused; the installed version stays.
-    const next = { ...notesModule('app', '1.1.0', [{ name: 'extra', type: 'text', nullable: true }]), moduleId: def.moduleId };
+    const next = {
+      ...notesModule('app', '1.1.0', [{ name: 'extra', type: 'text', nullable: true }]),
+      moduleId: def.moduleId,
+    };
     await setQuotaLimit(db, 'columns', 1, { moduleId: def.moduleId });
     const again = await rejectionOf(provisionModuleDatabase(db, next));
     expect(again).toMatchObject({ code: 'QUOTA_EXCEEDED', limit: 'columns', max: 1 });
-    const { rows: reg } = await sql<{ version: string }>`select version from public.module_database_registry where module_id = ${def.moduleId}::uuid`.execute(db);
+    const { rows: reg } = await sql<{
+      version: string;
+    }>`select version from public.module_database_registry where module_id = ${def.moduleId}::uuid`.execute(
+      db,
+    );
     expect(reg[0]?.version).toBe('1.0.0');
   });
 });
@@ -391,16 +430,30 @@ describe('timeouts of module roles', () => {
     const holder = connect(tdb.url, 1);
     try {
       await holder.transaction().execute(async (trx) => {
-        await sql`select 1 from ${sql.id('public', `mod_${shortId}_notes`)} where id = ${row?.id}::uuid for update`.execute(trx);
+        await sql`select 1 from ${sql.id('public', `mod_${shortId}_notes`)} where id = ${row?.id}::uuid for update`.execute(
+          trx,
+        );
         const started = Date.now();
-        const error = await rejectionOf(c.update('notes', { body: 'x' }, { id: row?.id as string }));
-        expect(error.toJSON()).toMatchObject({ code: 'QUERY_TIMEOUT', kind: 'statement', sqlstate: '57014' });
+        const error = await rejectionOf(
+          c.update('notes', { body: 'x' }, { id: row?.id as string }),
+        );
+        expect(error.toJSON()).toMatchObject({
+          code: 'QUERY_TIMEOUT',
+          kind: 'statement',
+          sqlstate: '57014',
+        });
         expect(Date.now() - started).toBeLessThan(5000);
         // The lock timeout instead (statement time unlimited).
         await setQuotaLimit(db, 'statement_timeout_ms', null, { moduleId: def.moduleId });
         await setQuotaLimit(db, 'lock_timeout_ms', 200, { moduleId: def.moduleId });
-        const lockError = await rejectionOf(c.update('notes', { body: 'x' }, { id: row?.id as string }));
-        expect(lockError.toJSON()).toMatchObject({ code: 'QUERY_TIMEOUT', kind: 'lock', sqlstate: '55P03' });
+        const lockError = await rejectionOf(
+          c.update('notes', { body: 'x' }, { id: row?.id as string }),
+        );
+        expect(lockError.toJSON()).toMatchObject({
+          code: 'QUERY_TIMEOUT',
+          kind: 'lock',
+          sqlstate: '55P03',
+        });
       });
     } finally {
       await holder.destroy();
@@ -430,7 +483,9 @@ describe('metering and rate limits', () => {
     expect([s1?.calls, s1?.errors, s2?.calls, s2?.errors]).toEqual([3, 1, 1, 0]);
     expect(s1?.windows.reduce((a, w) => a + w.calls, 0)).toBe(3);
     const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from ${sql.id('public', `mod_${shortId}_notes`)} where site_id = ${site1}::uuid`.execute(db);
+      select count(*)::int as n from ${sql.id('public', `mod_${shortId}_notes`)} where site_id = ${site1}::uuid`.execute(
+      db,
+    );
     expect(s1?.rows).toBe(rows[0]?.n);
     expect(s1?.tables.find((t) => t.table === 'notes')?.rows).toBe(2);
     expect(usage.disk.map((d) => d.table).sort()).toEqual(['notes', 'tags']);

@@ -437,7 +437,9 @@ export function contextStatement(context: RequestContext): Statement {
         from pg_catalog.pg_db_role_setting d cross join lateral pg_catalog.unnest(d.setconfig) c(setting)
         where d.setrole = (select r.oid from pg_catalog.pg_roles r where r.rolname = ${s[6]})
           and d.setdatabase = (select b.oid from pg_catalog.pg_database b where b.datname = pg_catalog.current_database())
-          and pg_catalog.split_part(c.setting, '=', 1) in ('statement_timeout', 'lock_timeout'))`.as('timeouts'),
+          and pg_catalog.split_part(c.setting, '=', 1) in ('statement_timeout', 'lock_timeout'))`.as(
+        'timeouts',
+      ),
     ]),
   );
 }

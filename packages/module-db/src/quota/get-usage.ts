@@ -49,7 +49,11 @@ export interface SiteUsage {
   readonly limits: { readonly rows: number | null; readonly siteBytes: number | null };
   readonly tables: readonly TableUsage[];
   /** With `exact: true`: what a count of the rows says now (must equal the counters). */
-  readonly exact?: { readonly rows: number; readonly bytes: number; readonly tables: readonly TableUsage[] };
+  readonly exact?: {
+    readonly rows: number;
+    readonly bytes: number;
+    readonly tables: readonly TableUsage[];
+  };
   /** Calls and errors in the window, in total and per window. */
   readonly calls: number;
   readonly errors: number;
@@ -62,7 +66,12 @@ export interface ModuleUsage {
   readonly shortId: string;
   readonly sites: readonly SiteUsage[];
   /** Over the sites listed. */
-  readonly totals: { readonly rows: number; readonly bytes: number; readonly calls: number; readonly errors: number };
+  readonly totals: {
+    readonly rows: number;
+    readonly bytes: number;
+    readonly calls: number;
+    readonly errors: number;
+  };
   /** The module's limit over every site (`module_bytes`); null: unlimited. */
   readonly moduleBytesLimit: number | null;
   /** Space on disk of each table (heap, indexes, TOAST; every site): a physical estimate. Empty for widgets. */
@@ -71,8 +80,10 @@ export interface ModuleUsage {
 }
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v as string));
-const nullable = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v as string));
-const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+const nullable = (v: unknown): number | null =>
+  v === null || v === undefined ? null : Number(v as string);
+const iso = (v: unknown): string =>
+  v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
 
 /**
  * Usage of one module per site: rows and bytes per table (the counters PostgreSQL keeps, and with
@@ -96,7 +107,11 @@ export async function getUsage(
   const minutes = options.windowMinutes ?? 60;
   if (!Number.isSafeInteger(minutes) || minutes < 1 || minutes > 525_600) {
     throw new DefinitionValidationError([
-      { path: 'windowMinutes', code: 'invalid_window', message: 'windowMinutes is a whole number from 1 to 525600' },
+      {
+        path: 'windowMinutes',
+        code: 'invalid_window',
+        message: 'windowMinutes is a whole number from 1 to 525600',
+      },
     ]);
   }
   const to = options.to ?? new Date();
@@ -108,7 +123,10 @@ export async function getUsage(
   }
   try {
     const [entry] = await readRegistry(db, { moduleId: id.moduleId });
-    if (!entry) throw new NotFoundError(`module ${id.moduleId} is not provisioned`, { moduleId: id.moduleId });
+    if (!entry)
+      throw new NotFoundError(`module ${id.moduleId} is not provisioned`, {
+        moduleId: id.moduleId,
+      });
     const { rows: counters } = await sql<{
       site_id: string;
       relation: string;
@@ -120,13 +138,26 @@ export async function getUsage(
       max_module_bytes: string | null;
     }>`select * from public.dramac_module_usage(${id.shortId})
        where ${site}::uuid is null or site_id = ${site}::uuid`.execute(db);
-    const { rows: calls } = await sql<{ site_id: string; window_start: Date; calls: string; errors: string }>`
+    const { rows: calls } = await sql<{
+      site_id: string;
+      window_start: Date;
+      calls: string;
+      errors: string;
+    }>`
       select * from public.dramac_call_usage(${id.shortId}, ${site}::uuid, ${from.toISOString()}::timestamptz,
         ${to.toISOString()}::timestamptz, make_interval(mins => ${minutes}))`.execute(db);
     const exact = options.exact
       ? (
-          await sql<{ site_id: string; relation: string; collection: string; row_count: string; byte_count: string }>`
-            select * from public.dramac_module_exact_usage(${id.shortId}, ${site}::uuid)`.execute(db)
+          await sql<{
+            site_id: string;
+            relation: string;
+            collection: string;
+            row_count: string;
+            byte_count: string;
+          }>`
+            select * from public.dramac_module_exact_usage(${id.shortId}, ${site}::uuid)`.execute(
+            db,
+          )
         ).rows
       : undefined;
     const { rows: disk } = await sql<{ relation: string; total_bytes: string }>`
@@ -145,17 +176,34 @@ export async function getUsage(
       const total = counters.find((r) => r.site_id === s && r.relation === '');
       const tables = counters
         .filter((r) => r.site_id === s && r.relation !== '')
-        .map((r) => Object.freeze({ table: r.relation, collection: r.collection, rows: n(r.row_count), bytes: n(r.byte_count) }));
+        .map((r) =>
+          Object.freeze({
+            table: r.relation,
+            collection: r.collection,
+            rows: n(r.row_count),
+            bytes: n(r.byte_count),
+          }),
+        );
       const mine = calls.filter((r) => r.site_id === s);
       let siteLimits = { rows: nullable(total?.max_rows), siteBytes: nullable(total?.max_bytes) };
       if (!total) {
         const { rows } = await sql<{ limits: Record<string, unknown> }>`
           select public.dramac_module_limits(${id.shortId}, ${s}::uuid) as limits`.execute(db);
-        siteLimits = { rows: nullable(rows[0]?.limits.rows), siteBytes: nullable(rows[0]?.limits.site_bytes) };
+        siteLimits = {
+          rows: nullable(rows[0]?.limits.rows),
+          siteBytes: nullable(rows[0]?.limits.site_bytes),
+        };
       }
       const exactTables = exact
         ?.filter((r) => r.site_id === s)
-        .map((r) => Object.freeze({ table: r.relation, collection: r.collection, rows: n(r.row_count), bytes: n(r.byte_count) }));
+        .map((r) =>
+          Object.freeze({
+            table: r.relation,
+            collection: r.collection,
+            rows: n(r.row_count),
+            bytes: n(r.byte_count),
+          }),
+        );
       sites.push(
         Object.freeze({
           siteId: s,
@@ -175,7 +223,13 @@ export async function getUsage(
           calls: mine.reduce((a, r) => a + n(r.calls), 0),
           errors: mine.reduce((a, r) => a + n(r.errors), 0),
           windows: Object.freeze(
-            mine.map((r) => Object.freeze({ windowStart: iso(r.window_start), calls: n(r.calls), errors: n(r.errors) })),
+            mine.map((r) =>
+              Object.freeze({
+                windowStart: iso(r.window_start),
+                calls: n(r.calls),
+                errors: n(r.errors),
+              }),
+            ),
           ),
         }),
       );
@@ -191,7 +245,9 @@ export async function getUsage(
         errors: sites.reduce((a, s) => a + s.errors, 0),
       }),
       moduleBytesLimit: nullable(limits[0]?.limits.module_bytes),
-      disk: Object.freeze(disk.map((r) => Object.freeze({ table: r.relation, bytes: n(r.total_bytes) }))),
+      disk: Object.freeze(
+        disk.map((r) => Object.freeze({ table: r.relation, bytes: n(r.total_bytes) })),
+      ),
       window: Object.freeze({ from: from.toISOString(), to: to.toISOString(), minutes }),
     });
   } catch (error) {
@@ -212,11 +268,21 @@ export async function getUsage(
 export async function recountUsage(
   db: Kysely<any>,
   moduleId: string,
-): Promise<{ site: string; relation: string; collection: string; before: unknown; after: unknown }[]> {
+): Promise<
+  { site: string; relation: string; collection: string; before: unknown; after: unknown }[]
+> {
   const id = parseModuleId(moduleId);
   try {
-    const { rows } = await sql<{ result: unknown }>`select public.dramac_quota_recount(${id.shortId}) as result`.execute(db);
-    return (rows[0]?.result ?? []) as { site: string; relation: string; collection: string; before: unknown; after: unknown }[];
+    const { rows } = await sql<{
+      result: unknown;
+    }>`select public.dramac_quota_recount(${id.shortId}) as result`.execute(db);
+    return (rows[0]?.result ?? []) as {
+      site: string;
+      relation: string;
+      collection: string;
+      before: unknown;
+      after: unknown;
+    }[];
   } catch (error) {
     throw toLifecycleError(error, `recounting the usage of module ${id.moduleId}`);
   }

@@ -59,7 +59,9 @@ export function createUsageMeter(options: UsageMeterOptions): UsageMeter {
     entries = new Map();
     flushing = (async () => {
       try {
-        await sql`select public.dramac_record_calls(${JSON.stringify(batch)}::jsonb)`.execute(options.db);
+        await sql`select public.dramac_record_calls(${JSON.stringify(batch)}::jsonb)`.execute(
+          options.db,
+        );
       } catch (error) {
         // Keep the counts for the next flush.
         for (const e of batch) add(e.module, e.site, e.at, e.calls, e.errors);

@@ -1,4 +1,4 @@
-import { QuotaExceededError, type QuotaLimitName, QueryTimeoutError } from '../errors';
+import { QueryTimeoutError, QuotaExceededError, type QuotaLimitName } from '../errors';
 
 /** The SQLSTATE the platform's quota checks raise (platform migration 8). */
 export const QUOTA_EXCEEDED_SQLSTATE = 'DQ001';

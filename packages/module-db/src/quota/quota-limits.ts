@@ -19,18 +19,16 @@ export const QUOTA_LIMIT_NAMES: readonly QuotaLimitName[] = Object.freeze([
  * The built-in defaults (platform migration 8); `null` is unlimited. `rows` is per (module, site,
  * table), `site_bytes` per (module, site), `module_bytes` per module over every site.
  */
-export const DEFAULT_QUOTA_LIMITS: Readonly<Record<QuotaLimitName, number | null>> = Object.freeze(
-  {
-    tables: 50,
-    columns: 1000,
-    rows: 1_000_000,
-    site_bytes: 1_073_741_824,
-    module_bytes: null,
-    statement_timeout_ms: 8000,
-    lock_timeout_ms: 2000,
-    calls_per_second: 1000,
-  },
-);
+export const DEFAULT_QUOTA_LIMITS: Readonly<Record<QuotaLimitName, number | null>> = Object.freeze({
+  tables: 50,
+  columns: 1000,
+  rows: 1_000_000,
+  site_bytes: 1_073_741_824,
+  module_bytes: null,
+  statement_timeout_ms: 8000,
+  lock_timeout_ms: 2000,
+  calls_per_second: 1000,
+});
 
 /** The limits that can be narrowed (or widened) for one site; the others are per module. */
 export const SITE_QUOTA_LIMITS: readonly QuotaLimitName[] = Object.freeze([

@@ -1,5 +1,5 @@
-import type { RateLimiter } from '../access/rate-limit';
 import type { DataTransport, RequestContext } from '../access/data-transport';
+import type { RateLimiter } from '../access/rate-limit';
 import type { UsageMeter } from './metering';
 
 /** Options of {@link withQuotas}. */
@@ -48,7 +48,10 @@ function wrap(transport: DataTransport, options: WithQuotasOptions, limit: boole
     transaction: (c, fn) =>
       call(c, () => transport.transaction(c, (inner) => fn(wrap(inner, options, false)))),
     ...(transport.moduleStatus
-      ? { moduleStatus: (c: RequestContext) => transport.moduleStatus?.(c) ?? Promise.resolve(undefined) }
+      ? {
+          moduleStatus: (c: RequestContext) =>
+            transport.moduleStatus?.(c) ?? Promise.resolve(undefined),
+        }
       : {}),
   } satisfies DataTransport);
 }
