@@ -675,6 +675,17 @@ BEGIN
 END
 $$;
 
+-- The request helpers every policy calls are PARALLEL RESTRICTED: a policy calls them as
+-- (select ...), an InitPlan the leader evaluates once and hands to parallel workers, so an RLS
+-- count or scan of a large site can use workers (PARALLEL UNSAFE, the default, forbade any
+-- parallel plan). Not PARALLEL SAFE: the helpers read the role setting, and a worker must never
+-- evaluate them on its own (older minor releases restored a different role setting in workers).
+ALTER FUNCTION public.dramac_current_site_id() PARALLEL RESTRICTED;
+ALTER FUNCTION public.dramac_current_user_id() PARALLEL RESTRICTED;
+ALTER FUNCTION public.dramac_current_module_short_id() PARALLEL RESTRICTED;
+ALTER FUNCTION public.dramac_can_access_current_site(text) PARALLEL RESTRICTED;
+ALTER FUNCTION public.dramac_visitor_can_access_current_site(text) PARALLEL RESTRICTED;
+
 -- Every module installed before this migration: prove it keeps the invariants now, and record
 -- the state as installed. A module that does not is left as it is and reported by drift checks.
 DO $$
