@@ -126,7 +126,7 @@ describe('limits', () => {
       rows: 1_000_000,
       site_bytes: 1_073_741_824,
       module_bytes: null,
-      statement_timeout_ms: 8000,
+      statement_timeout_ms: 60_000,
     });
     await setQuotaLimit(db, 'rows', 500, { moduleId: def.moduleId }, { actor: 'ops' });
     await setQuotaLimit(db, 'rows', 7, { moduleId: def.moduleId, siteId: site1 });

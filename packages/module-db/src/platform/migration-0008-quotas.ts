@@ -53,8 +53,8 @@ INSERT INTO dramac.quota_limits (name, value, updated_by) VALUES
   ('rows', 1000000, 'platform migration 8'),
   ('site_bytes', 1073741824, 'platform migration 8'),
   ('module_bytes', NULL, 'platform migration 8'),
-  ('statement_timeout_ms', 8000, 'platform migration 8'),
-  ('lock_timeout_ms', 2000, 'platform migration 8'),
+  ('statement_timeout_ms', 60000, 'platform migration 8'),
+  ('lock_timeout_ms', 10000, 'platform migration 8'),
   ('calls_per_second', 1000, 'platform migration 8');
 
 -- ---------------------------------------------------------------------------------------------
@@ -672,7 +672,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_builtin jsonb := '{"tables": 50, "columns": 1000, "rows": 1000000, "site_bytes": 1073741824, "module_bytes": null,
-    "statement_timeout_ms": 8000, "lock_timeout_ms": 2000, "calls_per_second": 1000}';
+    "statement_timeout_ms": 60000, "lock_timeout_ms": 10000, "calls_per_second": 1000}';
   v_short text;
 BEGIN
   IF p_name IS NULL OR NOT (v_builtin ? p_name) THEN

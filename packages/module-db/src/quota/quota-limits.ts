@@ -25,8 +25,8 @@ export const DEFAULT_QUOTA_LIMITS: Readonly<Record<QuotaLimitName, number | null
   rows: 1_000_000,
   site_bytes: 1_073_741_824,
   module_bytes: null,
-  statement_timeout_ms: 8000,
-  lock_timeout_ms: 2000,
+  statement_timeout_ms: 60_000,
+  lock_timeout_ms: 10_000,
   calls_per_second: 1000,
 });
 
