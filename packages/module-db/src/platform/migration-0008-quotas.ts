@@ -957,6 +957,9 @@ $fn$;
 -- which acts as each module's owner role (its dramac_owner_access policy) and created the module
 -- roles. Setting limits stays with the migration user (it checks sites, which the platform role
 -- cannot read; timeouts go through dramac.quota_apply_role_settings).
+-- A function's new owner needs CREATE on its schema at the time of the change (a non-superuser
+-- migration user, as on Supabase, is held to it): granted for these statements only.
+GRANT CREATE ON SCHEMA dramac TO dramac_platform;
 ALTER FUNCTION dramac.quota_ensure_triggers(oid) OWNER TO dramac_platform;
 ALTER FUNCTION dramac.quota_detach(text) OWNER TO dramac_platform;
 ALTER FUNCTION dramac.quota_apply_role_settings(text) OWNER TO dramac_platform;
@@ -964,6 +967,7 @@ ALTER FUNCTION dramac.quota_after_registry_change() OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_module_exact_usage(text, uuid) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_module_disk_usage(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_quota_recount(text) OWNER TO dramac_platform;
+REVOKE CREATE ON SCHEMA dramac FROM dramac_platform;
 DO $$
 DECLARE
   v_fn text;
