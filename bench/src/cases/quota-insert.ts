@@ -1,5 +1,5 @@
 /**
- * Case 7: insert throughput with quotas on vs off. Two copies of one module (prefix strategy) on
+ * Case 8: insert throughput with quotas on vs off. Two copies of one module (prefix strategy) on
  * the same sites: one as installed (the platform's counting triggers count every row and check
  * the row and byte limits), one with the counting triggers taken off (`dramac.quota_detach`, as a
  * superuser): everything else is the same. Inserts through the data client (Postgres transport),

@@ -22,7 +22,8 @@ export type ModuleDbErrorCode =
   | 'LOCAL_POSTGRES_FAILED'
   | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED'
-  | 'QUERY_TIMEOUT';
+  | 'QUERY_TIMEOUT'
+  | 'VISITOR_NOT_ALLOWED';
 
 const BRAND = Symbol.for('dramac.module-db.error');
 
@@ -462,6 +463,62 @@ export class UpgradeRefusedError extends ModuleDbError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), changes: this.changes };
+  }
+}
+
+/** What a visitor tried: the operation a {@link VisitorNotAllowedError} refused. */
+export type VisitorOperation = 'read' | 'insert' | 'update' | 'delete' | 'transaction';
+
+/**
+ * A site visitor's call (a context with a site and no user) asked for something the module's
+ * definition does not declare for visitors: a members-only table or collection, a column or field
+ * outside the declared `visitors.read` / `visitors.insert` lists, or an update, delete or
+ * transaction (visitors never have those). Thrown by the data client before any SQL is sent;
+ * PostgreSQL refuses the same on its own (42501) when the client is bypassed.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'VISITOR_NOT_ALLOWED') console.log(e.table, e.column, e.operation); }
+ */
+export class VisitorNotAllowedError extends ModuleDbError {
+  /** What was refused. */
+  readonly operation: VisitorOperation;
+  /** The declared table, or the widget collection (then `kind` is `collection`). */
+  readonly table: string | undefined;
+  /** Whether `table` names a table or a widget collection. */
+  readonly kind: 'table' | 'collection';
+  /** The column (or item field) that is not declared for visitors, when one is at fault. */
+  readonly column: string | undefined;
+  /** Where in the call: `where.cost`, `select[1]`, `data.handled`, `products`. */
+  readonly path: string | undefined;
+  constructor(
+    message: string,
+    details: {
+      readonly operation: VisitorOperation;
+      readonly table?: string | undefined;
+      readonly kind?: 'table' | 'collection';
+      readonly column?: string | undefined;
+      readonly path?: string | undefined;
+    },
+    options: ModuleDbErrorOptions = {},
+  ) {
+    super('VISITOR_NOT_ALLOWED', message, options);
+    this.name = 'VisitorNotAllowedError';
+    this.operation = details.operation;
+    this.table = details.table;
+    this.kind = details.kind ?? 'table';
+    this.column = details.column;
+    this.path = details.path;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      operation: this.operation,
+      kind: this.kind,
+      ...(this.table ? { table: this.table } : {}),
+      ...(this.column ? { column: this.column } : {}),
+      ...(this.path ? { path: this.path } : {}),
+    };
   }
 }
 

@@ -1,5 +1,11 @@
 // The public surface of @dramac/module-db: explicit export lines only.
 
+export type {
+  CollectionDataClient,
+  ItemListOptions,
+  ItemPage,
+  ItemRow,
+} from './access/collection-data-client';
 // Data access (also on the browser-safe `@dramac/module-db/client` and `/postgres` subpaths)
 export type {
   CappedCount,
@@ -15,6 +21,7 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  InsertOptions,
   ModuleStatus,
   OrderBy,
   RequestContext,
@@ -37,6 +44,14 @@ export { createPostgresTransport } from './access/postgres-transport';
 export type { RateLimiter, RateLimiterOptions } from './access/rate-limit';
 export { createRateLimiter } from './access/rate-limit';
 export type {
+  VisitorInsert,
+  VisitorInsertableTable,
+  VisitorInsertColumn,
+  VisitorReadableTable,
+  VisitorReadColumn,
+  VisitorRow,
+} from './access/visitor-types';
+export type {
   WhereInput,
   WhereLimit,
   WhereOperators,
@@ -44,6 +59,18 @@ export type {
   WhereValue,
 } from './access/where-input';
 export { WHERE_LIMITS } from './access/where-input';
+export type {
+  CollectionNames,
+  CollectionOf,
+  VisitorInsertableCollection,
+  VisitorInsertField,
+  VisitorReadableCollection,
+  VisitorReadField,
+  VisitorWidgetItem,
+  VisitorWidgetItemInsert,
+  WidgetItem,
+  WidgetItemValue,
+} from './access/widget-item-types';
 export type { ColumnDefinition } from './definition/column-definition';
 // Definitions
 export { ColumnDefinitionSchema } from './definition/column-definition';
@@ -131,6 +158,7 @@ export type {
   PostgresErrorDetails,
   QuotaLimitName,
   RefusedChange,
+  VisitorOperation,
 } from './errors';
 // Errors
 export {
@@ -152,6 +180,7 @@ export {
   QuotaExceededError,
   RateLimitedError,
   UpgradeRefusedError,
+  VisitorNotAllowedError,
 } from './errors';
 // Lifecycle
 export type {

@@ -7,6 +7,6 @@ export type { LocalPostgresOptions, LocalPostgresServer } from './local/local-po
 export { findFreePort, isPortFree, startLocalPostgres } from './local/local-postgres';
 export { LocalPostgresError } from './local/local-postgres-error';
 export { PLATFORM_FIXTURES_SQL } from './local/platform-fixtures-sql';
-export type { DemoPlatform, DemoSite } from './local/seed-demo-platform';
+export type { DemoPlatform, DemoSite, DemoVisitor } from './local/seed-demo-platform';
 export { DEMO_PLATFORM, seedDemoPlatform } from './local/seed-demo-platform';
 export { SUPABASE_COMPAT_SQL } from './local/supabase-compat-sql';

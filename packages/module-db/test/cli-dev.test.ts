@@ -163,7 +163,7 @@ describe('dramac-modules dev, local', () => {
     const out = dev.stdout();
     expect(out).toContain(`DATABASE_URL=postgres://postgres:postgres@127.0.0.1:${port}/postgres`);
     expect(out).toMatch(/site A +d5000000-0000-4000-8000-00000000000a/);
-    expect(out).toMatch(/visitors +not available yet/);
+    expect(out).toMatch(/visitors +sites A and B are public/);
     expect(out).toContain('Dev tasks');
     expect(out).toContain('1.0.0: created');
     const state = JSON.parse(await readFile(join(project, '.dramac', 'dev.json'), 'utf8'));
@@ -177,6 +177,12 @@ describe('dramac-modules dev, local', () => {
         db,
       );
       expect(rows).toEqual([{ n: 2 }]);
+      // Both demo sites are public for their visitors.
+      const { rows: publicSites } = await sql<{ n: number }>`
+        select count(*)::int as n from dramac.public_sites where site_id in (${state.sites.a.id}, ${state.sites.b.id})`.execute(
+        db,
+      );
+      expect(publicSites).toEqual([{ n: 2 }]);
       const alice = createModuleDataClient({
         definition: JSON.parse(moduleJson(moduleId, '1.0.0')),
         siteId: state.sites.a.id,

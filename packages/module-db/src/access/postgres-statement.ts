@@ -346,15 +346,25 @@ function slotRow(row: DataRow, slots: readonly Slot[], next: { i: number }): Dat
   return out;
 }
 
-/** `with w as (insert ... returning *) select to_jsonb(w) as row from w`. */
-export function insertStatement(target: TableTarget, rows: readonly DataRow[]): Statement {
+/**
+ * `with w as (insert ... returning *) select to_jsonb(w) as row from w`; with `returning: false`
+ * a plain `insert ... values ...` (a visitor may insert columns it may not read back, and
+ * `RETURNING` needs SELECT on what it returns).
+ */
+export function insertStatement(
+  target: TableTarget,
+  rows: readonly DataRow[],
+  returning = true,
+): Statement {
   const table = tableShape(target);
   const values: unknown[] = [];
-  let key = `i\u0001${table.key}\u0001`;
+  let key = `${returning ? 'i' : 'I'}\u0001${table.key}\u0001`;
   for (const row of rows) key += `${walkRow(table, row, values)}|`;
   return statement(key, values, (slots) => {
     const next = { i: 0 };
     const slotted = rows.map((r) => slotRow(r, slots, next));
+    if (!returning)
+      return compiler.withSchema(target.schema).insertInto(target.table).values(slotted);
     return compiler
       .with('w', (qb) =>
         qb.withSchema(target.schema).insertInto(target.table).values(slotted).returningAll(),

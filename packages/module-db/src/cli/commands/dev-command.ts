@@ -231,7 +231,8 @@ supported PostgreSQL (15-17), the platform tables, the privileges to migrate. A 
 PostgreSQL without the platform tables gets them (and Supabase's roles) only with
 --create-platform-tables; never use that on a real platform's database.
 
-Visitors (a site's anonymous visitors) are not available yet: the visitor API will add them.
+Both demo sites are public: their visitors (no signed-in user) reach what the module's tables
+and widget collections declare under "visitors".
 
 Options:
   --data-dir <dir>           where the local PostgreSQL keeps its data (default .dramac/postgres)
@@ -304,7 +305,7 @@ not start, is unsupported or lacks the platform; 6 an upgrade was refused.`,
       );
       for (const line of siteLines(demo)) context.out.line(line);
       context.out.line(
-        '  visitors  not available yet (the visitor API will add a visitor per site here)',
+        `  visitors  sites ${demo.visitors.map((v) => v.site.toUpperCase()).join(' and ')} are public: a visitor request names the site and no user, and reaches what a table declares under "visitors"`,
       );
       for (const warning of report.warnings) {
         context.out.warn(`warning: ${warning.name}: ${warning.remedy}`);
@@ -342,7 +343,7 @@ not start, is unsupported or lacks the platform; 6 an upgrade was refused.`,
         postgresVersion: report.postgres.version,
         platformVersion: migrated.version,
         sites: state.sites,
-        visitors: [],
+        visitors: demo.visitors,
         modules,
         warnings: report.warnings,
         ...(server ? { dataDir: server.dataDir } : {}),
