@@ -14,6 +14,7 @@ import { buildBigData } from './big-data';
 import { countCase } from './cases/count';
 import { memoryCase } from './cases/memory';
 import { provisioningScale } from './cases/provisioning';
+import { quotaInsertCase } from './cases/quota-insert';
 import { rlsPolicy } from './cases/rls-policy';
 import { sdkOverhead } from './cases/sdk-overhead';
 import { upgradeCase } from './cases/upgrade';
@@ -150,6 +151,12 @@ try {
       );
       sections.set(6, await memoryCase(memDb.url, config, `${runTag}d`, provision.memory));
     }
+  }
+  if (wanted(8)) {
+    const quotaDb = await createBenchDatabase(server.url, 'quota');
+    databases.push(quotaDb);
+    log('case 8: insert throughput with quotas on vs off');
+    sections.set(8, await orFailure('8', () => quotaInsertCase(quotaDb.url, config)));
   }
 } finally {
   for (const d of databases) await d.drop().catch(() => undefined);

@@ -86,6 +86,7 @@ export type {
   ColumnLocation,
   DefinitionIssue,
   ModuleDbErrorCode,
+  QuotaLimitName,
   VisitorOperation,
 } from './errors';
 export {
@@ -101,6 +102,9 @@ export {
   NotSupportedError,
   ProvisioningError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
   VisitorNotAllowedError,
 } from './errors';

@@ -40,6 +40,9 @@ export type { ModuleDefinitionLike } from './access/module-metadata';
 export type { PostgresPool } from './access/pg-pipeline';
 export type { PostgresTransportOptions } from './access/postgres-transport';
 export { createPostgresTransport } from './access/postgres-transport';
+// Quotas and metering (platform migration 8)
+export type { RateLimiter, RateLimiterOptions } from './access/rate-limit';
+export { createRateLimiter } from './access/rate-limit';
 export type {
   VisitorInsert,
   VisitorInsertableTable,
@@ -153,6 +156,7 @@ export type {
   ModuleDbErrorCode,
   ModuleDbErrorOptions,
   PostgresErrorDetails,
+  QuotaLimitName,
   RefusedChange,
   VisitorOperation,
 } from './errors';
@@ -171,7 +175,10 @@ export {
   NotSupportedError,
   ProvisioningError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
   UpgradeRefusedError,
   VisitorNotAllowedError,
 } from './errors';
@@ -292,6 +299,34 @@ export type {
 export { syncPostgrestSchemas } from './provision/postgrest-exposure';
 export type { ProvisionOptions, ProvisionResult } from './provision/provision-module-database';
 export { provisionModuleDatabase } from './provision/provision-module-database';
+export type {
+  CallWindow,
+  GetUsageOptions,
+  ModuleUsage,
+  SiteUsage,
+  TableUsage,
+} from './quota/get-usage';
+export { getUsage, recountUsage } from './quota/get-usage';
+export type { UsageMeter, UsageMeterOptions } from './quota/metering';
+export { createUsageMeter } from './quota/metering';
+export { QUOTA_EXCEEDED_SQLSTATE } from './quota/quota-exceeded';
+export type {
+  EffectiveQuotaLimits,
+  QuotaLimitEntry,
+  QuotaScope,
+  SetQuotaLimitOptions,
+} from './quota/quota-limits';
+export {
+  DEFAULT_QUOTA_LIMITS,
+  getModuleLimits,
+  listQuotaLimits,
+  QUOTA_LIMIT_NAMES,
+  resetQuotaLimit,
+  SITE_QUOTA_LIMITS,
+  setQuotaLimit,
+} from './quota/quota-limits';
+export type { WithQuotasOptions } from './quota/with-quotas';
+export { withQuotas } from './quota/with-quotas';
 export type { AllowedBaseType, ColumnType } from './sql/column-type';
 // SQL types and expressions (validated through the PostgreSQL parser)
 export { ALLOWED_BASE_TYPES, formatColumnType } from './sql/column-type';

@@ -18,6 +18,7 @@ export type {
   ItemPage,
   ModuleDbErrorCode,
   ModuleDefinitionLike,
+  QuotaLimitName,
   RequestContext,
   Row,
   TableNames,
@@ -48,7 +49,10 @@ export {
   NotFoundError,
   NotSupportedError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
   VisitorNotAllowedError,
   WHERE_LIMITS,
 } from '@dramac/module-db/client';

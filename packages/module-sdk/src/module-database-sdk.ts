@@ -91,7 +91,11 @@ const asWhere = (where: unknown) => where as WhereInput;
  * the `path` of the offending part; nothing was sent), `ACCESS_DENIED` (another site named, or
  * PostgreSQL's 42501), `CONFLICT` (unique violation, 23505), `CONSTRAINT_VIOLATION` (foreign key,
  * check, not-null: 23503/23514/23502), `NOT_SUPPORTED` (an atomic batch on a transport without
- * transactions), `DATABASE_ERROR` (anything else; `sqlstate` kept).
+ * transactions), `QUOTA_EXCEEDED` (`QuotaExceededError`: a platform limit on rows or bytes,
+ * SQLSTATE DQ001, with the limit, usage and scope), `QUERY_TIMEOUT` (`QueryTimeoutError`: the
+ * module role's statement or lock timeout, 57014/55P03), `RATE_LIMITED` (`RateLimitedError`, with
+ * `retryAfterMs`, where the platform rate-limits calls), `DATABASE_ERROR` (anything else;
+ * `sqlstate` kept).
  *
  * @example
  * ```ts

@@ -279,6 +279,11 @@ BEGIN
     WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND r.rolname = v_owner
       AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'o');
 
+  -- Quotas (platform migration 8): the counting triggers and the roles' timeouts come off before
+  -- the statements run and go back on when the registry records the change (its trigger).
+  IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
+    PERFORM dramac.quota_detach(v_short);
+  END IF;
   -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL.
   PERFORM public.dramac_ensure_module_role(v_role, true, false);
   IF NOT pg_catalog.pg_has_role('dramac_data_api', v_role, 'MEMBER') THEN
