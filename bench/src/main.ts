@@ -14,9 +14,11 @@ import { buildBigData } from './big-data';
 import { countCase } from './cases/count';
 import { memoryCase } from './cases/memory';
 import { provisioningScale } from './cases/provisioning';
+import { quotaInsertCase } from './cases/quota-insert';
 import { rlsPolicy } from './cases/rls-policy';
 import { sdkOverhead } from './cases/sdk-overhead';
 import { upgradeCase } from './cases/upgrade';
+import { visitorRead } from './cases/visitor-read';
 import { type BenchConfig, FULL, QUICK } from './config';
 import { describeMachine } from './machine';
 import { mib, renderSection, type Section, table } from './report';
@@ -83,6 +85,10 @@ try {
       log('case 1: SDK overhead');
       sections.set(1, await sdkOverhead(data.url, config, runTag));
     }
+    if (wanted(7)) {
+      log('case 7: visitor read beside member read');
+      sections.set(7, await orFailure('7', () => visitorRead(data.url, config, runTag)));
+    }
     if (wanted(2) || wanted(3) || wanted(5)) {
       log(
         `building ${config.rls.rows.toLocaleString('en-US')} items over ${config.rls.sites} sites, the seed copy and events`,
@@ -145,6 +151,12 @@ try {
       );
       sections.set(6, await memoryCase(memDb.url, config, `${runTag}d`, provision.memory));
     }
+  }
+  if (wanted(8)) {
+    const quotaDb = await createBenchDatabase(server.url, 'quota');
+    databases.push(quotaDb);
+    log('case 8: insert throughput with quotas on vs off');
+    sections.set(8, await orFailure('8', () => quotaInsertCase(quotaDb.url, config)));
   }
 } finally {
   for (const d of databases) await d.drop().catch(() => undefined);

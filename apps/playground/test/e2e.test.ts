@@ -309,11 +309,12 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     expect(await text(crm.getByTestId('namespace'))).toBe('schema mod_c0ffee42');
   });
 
-  it('installs Booking, Shop and the widget; the widget lives in public.module_data', async () => {
+  it('installs Booking, Shop and the widgets; the widgets live in public.module_data', async () => {
     await go('/modules');
     await install('booking', '2.1.0');
     await install('shop', '0.3.12');
     await install('widget', '1.0.0');
+    await install('faq', '1.0.0');
     const widget = section('module-widget');
     expect(await text(widget.getByTestId('namespace'))).toContain('public.module_data');
     expect(await text(widget.getByTestId('namespace'))).not.toContain('mod_a1d9e7f3_');
@@ -391,9 +392,11 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await installOn('crm', 'B');
     await installOn('booking', 'A');
     await installOn('shop', 'C');
+    await installOn('shop', 'A');
     await installOn('widget', 'A');
-    expect(await page.locator('td[data-state="installed"]').count()).toBe(5);
-    expect(await page.locator('td[data-state="available"]').count()).toBe(7);
+    await installOn('faq', 'A');
+    expect(await page.locator('td[data-state="installed"]').count()).toBe(7);
+    expect(await page.locator('td[data-state="available"]').count()).toBe(8);
     const bakery = page.getByTestId('membership-site').filter({ hasText: 'A: Bakery' });
     expect(await text(bakery)).toContain('CRM, Booking,');
     expect(await text(bakery)).toContain('Testimonials widget');
@@ -597,13 +600,87 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await shot('12-data-denied');
   });
 
-  it('runs both isolation axes live without a leak, and explains a cell on click', async () => {
+  it('renders the storefront as a visitor beside the member view, and refuses a site that is not public', async () => {
+    await go('/storefront');
+    expect(await text(page.locator('nav a[aria-current="page"]'))).toBe('Storefront');
+    expect(await text(section('storefront-site-A'))).toContain('public');
+    expect(await text(section('storefront-site-C'))).toContain('not public');
+    await section('storefront-site-A').getByRole('link').click();
+    await page.waitForURL(/\/storefront\/05000000/);
+    const fill = section('fill-storefront');
+    await fill.getByRole('button', { name: 'Fill with demo content (as a member)' }).click();
+    await waitText(fill.getByTestId('success'), '4 products and 2 testimonials');
+    const visitor = section('visitor-view');
+    const member = section('member-view');
+    await expect
+      .poll(() => visitor.getByTestId('visitor-product').count(), { timeout: TIMEOUT })
+      .toBe(3);
+    // Published products with their price; the draft and the cost never reach the visitor.
+    expect(await text(visitor)).toContain('Sourdough loaf');
+    expect(await text(visitor)).toContain('6.50 EUR');
+    expect(await text(visitor)).not.toContain('Pumpkin');
+    expect(await text(visitor)).not.toContain('2.10');
+    expect(await text(visitor.getByTestId('visitor-columns'))).not.toContain('cost');
+    expect(await text(member.getByTestId('members-only-columns'))).toContain('cost');
+    const draft = member.getByTestId('member-products').locator('tr', { hasText: 'Pumpkin' });
+    expect(await text(draft)).toContain('hidden (policy)');
+    expect(await text(draft)).toContain('2.80');
+    // Testimonials: author, quote and rating for visitors, the email for members only.
+    expect(await visitor.getByTestId('visitor-testimonial').count()).toBe(2);
+    expect(await text(visitor)).toContain('The best sourdough in town.');
+    expect(await text(visitor)).not.toContain('marta@example.test');
+    expect(await text(member.getByTestId('member-items'))).toContain('marta@example.test');
+    // A booking request, sent as the visitor, shows up in the member view only.
+    const booking = section('booking-form');
+    await booking.locator('input[name=customer_name]').fill('Grace Visitor');
+    await booking.locator('input[name=customer_email]').fill('grace@example.test');
+    await booking.locator('input[name=preferred_date]').fill('2031-05-06');
+    await booking.locator('input[name=message]').fill('Birthday cake pickup');
+    await booking.getByRole('button', { name: 'Request a booking' }).click();
+    await waitText(booking.getByTestId('success'), 'Request sent to Bakery');
+    await waitText(member.getByTestId('member-requests'), 'Grace Visitor');
+    expect(await text(visitor)).not.toContain('Grace Visitor');
+    expect(await text(section('verdicts'))).not.toContain('visitors see nothing');
+    await shot('12a-storefront-public');
+
+    // Garage is not public: visitors see nothing, the reason is given, the form is refused.
+    await go('/storefront');
+    await section('storefront-site-C').getByRole('link').click();
+    await waitText(section('site-public'), 'not public');
+    // Carol (Globex) fills Garage's shop: members see the products, visitors none of them.
+    await section('fill-storefront')
+      .getByRole('button', { name: 'Fill with demo content (as a member)' })
+      .click();
+    await waitText(
+      section('fill-storefront').getByTestId('success'),
+      '4 products and 0 testimonials',
+    );
+    await expect
+      .poll(() => section('member-products').locator('tbody tr').count(), { timeout: TIMEOUT })
+      .toBe(4);
+    await waitText(section('storefront-closed'), 'Visitors of Garage see nothing');
+    expect(await text(section('verdict-shop'))).toContain('Garage is not public');
+    await waitText(section('visitor-view').getByTestId('no-products'), 'Garage is not public');
+    expect(await section('visitor-view').getByTestId('visitor-product').count()).toBe(0);
+    const refused = section('booking-form');
+    await refused.locator('input[name=customer_name]').fill('Mallory');
+    await refused.locator('input[name=customer_email]').fill('m@example.test');
+    await refused.locator('input[name=preferred_date]').fill('2031-05-06');
+    await refused.getByRole('button', { name: 'Request a booking' }).click();
+    await waitText(refused.getByTestId('error'), 'ACCESS_DENIED');
+    expect(await text(refused.getByTestId('error'))).toContain('42501');
+    await shot('12b-storefront-not-public');
+  });
+
+  it('runs every isolation axis live without a leak, and explains a cell on click', async () => {
     await go('/isolation');
     await page.getByRole('button', { name: 'Run the isolation matrix' }).click();
     const site = section('matrix-site-axis');
     const modules = section('matrix-module-axis');
-    await modules.getByTestId('matrix-summary').waitFor({ timeout: 120_000 });
-    for (const s of [site, modules]) {
+    const visitors = section('matrix-visitor-axis');
+    const widgets = section('matrix-widget-axis');
+    await widgets.getByTestId('matrix-summary').waitFor({ timeout: 180_000 });
+    for (const s of [site, modules, visitors, widgets]) {
       const odd = await s
         .locator('td[data-outcome=unexpected], td[data-outcome=leak]')
         .evaluateAll((cells) => cells.map((c) => c.textContent));
@@ -614,9 +691,9 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     }
     // Site axis: 4 users x 3 sites x 3 modules x 4 operations.
     expect(await site.locator('td[data-outcome]').count()).toBe(144);
-    // Module axis: 12 tables x 3 modules' 2 roles; each role reaches its own module's 4 only.
-    expect(await modules.locator('td[data-outcome]').count()).toBe(72);
-    expect(await modules.locator('td[data-outcome=allowed]').count()).toBe(24);
+    // Module axis: 13 tables x 3 modules' 2 roles; each role reaches its own module's only.
+    expect(await modules.locator('td[data-outcome]').count()).toBe(78);
+    expect(await modules.locator('td[data-outcome=allowed]').count()).toBe(26);
 
     // Why Carol cannot read the CRM on Bakery: the membership and the site policy.
     const carolOnBakery = site.locator('tr', { hasText: 'A: Bakery' }).nth(1);
@@ -638,8 +715,57 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       'modrole_b00c1e55 holds no privilege on mod_c0ffee42.contacts',
     );
     expect(await text(moduleWhy)).toContain('42501');
-    await waitText(section('matrix-pending'), 'Visitor rows');
+    expect(await section('matrix-pending').count()).toBe(0);
     await shot('14-isolation-module-axis');
+
+    // Visitor rows: 3 sites x 13 tables x 7 operations.
+    expect(await visitors.locator('td[data-outcome]').count()).toBe(273);
+    const SITE_A = '05000000-0000-4000-8000-00000000000a';
+    const SITE_C = '05000000-0000-4000-8000-00000000000c';
+    const visitorCell = (site: string, table: string, op: string) =>
+      visitors.locator(`tr[data-row="${site}/public.${table}"] td[data-column="${op}"]`);
+    // Bakery (public, installed): the declared columns of the published products.
+    const bakeryRead = visitorCell(SITE_A, 'mod_5e0b7a11_products', 'read');
+    expect(await bakeryRead.getAttribute('data-outcome')).toBe('allowed');
+    await bakeryRead.locator('button').click();
+    const visitorWhy = visitors.getByTestId('explain');
+    await waitText(visitorWhy, 'Bakery is public');
+    expect(await text(visitorWhy)).toContain('visitors_see_published');
+    expect(await text(visitorWhy)).toMatch(/modvisitor_5e0b7a11 holds SELECT \(id, site_id, sku/);
+    expect(await text(visitorWhy)).toMatch(/the visitor got 3 \(the policies hide the rest\)/);
+    // ... and never cost.
+    await visitorCell(SITE_A, 'mod_5e0b7a11_products', 'unlisted').locator('button').click();
+    await waitText(visitorWhy, /cost: refused \(42501\)/);
+    // A booking request: inserted on Bakery (rolled back); members-only calendars refused.
+    expect(
+      await visitorCell(SITE_A, 'mod_b00c1e55_requests', 'insert').getAttribute('data-outcome'),
+    ).toBe('allowed');
+    expect(await text(visitorCell(SITE_A, 'mod_b00c1e55_calendars', 'read'))).toBe('denied 42501');
+    // Garage (not public): the same read, hidden.
+    const garageRead = visitorCell(SITE_C, 'mod_5e0b7a11_products', 'read');
+    expect(await garageRead.getAttribute('data-outcome')).toBe('denied');
+    expect(await text(garageRead)).toBe('hidden');
+    await garageRead.locator('button').click();
+    await waitText(visitorWhy, 'Garage is not public');
+    expect(await text(visitorWhy)).toContain('Stored on Garage: 4 rows');
+    expect(await text(visitorWhy)).toContain('the visitor got 0');
+    await shot('14a-isolation-visitor-rows');
+
+    // Widget rows: 2 widgets x 3 sites x (member, visitor), against both widgets' 5 operations.
+    expect(await widgets.locator('td[data-outcome]').count()).toBe(120);
+    const widgetCell = (actor: string, kind: string, column: string) =>
+      widgets.locator(`tr[data-row="${actor}/${SITE_A}/${kind}"] td[data-column="${column}"]`);
+    expect(await widgetCell('widget', 'visitor', 'widget/read').getAttribute('data-outcome')).toBe(
+      'allowed',
+    );
+    expect(await text(widgetCell('widget', 'visitor', 'widget/value'))).toBe('denied 42501');
+    const faqReadsTestimonials = widgetCell('faq', 'member', 'widget/read');
+    expect(await text(faqReadsTestimonials)).toBe('hidden');
+    await faqReadsTestimonials.locator('button').click();
+    const widgetWhy = widgets.getByTestId('explain');
+    await waitText(widgetWhy, "another widget's items (Testimonials widget");
+    expect(await text(widgetWhy)).toContain('dramac_site_isolation');
+    await shot('14b-isolation-widget-rows');
   });
 
   it('upgrades: additive and declared changes side by side, and a refused drop', async () => {
@@ -830,7 +956,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     const kinds = await page
       .getByTestId('timeline-event')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-event')));
-    expect(kinds.length).toBe(5);
+    expect(kinds.length).toBe(7);
     expect(new Set(kinds)).toEqual(new Set(['site_installed']));
     await shot('23-registry-filtered');
   });

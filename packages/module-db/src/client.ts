@@ -1,6 +1,12 @@
 // @dramac/module-db/client: the browser-safe part (no pg, no Kysely driver, no parser).
 
 export type {
+  CollectionDataClient,
+  ItemListOptions,
+  ItemPage,
+  ItemRow,
+} from './access/collection-data-client';
+export type {
   CappedCount,
   CappedCountOptions,
   CountMode,
@@ -14,6 +20,7 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  InsertOptions,
   ModuleStatus,
   OrderBy,
   RequestContext,
@@ -33,6 +40,14 @@ export {
   SupabaseTransportError,
 } from './access/supabase-transport';
 export type {
+  VisitorInsert,
+  VisitorInsertableTable,
+  VisitorInsertColumn,
+  VisitorReadableTable,
+  VisitorReadColumn,
+  VisitorRow,
+} from './access/visitor-types';
+export type {
   WhereInput,
   WhereLimit,
   WhereOperators,
@@ -40,6 +55,18 @@ export type {
   WhereValue,
 } from './access/where-input';
 export { WHERE_LIMITS } from './access/where-input';
+export type {
+  CollectionNames,
+  CollectionOf,
+  VisitorInsertableCollection,
+  VisitorInsertField,
+  VisitorReadableCollection,
+  VisitorReadField,
+  VisitorWidgetItem,
+  VisitorWidgetItemInsert,
+  WidgetItem,
+  WidgetItemValue,
+} from './access/widget-item-types';
 export type { ModuleDefinitionInput } from './definition/define-module';
 export { defineModule } from './definition/define-module';
 export type { ExactModuleDefinition } from './definition/exact-module-definition';
@@ -55,7 +82,13 @@ export type {
   Update,
 } from './definition/row-types';
 export type { IsolationStrategy, ModuleType } from './definition/validated-definition';
-export type { ColumnLocation, DefinitionIssue, ModuleDbErrorCode } from './errors';
+export type {
+  ColumnLocation,
+  DefinitionIssue,
+  ModuleDbErrorCode,
+  QuotaLimitName,
+  VisitorOperation,
+} from './errors';
 export {
   AccessDeniedError,
   ConflictError,
@@ -69,5 +102,9 @@ export {
   NotSupportedError,
   ProvisioningError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
+  VisitorNotAllowedError,
 } from './errors';

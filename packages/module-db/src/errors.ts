@@ -19,7 +19,11 @@ export type ModuleDbErrorCode =
   | 'VERSION_MISMATCH'
   | 'POSTGRES_VERSION_UNSUPPORTED'
   | 'PREREQUISITE_MISSING'
-  | 'LOCAL_POSTGRES_FAILED';
+  | 'LOCAL_POSTGRES_FAILED'
+  | 'QUOTA_EXCEEDED'
+  | 'RATE_LIMITED'
+  | 'QUERY_TIMEOUT'
+  | 'VISITOR_NOT_ALLOWED';
 
 const BRAND = Symbol.for('dramac.module-db.error');
 
@@ -287,6 +291,146 @@ export class DatabaseError extends ModuleDbError {
   }
 }
 
+/** Which platform limit a {@link QuotaExceededError} names. */
+export type QuotaLimitName =
+  | 'tables'
+  | 'columns'
+  | 'rows'
+  | 'site_bytes'
+  | 'module_bytes'
+  | 'statement_timeout_ms'
+  | 'lock_timeout_ms'
+  | 'calls_per_second';
+
+/**
+ * A write (or an install, an upgrade) would pass a limit the platform set: rows per (module,
+ * site, table), bytes per (module, site) or per module, tables or columns per module. PostgreSQL
+ * refused it (SQLSTATE `DQ001`), so nothing was written, whatever the transport.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'QUOTA_EXCEEDED') console.log(e.limit, e.max, e.usage, e.scope); }
+ */
+export class QuotaExceededError extends ModuleDbError {
+  readonly sqlstate = 'DQ001';
+  /** The limit: `rows`, `site_bytes`, `module_bytes`, `tables` or `columns`. */
+  readonly limit: QuotaLimitName;
+  /** The limit's value. */
+  readonly max: number;
+  /** What was used before the refused statement. */
+  readonly usage: number;
+  /** What the refused statement would have added. */
+  readonly requested: number;
+  /** Where the limit applies: the module's short id, the site (per-site limits), the table. */
+  readonly scope: {
+    readonly module: string;
+    readonly site?: string | undefined;
+    readonly table?: string | undefined;
+  };
+  constructor(
+    message: string,
+    details: {
+      readonly limit: QuotaLimitName;
+      readonly max: number;
+      readonly usage: number;
+      readonly requested: number;
+      readonly module: string;
+      readonly site?: string | undefined;
+      readonly table?: string | undefined;
+    },
+    options: ModuleDbErrorOptions = {},
+  ) {
+    super('QUOTA_EXCEEDED', message, options);
+    this.name = 'QuotaExceededError';
+    this.limit = details.limit;
+    this.max = details.max;
+    this.usage = details.usage;
+    this.requested = details.requested;
+    this.scope = Object.freeze({
+      module: details.module,
+      ...(details.site ? { site: details.site } : {}),
+      ...(details.table ? { table: details.table } : {}),
+    });
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      sqlstate: this.sqlstate,
+      limit: this.limit,
+      max: this.max,
+      usage: this.usage,
+      requested: this.requested,
+      scope: this.scope,
+    };
+  }
+}
+
+/**
+ * Too many calls of one module on one site: the data client's rate limit (calls per second per
+ * (module, site), set by the platform) refused this one before it reached the database.
+ * `retryAfterMs` says when one call will be admitted again.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'RATE_LIMITED') await sleep(e.retryAfterMs); }
+ */
+export class RateLimitedError extends ModuleDbError {
+  /** Milliseconds until a call is admitted again. */
+  readonly retryAfterMs: number;
+  /** The limit, in calls per second. */
+  readonly limit: number;
+  readonly scope: { readonly module: string; readonly site: string };
+  constructor(
+    retryAfterMs: number,
+    limit: number,
+    scope: { readonly module: string; readonly site: string },
+    options: ModuleDbErrorOptions = {},
+  ) {
+    super(
+      'RATE_LIMITED',
+      `module ${scope.module} on site ${scope.site} is over its limit of ${limit} calls per second: retry in ${retryAfterMs} ms`,
+      options,
+    );
+    this.name = 'RateLimitedError';
+    this.retryAfterMs = retryAfterMs;
+    this.limit = limit;
+    this.scope = Object.freeze({ module: scope.module, site: scope.site });
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      retryAfterMs: this.retryAfterMs,
+      limit: this.limit,
+      scope: this.scope,
+    };
+  }
+}
+
+/**
+ * PostgreSQL cancelled a statement of the module: it ran longer than the module role's
+ * `statement_timeout` (SQLSTATE 57014, `kind: 'statement'`) or waited longer than its
+ * `lock_timeout` for a lock (55P03, `kind: 'lock'`). Both are platform limits; nothing the
+ * statement did stays.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'QUERY_TIMEOUT') console.log(e.kind, e.sqlstate); }
+ */
+export class QueryTimeoutError extends ModuleDbError {
+  readonly sqlstate: string;
+  /** `statement` (statement_timeout) or `lock` (lock_timeout). */
+  readonly kind: 'statement' | 'lock';
+  constructor(message: string, kind: 'statement' | 'lock', options: ModuleDbErrorOptions = {}) {
+    super('QUERY_TIMEOUT', message, options);
+    this.name = 'QueryTimeoutError';
+    this.kind = kind;
+    this.sqlstate = kind === 'statement' ? '57014' : '55P03';
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), sqlstate: this.sqlstate, kind: this.kind };
+  }
+}
+
 /** One change of an upgrade, as listed by an {@link UpgradeRefusedError}. */
 export interface RefusedChange {
   readonly kind: string;
@@ -319,6 +463,62 @@ export class UpgradeRefusedError extends ModuleDbError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), changes: this.changes };
+  }
+}
+
+/** What a visitor tried: the operation a {@link VisitorNotAllowedError} refused. */
+export type VisitorOperation = 'read' | 'insert' | 'update' | 'delete' | 'transaction';
+
+/**
+ * A site visitor's call (a context with a site and no user) asked for something the module's
+ * definition does not declare for visitors: a members-only table or collection, a column or field
+ * outside the declared `visitors.read` / `visitors.insert` lists, or an update, delete or
+ * transaction (visitors never have those). Thrown by the data client before any SQL is sent;
+ * PostgreSQL refuses the same on its own (42501) when the client is bypassed.
+ *
+ * @example
+ * catch (e) { if (isModuleDbError(e) && e.code === 'VISITOR_NOT_ALLOWED') console.log(e.table, e.column, e.operation); }
+ */
+export class VisitorNotAllowedError extends ModuleDbError {
+  /** What was refused. */
+  readonly operation: VisitorOperation;
+  /** The declared table, or the widget collection (then `kind` is `collection`). */
+  readonly table: string | undefined;
+  /** Whether `table` names a table or a widget collection. */
+  readonly kind: 'table' | 'collection';
+  /** The column (or item field) that is not declared for visitors, when one is at fault. */
+  readonly column: string | undefined;
+  /** Where in the call: `where.cost`, `select[1]`, `data.handled`, `products`. */
+  readonly path: string | undefined;
+  constructor(
+    message: string,
+    details: {
+      readonly operation: VisitorOperation;
+      readonly table?: string | undefined;
+      readonly kind?: 'table' | 'collection';
+      readonly column?: string | undefined;
+      readonly path?: string | undefined;
+    },
+    options: ModuleDbErrorOptions = {},
+  ) {
+    super('VISITOR_NOT_ALLOWED', message, options);
+    this.name = 'VisitorNotAllowedError';
+    this.operation = details.operation;
+    this.table = details.table;
+    this.kind = details.kind ?? 'table';
+    this.column = details.column;
+    this.path = details.path;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      operation: this.operation,
+      kind: this.kind,
+      ...(this.table ? { table: this.table } : {}),
+      ...(this.column ? { column: this.column } : {}),
+      ...(this.path ? { path: this.path } : {}),
+    };
   }
 }
 

@@ -1,5 +1,11 @@
 // The public surface of @dramac/module-db: explicit export lines only.
 
+export type {
+  CollectionDataClient,
+  ItemListOptions,
+  ItemPage,
+  ItemRow,
+} from './access/collection-data-client';
 // Data access (also on the browser-safe `@dramac/module-db/client` and `/postgres` subpaths)
 export type {
   CappedCount,
@@ -15,6 +21,7 @@ export type {
   DataTransport,
   Filter,
   FilterOperator,
+  InsertOptions,
   ModuleStatus,
   OrderBy,
   RequestContext,
@@ -33,6 +40,17 @@ export type { ModuleDefinitionLike } from './access/module-metadata';
 export type { PostgresPool } from './access/pg-pipeline';
 export type { PostgresTransportOptions } from './access/postgres-transport';
 export { createPostgresTransport } from './access/postgres-transport';
+// Quotas and metering (platform migration 8)
+export type { RateLimiter, RateLimiterOptions } from './access/rate-limit';
+export { createRateLimiter } from './access/rate-limit';
+export type {
+  VisitorInsert,
+  VisitorInsertableTable,
+  VisitorInsertColumn,
+  VisitorReadableTable,
+  VisitorReadColumn,
+  VisitorRow,
+} from './access/visitor-types';
 export type {
   WhereInput,
   WhereLimit,
@@ -41,6 +59,18 @@ export type {
   WhereValue,
 } from './access/where-input';
 export { WHERE_LIMITS } from './access/where-input';
+export type {
+  CollectionNames,
+  CollectionOf,
+  VisitorInsertableCollection,
+  VisitorInsertField,
+  VisitorReadableCollection,
+  VisitorReadField,
+  VisitorWidgetItem,
+  VisitorWidgetItemInsert,
+  WidgetItem,
+  WidgetItemValue,
+} from './access/widget-item-types';
 export type { ColumnDefinition } from './definition/column-definition';
 // Definitions
 export { ColumnDefinitionSchema } from './definition/column-definition';
@@ -126,7 +156,9 @@ export type {
   ModuleDbErrorCode,
   ModuleDbErrorOptions,
   PostgresErrorDetails,
+  QuotaLimitName,
   RefusedChange,
+  VisitorOperation,
 } from './errors';
 // Errors
 export {
@@ -143,8 +175,12 @@ export {
   NotSupportedError,
   ProvisioningError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
   UpgradeRefusedError,
+  VisitorNotAllowedError,
 } from './errors';
 // Lifecycle
 export type {
@@ -278,6 +314,34 @@ export type {
 export { syncPostgrestSchemas } from './provision/postgrest-exposure';
 export type { ProvisionOptions, ProvisionResult } from './provision/provision-module-database';
 export { provisionModuleDatabase } from './provision/provision-module-database';
+export type {
+  CallWindow,
+  GetUsageOptions,
+  ModuleUsage,
+  SiteUsage,
+  TableUsage,
+} from './quota/get-usage';
+export { getUsage, recountUsage } from './quota/get-usage';
+export type { UsageMeter, UsageMeterOptions } from './quota/metering';
+export { createUsageMeter } from './quota/metering';
+export { QUOTA_EXCEEDED_SQLSTATE } from './quota/quota-exceeded';
+export type {
+  EffectiveQuotaLimits,
+  QuotaLimitEntry,
+  QuotaScope,
+  SetQuotaLimitOptions,
+} from './quota/quota-limits';
+export {
+  DEFAULT_QUOTA_LIMITS,
+  getModuleLimits,
+  listQuotaLimits,
+  QUOTA_LIMIT_NAMES,
+  resetQuotaLimit,
+  SITE_QUOTA_LIMITS,
+  setQuotaLimit,
+} from './quota/quota-limits';
+export type { WithQuotasOptions } from './quota/with-quotas';
+export { withQuotas } from './quota/with-quotas';
 export type { AllowedBaseType, ColumnType } from './sql/column-type';
 // SQL types and expressions (validated through the PostgreSQL parser)
 export { ALLOWED_BASE_TYPES, formatColumnType } from './sql/column-type';

@@ -382,7 +382,7 @@ describe('timeouts', () => {
         const single = await rejectionOf(
           client.update('companies', { industry: 'x' }, { name: 'Acme' }),
         );
-        expect(single).toMatchObject({ code: 'DATABASE_ERROR', sqlstate });
+        expect(single).toMatchObject({ code: 'QUERY_TIMEOUT', sqlstate });
         const batch = await rejectionOf(
           createDatabaseSDK({
             definition: def,
@@ -399,7 +399,7 @@ describe('timeouts', () => {
             },
           ] as any),
         );
-        expect(batch).toMatchObject({ code: 'DATABASE_ERROR', sqlstate });
+        expect(batch).toMatchObject({ code: 'QUERY_TIMEOUT', sqlstate });
         tally.timeouts += 2;
       } finally {
         await lock.release();

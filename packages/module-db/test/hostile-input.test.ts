@@ -451,6 +451,27 @@ describe('hostile input', () => {
       transport,
     }) as any;
     const c = client as any;
+    // A site visitor of the same module whose companies table is open to visitors (read id and
+    // name, insert name): what it does not declare is refused before any SQL. (Non-public sites
+    // and modules not installed are the database's to refuse: test/visitor-sdk.test.ts.)
+    const visitorDefinition = {
+      ...crmDefinition,
+      tables: crmDefinition.tables.map((t: any) =>
+        t.name === 'companies' ? { ...t, visitors: { read: ['id', 'name'], insert: ['name'] } } : t,
+      ),
+    };
+    const v = createModuleDataClient({
+      definition: visitorDefinition as any,
+      siteId: site,
+      visitor: true,
+      transport,
+    }) as any;
+    const vsdk = createDatabaseSDK({
+      definition: visitorDefinition as any,
+      siteId: site,
+      visitor: true,
+      transport,
+    }) as any;
 
     // 1. Definitions: validateModuleDefinition and provisionModuleDatabase.
     for (const [entry, input, make] of definitionCases) {
@@ -698,6 +719,61 @@ describe('hostile input', () => {
             definition: crmDefinition,
             siteId: site,
             userId: "x' or 1=1",
+            transport,
+          }),
+      ],
+      [
+        'visitor',
+        'another site in where',
+        () => v.select('companies', { where: { site_id: otherSite } }),
+      ],
+      [
+        'visitor',
+        'another site in an or',
+        () => v.select('companies', { where: { or: [{ name: 'x' }, { site_id: otherSite }] } }),
+      ],
+      [
+        'visitor',
+        'another site on insert',
+        () => v.insert('companies', { name: 'x', site_id: otherSite }),
+      ],
+      ['visitor', 'an unlisted column', () => v.select('companies', { select: ['domain'] })],
+      ['visitor', 'a filter on an unlisted column', () => v.count('companies', { industry: 'x' })],
+      [
+        'visitor',
+        'a sort on an unlisted column',
+        () => vsdk.find('companies', { orderBy: { column: 'domain' } }),
+      ],
+      [
+        'visitor',
+        'an unlisted column on insert',
+        () => vsdk.create('companies', { name: 'x', domain: 'y' }),
+      ],
+      ['visitor', 'update', () => v.update('companies', { name: 'x' }, { name: 'y' })],
+      ['visitor', 'delete', () => v.delete('companies', { name: 'y' })],
+      ['visitor', 'transaction', () => v.transaction(async () => 1)],
+      ['visitor', 'a members-only table', () => vsdk.find('contacts')],
+      [
+        'visitor',
+        'insert into a members-only table',
+        () => vsdk.create('contacts', { first_name: 'a', last_name: 'b' }),
+      ],
+      [
+        'visitor',
+        'statement as a column',
+        () => v.select('companies', { select: ['name; drop table x'] }),
+      ],
+      ['visitor', 'statement as a table', () => vsdk.find('companies; drop table x')],
+      ['visitor', 'a collection of a table module', async () => v.collection('companies')],
+      [
+        'visitor options',
+        'a user with visitor: true',
+        async () =>
+          createModuleDataClient({
+            definition: crmDefinition,
+            siteId: site,
+            userId: user,
+            visitor: true,
             transport,
           }),
       ],

@@ -6,6 +6,7 @@ export type {
   AnyModuleDefinition,
   CappedCount,
   CappedCountOptions,
+  CollectionNames,
   ColumnLocation,
   CountMode,
   CountOptions,
@@ -13,12 +14,26 @@ export type {
   DataTransport,
   ExactCountOptions,
   Insert,
+  ItemListOptions,
+  ItemPage,
   ModuleDbErrorCode,
   ModuleDefinitionLike,
+  QuotaLimitName,
   RequestContext,
   Row,
   TableNames,
   Update,
+  VisitorInsert,
+  VisitorInsertableCollection,
+  VisitorInsertableTable,
+  VisitorOperation,
+  VisitorReadableCollection,
+  VisitorReadableTable,
+  VisitorRow,
+  VisitorWidgetItem,
+  VisitorWidgetItemInsert,
+  WidgetItem,
+  WidgetItemValue,
 } from '@dramac/module-db/client';
 export {
   AccessDeniedError,
@@ -34,7 +49,11 @@ export {
   NotFoundError,
   NotSupportedError,
   QueryLimitError,
+  QueryTimeoutError,
   QueryValidationError,
+  QuotaExceededError,
+  RateLimitedError,
+  VisitorNotAllowedError,
   WHERE_LIMITS,
 } from '@dramac/module-db/client';
 export type { AnyRow, BatchOperation, BatchOptions } from './batch-operation';
@@ -48,10 +67,21 @@ export type {
 export type { DatabaseSDKClientOptions, DatabaseSDKOptions } from './module-database-sdk';
 export { createDatabaseSDK, ModuleDatabaseSDK } from './module-database-sdk';
 export type {
+  VisitorCollection,
+  VisitorColumn,
+  VisitorFindOptions,
+  VisitorFindPageOptions,
+  VisitorSDKOptions,
+  VisitorSelected,
+} from './visitor-database-sdk';
+export { VisitorDatabaseSDK } from './visitor-database-sdk';
+export type {
   ColumnCondition,
   ColumnName,
   ColumnOperators,
   PrimaryKeyOf,
   PrimaryKeyValue,
+  VisitorWhere,
   Where,
 } from './where';
+export { WidgetCollectionSDK } from './widget-collection-sdk';

@@ -1,3 +1,4 @@
+import type { CollectionNames } from '@dramac/module-db/client';
 import {
   type FindOptions as ClientFindOptions,
   type CountOptions,
@@ -20,7 +21,9 @@ import {
 import { isModuleId, normalizeModuleId } from '@dramac/module-naming';
 import type { AnyRow, BatchOperation, BatchOptions } from './batch-operation';
 import type { FindOptions, FindPageOptions, FoundPage, Selected } from './find-options';
+import { VisitorDatabaseSDK, type VisitorSDKOptions } from './visitor-database-sdk';
 import type { ColumnName, PrimaryKeyValue, Where } from './where';
+import { WidgetCollectionSDK } from './widget-collection-sdk';
 
 /**
  * Options of {@link createDatabaseSDK}: the module's definition, the request's site and user,
@@ -40,6 +43,8 @@ export interface DatabaseSDKOptions<M extends ModuleDefinitionLike> {
   readonly siteId: string;
   /** The signed-in user; the site policy admits members of the site's agency only. */
   readonly userId?: string;
+  /** Members only here; pass `visitor: true` (and no `userId`) for a visitor's SDK. */
+  readonly visitor?: false;
   /** `createPostgresTransport(db)` on a server, `createSupabaseTransport(supabase)` anywhere. */
   readonly transport: DataTransport;
   /**
@@ -86,7 +91,11 @@ const asWhere = (where: unknown) => where as WhereInput;
  * the `path` of the offending part; nothing was sent), `ACCESS_DENIED` (another site named, or
  * PostgreSQL's 42501), `CONFLICT` (unique violation, 23505), `CONSTRAINT_VIOLATION` (foreign key,
  * check, not-null: 23503/23514/23502), `NOT_SUPPORTED` (an atomic batch on a transport without
- * transactions), `DATABASE_ERROR` (anything else; `sqlstate` kept).
+ * transactions), `QUOTA_EXCEEDED` (`QuotaExceededError`: a platform limit on rows or bytes,
+ * SQLSTATE DQ001, with the limit, usage and scope), `QUERY_TIMEOUT` (`QueryTimeoutError`: the
+ * module role's statement or lock timeout, 57014/55P03), `RATE_LIMITED` (`RateLimitedError`, with
+ * `retryAfterMs`, where the platform rate-limits calls), `DATABASE_ERROR` (anything else;
+ * `sqlstate` kept).
  *
  * @example
  * ```ts
@@ -118,17 +127,12 @@ export class ModuleDatabaseSDK<M extends ModuleDefinitionLike> {
       this.#client = options.client;
     } else {
       const { moduleId, definition } = options;
-      if (moduleId !== undefined) {
-        if (
-          !isModuleId(moduleId) ||
-          !isModuleId(definition?.moduleId) ||
-          normalizeModuleId(moduleId) !== normalizeModuleId(definition.moduleId)
-        ) {
-          throw new QueryValidationError(
-            `moduleId ${JSON.stringify(moduleId)} does not name the definition's module`,
-            'moduleId',
-          );
-        }
+      checkModuleId(moduleId, definition);
+      if ((options as { visitor?: unknown }).visitor !== undefined && options.visitor !== false) {
+        throw new QueryValidationError(
+          'a visitor SDK comes from createDatabaseSDK({ ..., visitor: true })',
+          'visitor',
+        );
       }
       this.#client = createModuleDataClient({
         definition,
@@ -462,6 +466,23 @@ export class ModuleDatabaseSDK<M extends ModuleDefinitionLike> {
   }
 
   /**
+   * The items of one of a widget's collections (modules of strategy `shared`, whose rows live in
+   * `public.module_data`): typed CRUD, scoped to this module and site by PostgreSQL.
+   *
+   * @example
+   * ```ts
+   * const testimonials = db.collection('testimonials');
+   * await testimonials.create({ author: 'Ada', quote: 'Splendid', rating: 5 });
+   * ```
+   *
+   * @throws QueryValidationError for a collection the definition does not declare (or a module
+   * that is not a widget).
+   */
+  collection<C extends CollectionNames<M>>(name: C): WidgetCollectionSDK<M, C> {
+    return new WidgetCollectionSDK<M, C>(this.#client.collection(name));
+  }
+
+  /**
    * Runs `fn` in one database transaction: every call on the SDK it receives commits or rolls
    * back together. Transports without transactions (Supabase) refuse with `NOT_SUPPORTED`.
    *
@@ -483,6 +504,21 @@ export class ModuleDatabaseSDK<M extends ModuleDefinitionLike> {
   }
 }
 
+/** Refuses a `moduleId` option that does not name the definition's module. */
+function checkModuleId(moduleId: string | undefined, definition: ModuleDefinitionLike): void {
+  if (moduleId === undefined) return;
+  if (
+    !isModuleId(moduleId) ||
+    !isModuleId(definition?.moduleId) ||
+    normalizeModuleId(moduleId) !== normalizeModuleId(definition.moduleId)
+  ) {
+    throw new QueryValidationError(
+      `moduleId ${JSON.stringify(moduleId)} does not name the definition's module`,
+      'moduleId',
+    );
+  }
+}
+
 /** Prefixes a validation error's path with the batch operation it came from. */
 function withOperationPath(error: unknown, index: number): unknown {
   if (isModuleDbError(error) && error instanceof QueryValidationError) {
@@ -497,19 +533,45 @@ function withOperationPath(error: unknown, index: number): unknown {
  * Creates the database SDK for one module on one site (the seed's `createDatabaseSDK`, with the
  * definition and the transport passed in). The definition's literal types type every call.
  *
+ * With `visitor: true` (and no `userId`) it returns a {@link VisitorDatabaseSDK}: a site's
+ * visitor, who reaches only what the definition declares for visitors (`visitors: { read,
+ * insert }` on tables and widget collections), on a site the platform marks public.
+ *
  * @example
  * ```ts
  * import { createDatabaseSDK } from '@dramac/module-sdk';
  * import { createPostgresTransport } from '@dramac/module-db/postgres';
  * const db = createDatabaseSDK({ definition: crm, siteId, userId, transport: createPostgresTransport(kysely) });
  * const leads = await db.find('contacts', { where: { status: 'lead' } });
+ * const visitor = createDatabaseSDK({ definition: shop, siteId, visitor: true, transport });
+ * const products = await visitor.find('products'); // the declared read columns only
  * ```
  *
- * @throws QueryValidationError (`INVALID_QUERY`) for a bad site or user id, or a `moduleId` that
- * does not match the definition's; NotSupportedError for a widget module (no tables of its own).
+ * @throws QueryValidationError (`INVALID_QUERY`) for a bad site or user id, a user with
+ * `visitor: true`, or a `moduleId` that does not match the definition's.
  */
 export function createDatabaseSDK<M extends ModuleDefinitionLike>(
+  options: VisitorSDKOptions<M>,
+): VisitorDatabaseSDK<M>;
+export function createDatabaseSDK<M extends ModuleDefinitionLike>(
   options: DatabaseSDKOptions<M>,
-): ModuleDatabaseSDK<M> {
-  return new ModuleDatabaseSDK<M>(options);
+): ModuleDatabaseSDK<M>;
+export function createDatabaseSDK<M extends ModuleDefinitionLike>(
+  options: DatabaseSDKOptions<M> | VisitorSDKOptions<M>,
+): ModuleDatabaseSDK<M> | VisitorDatabaseSDK<M> {
+  if (isPlainObject(options as unknown) && (options as { visitor?: unknown }).visitor === true) {
+    const visitorOptions = options as VisitorSDKOptions<M>;
+    checkModuleId(visitorOptions.moduleId, visitorOptions.definition);
+    const client = createModuleDataClient({
+      definition: visitorOptions.definition,
+      siteId: visitorOptions.siteId,
+      visitor: true,
+      ...((options as { userId?: string }).userId !== undefined
+        ? { userId: (options as { userId?: string }).userId as string }
+        : {}),
+      transport: visitorOptions.transport,
+    });
+    return new VisitorDatabaseSDK<M>(visitorOptions.definition, client);
+  }
+  return new ModuleDatabaseSDK<M>(options as DatabaseSDKOptions<M>);
 }

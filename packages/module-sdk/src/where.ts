@@ -4,6 +4,7 @@ import type {
   Row,
   TableNames,
   TableOf,
+  VisitorReadColumn,
 } from '@dramac/module-db/client';
 
 /**
@@ -219,3 +220,26 @@ export type PrimaryKeyValue<M extends AnyModuleDefinition, N extends TableNames<
   Row<M, N>[PrimaryKeyOf<M, N>],
   null
 >;
+
+/**
+ * A visitor's `where` on table `N`: as {@link Where}, on the columns visitors may read (and
+ * `site_id`) only. Filtering on another column would tell its values, so PostgreSQL refuses it
+ * (42501) and the data client refuses it first (`VISITOR_NOT_ALLOWED`).
+ *
+ * @example
+ * ```ts
+ * const where: VisitorWhere<typeof shop, 'products'> = { price: { lte: 20 } };
+ * ```
+ *
+ * @throws Never; this is a type.
+ */
+export type VisitorWhere<M extends AnyModuleDefinition, N extends TableNames<M>> = {
+  readonly [K in (VisitorReadColumn<M, N> | 'site_id') & ColumnName<M, N>]?: ColumnCondition<
+    M,
+    N,
+    K
+  >;
+} & {
+  /** Alternatives: rows matching any of these (each one's conditions ANDed). */
+  readonly or?: readonly VisitorWhere<M, N>[];
+};

@@ -1,9 +1,9 @@
 import {
   installModuleForSite,
-  NotSupportedError,
   type ProvisionOptions,
   type ProvisionResult,
   provisionModuleDatabase,
+  setSitePublic,
 } from '@dramac/module-db';
 import { createModuleAdminClient } from '@dramac/module-db/admin';
 import type { ModuleDataClient } from '@dramac/module-db/client';
@@ -13,6 +13,7 @@ import {
   createDatabaseSDK,
   type ModuleDatabaseSDK,
   type ModuleDefinitionLike,
+  type VisitorDatabaseSDK,
 } from '@dramac/module-sdk';
 import type { Kysely } from 'kysely';
 import {
@@ -79,11 +80,15 @@ export interface TestPlatform {
     options: { readonly site: DemoSiteKey; readonly userId?: string },
   ): ModuleDatabaseSDK<M>;
   /**
-   * The SDK as a visitor of a public site (no signed-in user). **Not available yet**: the visitor
-   * API is not part of `@dramac/module-db` so far, and the kit does not fake one. This hook is
-   * where it lands; until then it throws `NotSupportedError` (`NOT_SUPPORTED`).
+   * The SDK as a visitor of a demo site (no signed-in user; default site A): the module's
+   * visitor role, reaching only what the definition declares for visitors (`visitors: { read,
+   * insert }` on tables and collections). Both demo sites are public (the platform marks them so
+   * when the kit starts); {@link TestPlatform.setPublic} takes that back to prove a non-public
+   * site's visitors see nothing.
    */
-  visitor<M extends ModuleDefinitionLike>(definition: M, site?: DemoSiteKey): ModuleDatabaseSDK<M>;
+  visitor<M extends ModuleDefinitionLike>(definition: M, site?: DemoSiteKey): VisitorDatabaseSDK<M>;
+  /** Marks a demo site public (its visitors reach what modules declare for them) or not. */
+  setPublic(site: DemoSiteKey, isPublic: boolean): Promise<void>;
   /**
    * The module's admin client (its `modadmin_<id>` role: every site's rows of this module, no
    * other module's), optionally limited to one site.
@@ -157,14 +162,9 @@ export async function createTestPlatform(options: TestPlatformOptions = {}): Pro
     memberOfSiteA: (definition) => sdk(definition, { site: 'a' }),
     memberOfSiteB: (definition) => sdk(definition, { site: 'b' }),
     sdk,
-    visitor(definition, site = 'a') {
-      // The hook for the visitor API: no faked visitor meanwhile.
-      throw new NotSupportedError(
-        `visitor access is not available yet: the visitor API (a site's visitors reaching what a table declares for them) ` +
-          `is not part of @dramac/module-db so far, so the kit cannot give module ${definition.moduleId} a visitor of site ${site.toUpperCase()}; ` +
-          'test members (memberOfSiteA/B) and the admin client meanwhile',
-      );
-    },
+    visitor: (definition, site = 'a') =>
+      createDatabaseSDK({ definition, siteId: sites[site].id, visitor: true, transport }),
+    setPublic: (site, isPublic) => setSitePublic(db, sites[site].id, isPublic),
     admin(definition, adminOptions = {}) {
       return createModuleAdminClient({
         definition,
@@ -185,6 +185,8 @@ export async function createTestPlatform(options: TestPlatformOptions = {}): Pro
   };
 
   try {
+    // The demo sites are public websites: their visitors reach what modules declare for them.
+    for (const key of ['a', 'b'] as const) await setSitePublic(db, sites[key].id, true);
     for (const definition of options.modules ?? []) await platform.provision(definition);
   } catch (error) {
     await platform.close();

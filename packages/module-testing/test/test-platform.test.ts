@@ -3,7 +3,7 @@
 // databaseUrl, so the (pg15) project runs it on PostgreSQL 15), plus the embedded default, the
 // errors an author can meet, and the same kit under node:test.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -87,15 +87,33 @@ describe('createTestPlatform', () => {
     expect(rows).toEqual([expect.objectContaining({ title: 'site A only', tag: null })]);
   });
 
-  it('visitors are a placeholder until the visitor API lands: a typed NOT_SUPPORTED, no fake', () => {
-    let thrown: unknown;
-    try {
-      platform.visitor(notes);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(isModuleDbError(thrown) && thrown.code).toBe('NOT_SUPPORTED');
-    expect((thrown as Error).message).toMatch(/visitor API/);
+  it('gives visitors of the public demo sites what the module declares for them, and nothing else', async () => {
+    // notes declares no visitor access: a members-only module.
+    const refused = await platform
+      .visitor(notes)
+      .find('notes' as never)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isModuleDbError(refused) && refused.code).toBe('VISITOR_NOT_ALLOWED');
+    const shop = {
+      ...notes,
+      moduleId: randomUUID(),
+      tables: [{ ...notes.tables[0], visitors: { read: ['title'], insert: ['title'] } }],
+    } as const;
+    await platform.provision(shop);
+    await platform.memberOfSiteA(shop).create('notes', { title: 'public on A' });
+    const visitor = platform.visitor(shop);
+    expect(await visitor.find('notes')).toEqual([
+      { title: 'public on A', site_id: platform.sites.a.id },
+    ]);
+    expect(await visitor.create('notes', { title: 'from a visitor' })).toBe(1);
+    expect(await platform.visitor(shop, 'b').count('notes')).toBe(0);
+    await platform.setPublic('a', false);
+    expect(await visitor.count('notes')).toBe(0);
+    await platform.setPublic('a', true);
+    expect(await visitor.count('notes')).toBe(2);
   });
 
   it('close() drops the database', async () => {

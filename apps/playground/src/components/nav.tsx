@@ -7,6 +7,7 @@ export const NAV = [
   ['/modules', 'Modules'],
   ['/installations', 'Installations'],
   ['/data', 'Data'],
+  ['/storefront', 'Storefront'],
   ['/isolation', 'Isolation'],
   ['/registry', 'Registry'],
   ['/health', 'Health'],

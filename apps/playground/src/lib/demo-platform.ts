@@ -2,6 +2,7 @@
  * The demo platform: two agencies, three sites and users with different memberships. Fixed ids,
  * so seeding twice changes nothing and the isolation matrix knows what to expect.
  */
+import { setSitePublic } from '@dramac/module-db';
 import { type Kysely, sql } from 'kysely';
 
 export interface DemoAgency {
@@ -16,6 +17,11 @@ export interface DemoSite {
   readonly agencyId: string;
   /** Short label used in grids: A, B, C. */
   readonly label: string;
+  /**
+   * Marked public by the seed (`setSitePublic`): its visitors reach what modules declare for
+   * visitors. Bakery and Bookshop are public, Garage is not.
+   */
+  readonly public: boolean;
 }
 export interface DemoUser {
   readonly id: string;
@@ -47,6 +53,7 @@ export const DEMO_SITES: readonly DemoSite[] = [
     subdomain: 'bakery',
     agencyId: northwind.id,
     label: 'A',
+    public: true,
   },
   {
     id: '05000000-0000-4000-8000-00000000000b',
@@ -54,6 +61,7 @@ export const DEMO_SITES: readonly DemoSite[] = [
     subdomain: 'bookshop',
     agencyId: northwind.id,
     label: 'B',
+    public: true,
   },
   {
     id: '05000000-0000-4000-8000-00000000000c',
@@ -61,6 +69,7 @@ export const DEMO_SITES: readonly DemoSite[] = [
     subdomain: 'garage',
     agencyId: globex.id,
     label: 'C',
+    public: false,
   },
 ];
 
@@ -113,9 +122,9 @@ export async function hasAnyAgency(db: Kysely<any>): Promise<boolean> {
 }
 
 /**
- * Writes the demo platform (idempotent: rows that exist are left alone) in one transaction.
- * Needs the platform tables (`agencies`, `clients`, `sites`, `profiles`, `agency_members`,
- * `auth.users`).
+ * Writes the demo platform (idempotent: rows that exist are left alone) in one transaction, and
+ * marks the public demo sites public (`setSitePublic`). Needs the platform tables (`agencies`,
+ * `clients`, `sites`, `profiles`, `agency_members`, `auth.users`) and `migratePlatform`.
  */
 export async function seedDemoPlatform(db: Kysely<any>): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -162,6 +171,17 @@ export async function seedDemoPlatform(db: Kysely<any>): Promise<void> {
           .values({ agency_id: agencyId, user_id: user.id, role: 'member' })
           .onConflict((oc) => oc.columns(['agency_id', 'user_id']).doNothing())
           .execute();
+      }
+    }
+    for (const site of DEMO_SITES) {
+      // A real site holding the subdomain kept the demo site out: nothing to mark then.
+      const stored = await trx
+        .selectFrom('sites')
+        .select('id')
+        .where('id', '=', site.id)
+        .executeTakeFirst();
+      if (site.public && stored) {
+        await setSitePublic(trx, site.id, true, { actor: 'playground seed' });
       }
     }
   });

@@ -3,6 +3,7 @@ import type { ModuleDefinitionLike } from '@dramac/module-sdk';
 import {
   bookingModule,
   bookingModuleV2,
+  faqWidgetModule,
   shopModule,
   shopModuleV2,
   widgetModule,
@@ -30,6 +31,16 @@ export interface CatalogModule {
     readonly bad: (first: Record<string, unknown>) => Record<string, unknown>;
     /** Why PostgreSQL refuses it. */
     readonly badReason: string;
+  };
+  /**
+   * A record a site's visitors may insert, by table (or widget collection) that declares
+   * `visitors.insert`: the visitor rows of the matrix and the storefront's forms.
+   */
+  readonly visitorInsert?: Readonly<Record<string, (label?: string) => Record<string, unknown>>>;
+  /** A widget's probe: an item a member writes into one of its collections. */
+  readonly widgetProbe?: {
+    readonly collection: string;
+    readonly item: (label?: string) => Record<string, unknown>;
   };
 }
 
@@ -63,6 +74,14 @@ export const MODULE_CATALOG: readonly CatalogModule[] = [
       bad: () => ({ name: 'No zone', timezone: '' }),
       badReason: "an empty timezone breaks the check timezone <> ''",
     },
+    visitorInsert: {
+      requests: (label = 'Visitor') => ({
+        customer_name: label,
+        customer_email: `${label.toLowerCase().replace(/[^a-z0-9]+/g, '.')}-${tag()}@example.test`,
+        preferred_date: '2030-01-15',
+        message: 'A table for two, please',
+      }),
+    },
   },
   {
     key: 'shop',
@@ -84,8 +103,30 @@ export const MODULE_CATALOG: readonly CatalogModule[] = [
   {
     key: 'widget',
     title: 'Testimonials widget',
-    summary: 'a widget: rows in the shared module_data table, no tables of its own',
+    summary:
+      'a widget: typed items in the shared module_data table (testimonials, submissions), no tables of its own',
     definition: widgetModule as CatalogDefinition,
+    visitorInsert: {
+      submissions: (label = 'Visitor') => ({
+        author: label,
+        quote: 'Lovely bread, friendly people.',
+        rating: 5,
+      }),
+    },
+    widgetProbe: {
+      collection: 'testimonials',
+      item: (label = 'Probe') => ({ author: `${label} ${tag()}`, quote: 'Probe item', rating: 4 }),
+    },
+  },
+  {
+    key: 'faq',
+    title: 'FAQ widget',
+    summary: 'a second widget in module_data: its items are out of the testimonials widget’s reach',
+    definition: faqWidgetModule as CatalogDefinition,
+    widgetProbe: {
+      collection: 'questions',
+      item: (label = 'Probe') => ({ question: `${label} ${tag()}?`, answer: 'Probe answer' }),
+    },
   },
 ];
 

@@ -5,7 +5,10 @@
  */
 import { defineModule } from '@dramac/module-sdk';
 
-/** Booking: `public.mod_b00c1e55_*` (calendars, resources, appointments, availability). */
+/**
+ * Booking: `public.mod_b00c1e55_*` (calendars, resources, appointments, availability, and the
+ * requests a site's visitors send from the public booking form).
+ */
 export const bookingModule = defineModule({
   moduleId: 'b00c1e55-7a2d-4f19-8c3e-5d6a7b8c9d20',
   moduleType: 'app',
@@ -98,6 +101,26 @@ export const bookingModule = defineModule({
         },
       ],
     },
+    {
+      // The public booking form: a site's visitors insert requests, members handle them.
+      // Visitors set the four declared columns (the rest take their defaults) and read nothing
+      // back, not even the request they sent.
+      name: 'requests',
+      columns: [
+        { name: 'customer_name', type: 'text', check: "customer_name <> ''" },
+        { name: 'customer_email', type: 'varchar(320)' },
+        { name: 'preferred_date', type: 'date' },
+        { name: 'message', type: 'text', nullable: true },
+        {
+          name: 'status',
+          type: 'text',
+          default: "'new'",
+          check: "status in ('new', 'confirmed', 'declined')",
+        },
+        { name: 'created_at', type: 'timestamptz', default: 'now()' },
+      ],
+      visitors: { insert: ['customer_name', 'customer_email', 'preferred_date', 'message'] },
+    },
   ],
 });
 
@@ -136,7 +159,10 @@ export const bookingModuleV2 = defineModule({
   ],
 } as never) as unknown as typeof bookingModule;
 
-/** Shop: `public.mod_5e0b7a11_*` (customers, products, orders, cart_items). */
+/**
+ * Shop: `public.mod_5e0b7a11_*` (customers, products, orders, cart_items). Visitors of a public
+ * site read the published products' storefront columns.
+ */
 export const shopModule = defineModule({
   moduleId: '5e0b7a11-2c4d-4e6f-8a1b-3c5d7e9f1a30',
   moduleType: 'integration',
@@ -169,8 +195,27 @@ export const shopModule = defineModule({
         { name: 'active', type: 'boolean', default: 'true' },
         { name: 'attributes', type: 'jsonb', default: "'{}'::jsonb" },
         { name: 'updated_at', type: 'timestamptz', default: 'now()' },
+        // What the shop paid: for members only, never listed for visitors.
+        { name: 'cost', type: 'numeric(10,2)', nullable: true, check: 'cost >= 0' },
+        {
+          name: 'status',
+          type: 'text',
+          default: "'draft'",
+          check: "status in ('draft', 'published')",
+        },
       ],
       indexes: [{ columns: ['active', 'name'] }],
+      // Visitors read the storefront's columns, never cost, stock or status.
+      visitors: { read: ['id', 'sku', 'name', 'description', 'price', 'currency'] },
+      rlsPolicies: [
+        {
+          // Restrictive, like every module policy: a request without a signed-in user (a
+          // visitor) sees published products only; members see drafts too.
+          name: 'visitors_see_published',
+          action: 'SELECT',
+          using: "status = 'published' or auth.uid() is not null",
+        },
+      ],
     },
     {
       name: 'orders',
@@ -231,11 +276,57 @@ export const shopModuleV2 = defineModule({
   ) as unknown as typeof shopModule.tables,
 } as never) as unknown as typeof shopModule;
 
-/** A testimonials widget: the `shared` strategy, rows in `public.module_data`, no DDL. */
+/**
+ * A testimonials widget: the `shared` strategy, items in `public.module_data`, no DDL. The
+ * database checks every item against its collection's fields. Visitors read the published
+ * testimonials' author, quote and rating (never the email), and leave new ones in `submissions`,
+ * which they cannot read back; members read and moderate both.
+ */
 export const widgetModule = defineModule({
   moduleId: 'a1d9e7f3-6b8c-4d0e-9f2a-4b6c8d0e2f40',
   moduleType: 'widget',
   version: '1.0.0',
   name: 'Testimonials widget',
   tables: [],
+  collections: {
+    testimonials: {
+      fields: {
+        author: { type: 'string', minLength: 1, maxLength: 80 },
+        quote: { type: 'string', minLength: 1, maxLength: 500 },
+        rating: { type: 'integer', minimum: 1, maximum: 5 },
+        email: { type: 'string', optional: true, nullable: true, maxLength: 320 },
+      },
+      visitors: { read: ['author', 'quote', 'rating'] },
+    },
+    submissions: {
+      fields: {
+        author: { type: 'string', minLength: 1, maxLength: 80 },
+        quote: { type: 'string', minLength: 1, maxLength: 500 },
+        rating: { type: 'integer', minimum: 1, maximum: 5 },
+        email: { type: 'string', optional: true, nullable: true, maxLength: 320 },
+      },
+      visitors: { insert: ['author', 'quote', 'rating', 'email'] },
+    },
+  },
+});
+
+/**
+ * A second widget, so the matrix can show that one widget's role and visitors reach none of
+ * another widget's items in the same `public.module_data`.
+ */
+export const faqWidgetModule = defineModule({
+  moduleId: 'fa0c1d2e-3b4a-4c5d-8e6f-7a8b9c0d1e50',
+  moduleType: 'widget',
+  version: '1.0.0',
+  name: 'FAQ widget',
+  tables: [],
+  collections: {
+    questions: {
+      fields: {
+        question: { type: 'string', minLength: 1, maxLength: 200 },
+        answer: { type: 'string', minLength: 1, maxLength: 2000 },
+      },
+      visitors: { read: 'all' },
+    },
+  },
 });

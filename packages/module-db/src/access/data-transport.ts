@@ -68,10 +68,37 @@ export interface RequestContext {
   readonly shortId: string;
   readonly siteId: string;
   readonly userId: string | undefined;
-  /** The module's PostgreSQL role (`modrole_<id>`): every statement runs as it. */
+  /**
+   * The module's PostgreSQL role every statement runs as: `modrole_<id>` for members,
+   * `modvisitor_<id>` for a site's visitors.
+   */
   readonly role: string;
-  /** The request claims, as PostgREST sets `request.jwt.claims`: `sub`, `role`, `site_id`. */
+  /**
+   * The request claims, as PostgREST sets `request.jwt.claims`: `sub`, `role`, `site_id` (a
+   * visitor's claims have no `sub`).
+   */
   readonly claims: Readonly<Record<string, unknown>>;
+  /**
+   * True for a site visitor's request (a site and no user, role `modvisitor_<id>`): it reads only
+   * declared columns (never `*`) and inserts without reading back.
+   */
+  readonly visitor?: boolean | undefined;
+}
+
+/**
+ * How an insert hands back what it wrote.
+ *
+ * @example
+ * await transport.insert(context, target, rows, { returning: false }); // resolves []
+ * @throws Never; this is a type.
+ */
+export interface InsertOptions {
+  /**
+   * `false`: no `RETURNING` (PostgREST: `Prefer: return=minimal`), the insert resolves `[]`. A
+   * visitor may insert columns it may not read back, and `RETURNING` would need SELECT on them.
+   * Default: every column of the rows written.
+   */
+  readonly returning?: boolean;
 }
 
 /** A validated read. */
@@ -122,10 +149,12 @@ export interface DataTransport {
     filters: readonly Filter[],
     limit?: number,
   ): Promise<number>;
+  /** Inserts `rows`; with `{ returning: false }` reads nothing back and resolves `[]`. */
   insert(
     context: RequestContext,
     target: TableTarget,
     rows: readonly DataRow[],
+    options?: InsertOptions,
   ): Promise<DataRow[]>;
   update(
     context: RequestContext,

@@ -8,6 +8,7 @@ import {
   NotFoundError,
   QueryValidationError,
 } from '../errors';
+import { queryTimeoutFrom, quotaExceededFrom } from '../quota/quota-exceeded';
 import type { DataRow } from './data-transport';
 import type { ConstraintMetadata, ModuleMetadata, TableMetadata } from './module-metadata';
 
@@ -186,6 +187,8 @@ function roleNotFound(
  * - 22003/22007/22008/22P02 (a value out of range or in a bad format) -> QueryValidationError
  *   with `sqlstate`;
  * - 42501 -> AccessDeniedError;
+ * - DQ001 (a platform quota) -> QuotaExceededError; 57014/55P03 (statement or lock timeout) ->
+ *   QueryTimeoutError;
  * - `role "modrole_<id>" does not exist` (the module was never provisioned) -> NotFoundError;
  * - anything else -> DatabaseError.
  *
@@ -235,6 +238,11 @@ export function mapDatabaseError(
       const at = locateValue(scope, raw, text(e.detail) ?? text(e.details));
       return new QueryValidationError(message, at.path ?? 'data', { cause: error, sqlstate: code });
     }
+    case 'DQ001':
+      return quotaExceededFrom(e, operation);
+    case '57014':
+    case '55P03':
+      return queryTimeoutFrom(e, operation);
     case '22023':
     case '42704': {
       const notFound = roleNotFound(raw, scope, error);

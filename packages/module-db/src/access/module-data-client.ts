@@ -1,4 +1,4 @@
-import { isModuleId } from '@dramac/module-naming';
+import { getModuleVisitorRoleName, isModuleId } from '@dramac/module-naming';
 import {
   AccessDeniedError,
   isModuleDbError,
@@ -7,6 +7,7 @@ import {
   NotFoundError,
   QueryValidationError,
 } from '../errors';
+import { type CollectionDataClient, makeCollectionClient } from './collection-data-client';
 import { checkColumnValue } from './column-kind';
 import {
   type CountOptions,
@@ -24,12 +25,19 @@ import {
 } from './data-transport';
 import { decodeCursor, encodeCursor } from './keyset-cursor';
 import { type ErrorScope, mapDatabaseError } from './map-database-error';
+import { MODULE_DATA_TABLE } from './module-data-table';
 import {
   buildModuleMetadata,
   type ModuleDefinitionLike,
   type ModuleMetadata,
   type TableMetadata,
 } from './module-metadata';
+import {
+  checkVisitorInsert,
+  checkVisitorRead,
+  visitorReadColumns,
+  visitorRefusal,
+} from './visitor-guard';
 import { parseWhere, requireColumn, type WhereInput } from './where-input';
 
 /** Reading options, as the seed's `find`. */
@@ -80,6 +88,13 @@ export const MAX_SORT_KEYS = 16;
  * Data access for one module on one site. Every call is validated against the module's definition
  * before anything is sent, runs as the module's role with the request's claims, and is filtered
  * to the context's site (by PostgreSQL's row-level security, and explicitly).
+ *
+ * A **visitor** client (`visitor: true`: a site and no user) runs as the module's visitor role
+ * and may only do what the definition declares for visitors: `select`, `count` and `page` on
+ * tables with `visitors.read` (the declared columns, which are also the only ones it may filter
+ * and sort on; `site_id` besides), `insert` into tables with `visitors.insert` (the declared
+ * columns; it reads nothing back and resolves `[]`), and the same for widget collections.
+ * Everything else is refused with `VisitorNotAllowedError` (`VISITOR_NOT_ALLOWED`) before any SQL.
  */
 export interface ModuleDataClient {
   readonly context: RequestContext;
@@ -105,6 +120,12 @@ export interface ModuleDataClient {
   /** Runs `fn` in one database transaction (transports that have them). */
   transaction<T>(fn: (client: ModuleDataClient) => Promise<T>): Promise<T>;
   /**
+   * The items of one of a widget's collections (strategy `shared`; rows of `module_data`).
+   *
+   * @throws QueryValidationError for a collection the definition does not declare.
+   */
+  collection(name: string): CollectionDataClient;
+  /**
    * One page of `table` by keyset: rows after `cursor` in the sort order (NOT NULL columns; the
    * primary key is appended so the order is total), and the cursor of the next page, or null.
    * Unlike `offset`, each page costs the same however deep it is.
@@ -123,7 +144,14 @@ export interface ModuleDataClientOptions {
   /** The module's definition (a `defineModule(...)` result). */
   readonly definition: ModuleDefinitionLike;
   readonly siteId: string;
+  /** The signed-in member; leave it out for a visitor. */
   readonly userId?: string;
+  /**
+   * `true`: a visitor of the site (no signed-in user): the requests run as the module's visitor
+   * role `modvisitor_<id>` with claims `{ role, site_id }` and reach only what the definition
+   * declares for visitors, on a site the platform marks public where the module is installed.
+   */
+  readonly visitor?: boolean;
   readonly transport: DataTransport;
 }
 
@@ -169,10 +197,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * @example
  * const client = createModuleDataClient({ definition: crm, siteId, userId, transport: createPostgresTransport(db) });
  * await client.insert('contacts', { first_name: 'Ada', last_name: 'Lovelace' });
- * @throws QueryValidationError (`INVALID_QUERY`) for a bad site or user id, or, from its methods,
- * for unknown tables, columns, operators and wrong values, before any SQL is sent;
- * AccessDeniedError when a record or filter names another site or PostgreSQL answers 42501;
- * ConflictError (23505), ConstraintViolationError (23503, 23514, 23502), DatabaseError.
+ *
+ * // A visitor of a public site: the declared columns only, no user.
+ * const visitor = createModuleDataClient({ definition: shop, siteId, visitor: true, transport });
+ * await visitor.select('products'); // [{ id, name, price, site_id }]
+ * @throws QueryValidationError (`INVALID_QUERY`) for a bad site or user id (or both a user and
+ * `visitor: true`), or, from its methods, for unknown tables, columns, operators and wrong
+ * values, before any SQL is sent; VisitorNotAllowedError (`VISITOR_NOT_ALLOWED`) for a visitor
+ * call the definition does not declare, before any SQL; AccessDeniedError when a record or filter
+ * names another site or PostgreSQL answers 42501; ConflictError (23505),
+ * ConstraintViolationError (23503, 23514, 23502), DatabaseError.
  */
 export function createModuleDataClient(options: ModuleDataClientOptions): ModuleDataClient {
   const metadata = buildModuleMetadata(options.definition);
@@ -181,19 +215,32 @@ export function createModuleDataClient(options: ModuleDataClientOptions): Module
   if (options.userId !== undefined && !isModuleId(options.userId)) {
     throw new QueryValidationError('userId must be a UUID', 'userId');
   }
+  if (options.visitor !== undefined && typeof options.visitor !== 'boolean') {
+    throw new QueryValidationError('visitor must be true or false', 'visitor');
+  }
+  const visitor = options.visitor === true;
+  if (visitor && options.userId !== undefined) {
+    throw new QueryValidationError(
+      'a visitor has no user: leave userId out, or leave visitor out for a member',
+      'userId',
+    );
+  }
   const siteId = options.siteId.toLowerCase();
   const userId = options.userId?.toLowerCase();
+  // The visitor role is named from the module id as provisioning names it.
+  const role = visitor ? getModuleVisitorRoleName(metadata.shortId) : metadata.role;
   const context: RequestContext = Object.freeze({
     moduleId: metadata.moduleId,
     shortId: metadata.shortId,
     siteId,
     userId,
-    role: metadata.role,
+    role,
     claims: Object.freeze({
-      role: metadata.role,
+      role,
       site_id: siteId,
       ...(userId ? { sub: userId } : {}),
     }),
+    ...(visitor ? { visitor: true } : {}),
   });
   return makeClient(metadata, context, options.transport, true);
 }
@@ -209,6 +256,8 @@ export function makeClient(
   transport: DataTransport,
   siteScoped: boolean,
 ): ModuleDataClient {
+  // A visitor's calls are checked against what the definition declares for visitors.
+  const visitor = context.visitor === true;
   const table = (name: unknown): TableMetadata => {
     const found = typeof name === 'string' ? metadata.tables.get(name) : undefined;
     if (!found) {
@@ -383,6 +432,18 @@ export function makeClient(
     });
   };
 
+  // Widget items are rows of module_data, reached through a client of that one table.
+  let items: ModuleDataClient | undefined;
+  const itemsClient = (): ModuleDataClient => {
+    items ??= makeClient(
+      { ...metadata, tables: new Map([['module_data', MODULE_DATA_TABLE]]) },
+      context,
+      transport,
+      siteScoped,
+    );
+    return items;
+  };
+
   const client: ModuleDataClient = {
     context,
     async select(name, input = {}) {
@@ -412,12 +473,15 @@ export function makeClient(
         }
       }
       const filters = scoped(meta, options.where, 'where');
+      // A visitor names its columns: `select *` needs SELECT on every column.
+      const selected = visitor ? (columns ?? visitorReadColumns(meta)) : columns;
+      if (visitor) checkVisitorRead(meta, { columns: selected, filters, orderBy });
       return run(
         `select from ${name}`,
         () =>
           transport.select(context, meta.target, {
             filters,
-            ...(columns ? { columns } : {}),
+            ...(selected ? { columns: selected } : {}),
             ...(orderBy.length ? { orderBy } : {}),
             ...(options.limit !== undefined ? { limit: options.limit } : {}),
             ...(options.offset !== undefined ? { offset: options.offset } : {}),
@@ -429,6 +493,7 @@ export function makeClient(
       const meta = table(name);
       const cap = countCap(options);
       const filters = scoped(meta, where, 'where');
+      if (visitor) checkVisitorRead(meta, { filters });
       if (cap === undefined) {
         return run(`count ${name}`, () => transport.count(context, meta.target, filters), {
           table: meta,
@@ -448,9 +513,18 @@ export function makeClient(
       if (list.length === 0) return [];
       if (list.length > MAX_LIMIT)
         throw new QueryValidationError(`at most ${MAX_LIMIT} rows per insert`, 'data');
-      const rows = list.map((r, i) =>
-        record(meta, r, Array.isArray(data) ? `data[${i}]` : 'data', true),
-      );
+      const pathOf = (i: number) => (Array.isArray(data) ? `data[${i}]` : 'data');
+      const rows = list.map((r, i) => record(meta, r, pathOf(i), true));
+      if (visitor) {
+        checkVisitorInsert(meta, rows, pathOf);
+        // No RETURNING: a visitor may insert columns it may not read back.
+        await run(
+          `insert into ${name}`,
+          () => transport.insert(context, meta.target, rows, { returning: false }),
+          { table: meta, rows },
+        );
+        return [];
+      }
       return run(`insert into ${name}`, () => transport.insert(context, meta.target, rows), {
         table: meta,
         rows,
@@ -458,6 +532,7 @@ export function makeClient(
     },
     async update(name, data, where) {
       const meta = table(name);
+      if (visitor) throw visitorRefusal('update', meta.target.name);
       requireWhere(where, 'where');
       const patch = record(meta, data, 'data', false);
       const filters = scoped(meta, where, 'where');
@@ -468,6 +543,7 @@ export function makeClient(
     },
     async delete(name, where) {
       const meta = table(name);
+      if (visitor) throw visitorRefusal('delete', meta.target.name);
       requireWhere(where, 'where');
       const filters = scoped(meta, where, 'where');
       return run(`delete from ${name}`, () => transport.delete(context, meta.target, filters), {
@@ -475,6 +551,7 @@ export function makeClient(
       });
     },
     async transaction(fn) {
+      if (visitor) throw visitorRefusal('transaction', metadata.moduleId);
       // Errors of the caller's own code pass through unchanged; errors of BEGIN, of setting the
       // context, of COMMIT, or of a dropped connection are database errors and get typed.
       const own = new WeakSet<object>();
@@ -502,6 +579,7 @@ export function makeClient(
       return `${t.schema}.${t.table}`;
     },
     getPrimaryKey: (name) => table(name).primaryKey,
+    collection: (name) => makeCollectionClient(metadata, context, name, itemsClient()),
     async page(name, options) {
       const meta = table(name);
       if (!isPlainObject(options))
@@ -516,6 +594,11 @@ export function makeClient(
       if (options.select && !order.every((o) => options.select?.includes(o.column))) {
         throw new QueryValidationError('select must include the sort columns', 'select');
       }
+      const selected = options.select
+        ? options.select.map((c, i) => requireColumn(meta, c, `select[${i}]`).name)
+        : visitor
+          ? visitorReadColumns(meta)
+          : undefined;
       const keyset: Filter[] = [];
       if (options.cursor !== undefined && options.cursor !== null) {
         const values = decodeCursor(options.cursor, order.length);
@@ -539,18 +622,13 @@ export function makeClient(
         });
       }
       const filters = [...scoped(meta, options.where, 'where'), ...keyset];
+      if (visitor) checkVisitorRead(meta, { columns: selected, filters, orderBy: order });
       const rows = await run(
         `page of ${name}`,
         () =>
           transport.select(context, meta.target, {
             filters,
-            ...(options.select
-              ? {
-                  columns: options.select.map(
-                    (c, i) => requireColumn(meta, c, `select[${i}]`).name,
-                  ),
-                }
-              : {}),
+            ...(selected ? { columns: selected } : {}),
             orderBy: order,
             limit: limit + 1,
           }),

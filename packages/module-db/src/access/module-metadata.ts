@@ -5,6 +5,7 @@ import {
   getModuleRoleName,
   getModuleSchemaName,
   getModuleTableName,
+  getModuleVisitorRoleName,
   normalizeModuleId,
   primaryKeyName,
   uniqueConstraintName,
@@ -12,7 +13,6 @@ import {
 import { resolveStrategy } from '../definition/isolation-strategy';
 import type { AnyModuleDefinition } from '../definition/row-types';
 import type { IsolationStrategy, ModuleType } from '../definition/validated-definition';
-import { NotSupportedError } from '../errors';
 import { type ColumnKind, columnKindOf } from './column-kind';
 import type { TableTarget } from './data-transport';
 
@@ -44,6 +44,15 @@ export interface ConstraintMetadata {
   readonly rule?: string | undefined;
 }
 
+/**
+ * What a site's visitors may do: the columns (or item fields) they read and insert, `'all'`
+ * resolved. `site_id` is never listed (always the request's site).
+ */
+export interface VisitorColumns {
+  readonly read: ReadonlySet<string>;
+  readonly insert: ReadonlySet<string>;
+}
+
 /** One table: where it lives, its columns and its primary key. */
 export interface TableMetadata {
   readonly target: TableTarget;
@@ -51,6 +60,16 @@ export interface TableMetadata {
   readonly primaryKey: string;
   /** Constraint names as provisioning derives them (`ck_<table>_<column>`, ...), by name. */
   readonly constraints: ReadonlyMap<string, ConstraintMetadata>;
+  /** What visitors may read and insert; null for a members-only table. */
+  readonly visitors: VisitorColumns | null;
+}
+
+/** One widget collection: its item fields and what visitors may do with them. */
+export interface CollectionMetadata {
+  readonly name: string;
+  /** Field name -> optional (may be left out of an item). */
+  readonly fields: ReadonlyMap<string, { readonly optional: boolean }>;
+  readonly visitors: VisitorColumns | null;
 }
 
 /** What the data client knows about a module. */
@@ -60,9 +79,13 @@ export interface ModuleMetadata {
   readonly strategy: IsolationStrategy;
   readonly schema: string;
   readonly role: string;
+  /** The module's visitor role (`modvisitor_<id>`): visitor requests run as it. */
+  readonly visitorRole: string;
   /** The definition's version, when it has one. */
   readonly version: string | undefined;
   readonly tables: ReadonlyMap<string, TableMetadata>;
+  /** A widget's collections (strategy `shared`); empty for table modules. */
+  readonly collections: ReadonlyMap<string, CollectionMetadata>;
 }
 
 const cache = new WeakMap<object, ModuleMetadata>();
@@ -121,9 +144,10 @@ function constraintsOf(
 
 /**
  * Reads the table metadata the data client validates calls against: physical names, columns
- * (with the platform's `id` and `site_id` added as provisioning adds them), value kinds, keys.
+ * (with the platform's `id` and `site_id` added as provisioning adds them), value kinds, keys,
+ * visitor columns; for widgets (`shared`), their collections (items live in `module_data`).
  *
- * @throws NotSupportedError for widget (`shared`) modules, whose rows live in `module_data`.
+ * @throws Never for a definition `defineModule` accepts (the data client validates ids first).
  */
 export function buildModuleMetadata(definition: ModuleDefinitionLike): ModuleMetadata {
   const cached = cache.get(definition);
@@ -131,14 +155,10 @@ export function buildModuleMetadata(definition: ModuleDefinitionLike): ModuleMet
   const moduleId = normalizeModuleId(definition.moduleId);
   const shortId = generateModuleShortId(moduleId);
   const strategy = resolveStrategy(definition);
-  if (strategy === 'shared') {
-    throw new NotSupportedError(
-      'widget modules (strategy "shared") keep rows in public.module_data and have no tables for the data client',
-    );
-  }
   const tables = new Map<string, TableMetadata>();
   for (const table of definition.tables) {
-    const names = getModuleTableName(shortId, table.name, strategy);
+    // A widget (`shared`) declares no tables: its items are module_data's rows.
+    const names = getModuleTableName(shortId, table.name, strategy as 'prefix' | 'schema');
     const columns = new Map<string, ColumnMetadata>();
     const declaredPk = table.columns.find((c) => c.primaryKey)?.name;
     if (!declaredPk && !table.columns.some((c) => c.name === 'id')) {
@@ -177,7 +197,29 @@ export function buildModuleMetadata(definition: ModuleDefinitionLike): ModuleMet
       columns,
       primaryKey: declaredPk ?? 'id',
       constraints: constraintsOf(names.table, columns, declaredPk ?? 'id', table),
+      visitors: visitorColumns(
+        (table as { visitors?: VisitorDeclaration }).visitors,
+        [...columns.keys()].filter((c) => c !== 'site_id'),
+      ),
     });
+  }
+  const collections = new Map<string, CollectionMetadata>();
+  const declared = (definition as { collections?: Record<string, CollectionDeclaration> })
+    .collections;
+  if (strategy === 'shared' && declared) {
+    for (const [name, collection] of Object.entries(declared)) {
+      const fields = new Map(
+        Object.entries(collection.fields ?? {}).map(([field, spec]) => [
+          field,
+          { optional: spec?.optional === true },
+        ]),
+      );
+      collections.set(name, {
+        name,
+        fields,
+        visitors: visitorColumns(collection.visitors, [...fields.keys()]),
+      });
+    }
   }
   const metadata: ModuleMetadata = Object.freeze({
     moduleId,
@@ -185,9 +227,38 @@ export function buildModuleMetadata(definition: ModuleDefinitionLike): ModuleMet
     strategy,
     schema: strategy === 'schema' ? getModuleSchemaName(shortId) : 'public',
     role: getModuleRoleName(shortId),
+    visitorRole: getModuleVisitorRoleName(shortId),
     version: typeof definition.version === 'string' ? definition.version : undefined,
     tables,
+    collections,
   });
   cache.set(definition, metadata);
   return metadata;
+}
+
+/** A `visitors` declaration as written in a definition (validated by provisioning). */
+interface VisitorDeclaration {
+  readonly read?: 'all' | readonly string[] | undefined;
+  readonly insert?: readonly string[] | undefined;
+}
+
+/** A widget collection as written in a definition. */
+interface CollectionDeclaration {
+  readonly fields?: Record<string, { readonly optional?: boolean | undefined } | undefined>;
+  readonly visitors?: VisitorDeclaration | undefined;
+}
+
+/** The visitor columns of a declaration, `'all'` resolved to `names`; null when undeclared. */
+function visitorColumns(
+  declared: VisitorDeclaration | undefined,
+  names: readonly string[],
+): VisitorColumns | null {
+  if (!declared || typeof declared !== 'object') return null;
+  const list = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((c): c is string => typeof c === 'string') : [];
+  const read = declared.read === 'all' ? [...names] : list(declared.read);
+  return Object.freeze({
+    read: new Set(read.filter((c) => c !== 'site_id')),
+    insert: new Set(list(declared.insert).filter((c) => c !== 'site_id')),
+  });
 }

@@ -346,15 +346,25 @@ function slotRow(row: DataRow, slots: readonly Slot[], next: { i: number }): Dat
   return out;
 }
 
-/** `with w as (insert ... returning *) select to_jsonb(w) as row from w`. */
-export function insertStatement(target: TableTarget, rows: readonly DataRow[]): Statement {
+/**
+ * `with w as (insert ... returning *) select to_jsonb(w) as row from w`; with `returning: false`
+ * a plain `insert ... values ...` (a visitor may insert columns it may not read back, and
+ * `RETURNING` needs SELECT on what it returns).
+ */
+export function insertStatement(
+  target: TableTarget,
+  rows: readonly DataRow[],
+  returning = true,
+): Statement {
   const table = tableShape(target);
   const values: unknown[] = [];
-  let key = `i\u0001${table.key}\u0001`;
+  let key = `${returning ? 'i' : 'I'}\u0001${table.key}\u0001`;
   for (const row of rows) key += `${walkRow(table, row, values)}|`;
   return statement(key, values, (slots) => {
     const next = { i: 0 };
     const slotted = rows.map((r) => slotRow(r, slots, next));
+    if (!returning)
+      return compiler.withSchema(target.schema).insertInto(target.table).values(slotted);
     return compiler
       .with('w', (qb) =>
         qb.withSchema(target.schema).insertInto(target.table).values(slotted).returningAll(),
@@ -416,12 +426,36 @@ export function contextStatement(context: RequestContext): Statement {
     return typeof value === 'string' ? value : '';
   };
   const claims = JSON.stringify(context.claims);
-  const values = [claims, claims, claim('sub'), claim('role'), claim('site_id'), context.role];
+  const values = [
+    claims,
+    claims,
+    claim('sub'),
+    claim('role'),
+    claim('site_id'),
+    context.role,
+    context.role,
+  ];
+  // The module role's statement and lock timeouts (platform quotas, `ALTER ROLE ... IN DATABASE
+  // ... SET`): SET ROLE does not apply a role's settings, so they are applied here, for the
+  // transaction, as PostgREST does for the role it switches to; a stricter one the connection
+  // already has is kept.
   return statement('context', values, (s) =>
-    compiler.selectNoFrom(
+    compiler.selectNoFrom([
       sql<string>`set_config('request.jwt.claims', ${s[0]}, true), set_config('request.jwt.claim', ${s[1]}, true), set_config('request.jwt.claim.sub', ${s[2]}, true), set_config('request.jwt.claim.role', ${s[3]}, true), set_config('request.jwt.claim.site_id', ${s[4]}, true), set_config('role', ${s[5]}, true)`.as(
         'context',
       ),
-    ),
+      sql<number>`(select count(pg_catalog.set_config(x.name, x.value, true))
+        from pg_catalog.pg_db_role_setting d
+        cross join lateral pg_catalog.unnest(d.setconfig) c(setting)
+        cross join lateral (select pg_catalog.split_part(c.setting, '=', 1) as name,
+          pg_catalog.substr(c.setting, pg_catalog.strpos(c.setting, '=') + 1) as value) x
+        join pg_catalog.pg_settings g on g.name = x.name
+        where d.setrole = (select r.oid from pg_catalog.pg_roles r where r.rolname = ${s[6]})
+          and d.setdatabase = (select b.oid from pg_catalog.pg_database b where b.datname = pg_catalog.current_database())
+          and x.name in ('statement_timeout', 'lock_timeout')
+          and case when x.value ~ '^[0-9]+$' then g.setting = '0' or x.value::bigint < g.setting::bigint else false end)`.as(
+        'timeouts',
+      ),
+    ]),
   );
 }

@@ -4,6 +4,7 @@ import type {
   DataRow,
   DataTransport,
   Filter,
+  InsertOptions,
   ModuleStatus,
   RequestContext,
   SelectQuery,
@@ -87,8 +88,15 @@ function operations(runner: Runner) {
       const result = await runner.run(context, countStatement(target, filters, limit));
       return Number((result.rows[0] as { n: string | number }).n);
     },
-    async insert(context: RequestContext, target: TableTarget, rows: readonly DataRow[]) {
-      return readRows(target, await runner.run(context, insertStatement(target, rows)));
+    async insert(
+      context: RequestContext,
+      target: TableTarget,
+      rows: readonly DataRow[],
+      options?: InsertOptions,
+    ) {
+      const returning = options?.returning !== false;
+      const result = await runner.run(context, insertStatement(target, rows, returning));
+      return returning ? readRows(target, result) : [];
     },
     async update(
       context: RequestContext,

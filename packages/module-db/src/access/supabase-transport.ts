@@ -5,6 +5,7 @@ import {
   type DataRow,
   type DataTransport,
   type Filter,
+  type InsertOptions,
   isColumnFilter,
   type RequestContext,
   type SelectQuery,
@@ -360,25 +361,41 @@ export function createSupabaseTransport(supabase: SupabaseClientLike): DataTrans
     },
 
     async count(
-      _context: RequestContext,
+      context: RequestContext,
       target: TableTarget,
       filters: readonly Filter[],
       limit?: number,
     ) {
       if (limit !== undefined) return cappedCount(table, target, filters, limit);
-      // HEAD with Prefer: count=exact: PostgREST runs count(*) and sends no rows.
+      // HEAD with Prefer: count=exact: PostgREST runs count(*) and sends no rows. Its query
+      // still selects the `select` list, so a visitor (SELECT on its declared columns only)
+      // names `site_id`, which every module table grants it.
       const q = applyFilters(
-        table(target).select('*', { count: 'exact', head: true }) as FilterableBuilder,
+        table(target).select(context.visitor ? 'site_id' : '*', {
+          count: 'exact',
+          head: true,
+        }) as FilterableBuilder,
         filters,
       );
       const { count } = await run(q);
       return count ?? 0;
     },
 
-    async insert(_context: RequestContext, target: TableTarget, rows: readonly DataRow[]) {
+    async insert(
+      _context: RequestContext,
+      target: TableTarget,
+      rows: readonly DataRow[],
+      options?: InsertOptions,
+    ) {
       if (rows.length === 0) return [];
       // defaultToNull: false sends `Prefer: missing=default`, so a column one record omits gets
       // its default, not NULL, when the records of one request name different columns.
+      if (options?.returning === false) {
+        // No select(): no `return=representation`, so PostgREST uses its default `return=minimal`
+        // and adds no RETURNING (a visitor may not read back what it inserts).
+        await run(table(target).insert(rows.map(wireRow), { defaultToNull: false }));
+        return [];
+      }
       const { data } = await run(
         table(target)
           .insert(rows.map(wireRow), { defaultToNull: false })

@@ -15,6 +15,7 @@ import { provisionCommand, upgradeCommand } from './commands/provision-command';
 import { repairCommand } from './commands/repair-command';
 import { statusCommand } from './commands/status-command';
 import { uninstallSiteCommand } from './commands/uninstall-site-command';
+import { usageCommand } from './commands/usage-command';
 import { describeError, errorJson } from './error-report';
 import {
   CliError,
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CliCommand[] = [
   provisionCommand,
   upgradeCommand,
   statusCommand,
+  usageCommand,
   checkCommand,
   lintCommand,
   installSiteCommand,

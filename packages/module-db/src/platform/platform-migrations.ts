@@ -7,6 +7,7 @@ import { MIGRATION_0004_LIFECYCLE } from './migration-0004-lifecycle';
 import { MIGRATION_0005_APPLY_UPGRADE } from './migration-0005-apply-upgrade';
 import { MIGRATION_0006_LEAST_PRIVILEGE } from './migration-0006-least-privilege';
 import { MIGRATION_0007_MODULE_STATUS } from './migration-0007-module-status';
+import { MIGRATION_0008_QUOTAS } from './migration-0008-quotas';
 
 /** One versioned platform migration. */
 export interface PlatformMigration {
@@ -28,6 +29,7 @@ export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
   { version: 5, name: 'apply_module_upgrade', sql: MIGRATION_0005_APPLY_UPGRADE },
   { version: 6, name: 'least_privilege_provisioning', sql: MIGRATION_0006_LEAST_PRIVILEGE },
   { version: 7, name: 'module_status', sql: MIGRATION_0007_MODULE_STATUS },
+  { version: 8, name: 'quotas_metering', sql: MIGRATION_0008_QUOTAS },
 ]);
 
 /** Options of {@link migratePlatform}. */

@@ -321,6 +321,11 @@ BEGIN
       'columns', v_ci_index -> 'columns');
   END LOOP;
 
+  -- Quotas (platform migration 8): the counting triggers and the roles' timeouts come off before
+  -- the statements run and go back on when the registry records the change (its trigger).
+  IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
+    PERFORM dramac.quota_detach(v_short);
+  END IF;
   -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL. The module's
   -- roles and memberships are the work of its role manager (see dramac_roles.module_role_op):
   -- done by dramac_platform itself, each role change would walk every module role it administers.

@@ -32,6 +32,9 @@ DECLARE
   v_ns oid;
   v_rels oid[];
   v_result jsonb;
+  -- The platform's quota counting triggers (platform migration 8) are not module state: only the
+  -- platform can create a trigger calling this function; dramac_quota_trigger_problems checks them.
+  v_quota_fn oid := pg_catalog.to_regprocedure('public.dramac_count_usage()');
 BEGIN
   IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id (8 lower-case hex digits)', p_short);
@@ -241,7 +244,7 @@ BEGIN
               'transitionTables', g.tgoldtable IS NOT NULL OR g.tgnewtable IS NOT NULL,
               'hasCondition', g.tgqual IS NOT NULL)
               ORDER BY g.tgname), '[]'::jsonb)
-            FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal),
+            FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgfoid IS DISTINCT FROM v_quota_fn),
           'grants', (
             SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
               'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END,
@@ -294,6 +297,7 @@ BEGIN
         UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_policy p WHERE p.polrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid FROM pg_catalog.pg_trigger g WHERE g.tgrelid = ANY (v_rels)
+          AND g.tgfoid IS DISTINCT FROM v_quota_fn
         UNION ALL SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, d.oid FROM pg_catalog.pg_attrdef d WHERE d.adrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, w.oid FROM pg_catalog.pg_rewrite w WHERE w.ev_class = ANY (v_rels)
       )

@@ -1,4 +1,5 @@
 import { ConflictError, type ModuleDbError, ProvisioningError } from '../errors';
+import { quotaExceededFrom } from '../quota/quota-exceeded';
 
 interface PgErrorLike {
   code?: string;
@@ -25,6 +26,8 @@ export function toModuleDbError(error: unknown, context: string): ModuleDbError 
   const pg = (error ?? {}) as PgErrorLike;
   const detail = parseDetail(pg.detail);
   const message = `${context}: ${pg.message ?? String(error)}`;
+  // A platform limit on tables or columns (platform migration 8).
+  if (pg.code === 'DQ001') return quotaExceededFrom(pg, context);
   if (pg.code === 'DM002' || pg.code === 'DM003') {
     return new ConflictError(message, { cause: error, sqlstate: pg.code });
   }

@@ -100,7 +100,7 @@ export async function runModuleAxis(): Promise<MatrixSection> {
   const modules = states.filter((s) => {
     if (!s.entry) return false;
     if (s.entry.strategy === 'shared') {
-      skipped.push(`${s.module.title}: a widget (public.module_data), see the pending widget rows`);
+      skipped.push(`${s.module.title}: a widget (public.module_data), see the widget rows`);
       return false;
     }
     if (s.entry.status !== 'active') {

@@ -174,7 +174,7 @@ export async function runSiteAxis(): Promise<MatrixSection> {
     }
     if (!s.module.probe) {
       skipped.push(
-        `${s.module.title}: a widget, rows in public.module_data (see the pending widget rows)`,
+        `${s.module.title}: a widget, items in public.module_data (see the widget rows)`,
       );
       return false;
     }

@@ -21,6 +21,8 @@ export interface TableFacts {
   readonly policies: readonly PolicyFact[];
   /** Grantee -> privileges (`SELECT`, `INSERT`...). */
   readonly grants: ReadonlyMap<string, readonly string[]>;
+  /** Column privileges: grantee -> privilege -> columns (a visitor role's `SELECT (id, name)`). */
+  readonly columnGrants: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
 }
 
 const COMMANDS: Record<string, string> = {
@@ -51,6 +53,7 @@ export async function readTableFacts(
       check: string | null;
     }[];
     grants: { grantee: string; privilege: string }[];
+    column_grants: { grantee: string; privilege: string; column: string }[];
   }>`
     select n.nspname || '.' || c.relname as qualified, n.nspname as schema,
       c.relforcerowsecurity as forced, pg_catalog.pg_get_userbyid(c.relowner)::text as owner,
@@ -67,7 +70,13 @@ export async function readTableFacts(
         select json_agg(json_build_object(
           'grantee', case when a.grantee = 0 then 'PUBLIC' else pg_catalog.pg_get_userbyid(a.grantee)::text end,
           'privilege', a.privilege_type))
-        from pg_catalog.aclexplode(c.relacl) a), '[]') as grants
+        from pg_catalog.aclexplode(c.relacl) a), '[]') as grants,
+      coalesce((
+        select json_agg(json_build_object(
+          'grantee', case when x.grantee = 0 then 'PUBLIC' else pg_catalog.pg_get_userbyid(x.grantee)::text end,
+          'privilege', x.privilege_type, 'column', att.attname) order by att.attnum)
+        from pg_catalog.pg_attribute att cross join lateral pg_catalog.aclexplode(att.attacl) x
+        where att.attrelid = c.oid and att.attnum > 0 and not att.attisdropped), '[]') as column_grants
     from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
     where n.nspname || '.' || c.relname = any(${[...qualified]}::text[])`.execute(db);
   const out = new Map<string, TableFacts>();
@@ -75,6 +84,12 @@ export async function readTableFacts(
     const grants = new Map<string, string[]>();
     for (const g of r.grants)
       grants.set(g.grantee, [...(grants.get(g.grantee) ?? []), g.privilege]);
+    const columnGrants = new Map<string, Map<string, string[]>>();
+    for (const g of r.column_grants) {
+      const byPrivilege = columnGrants.get(g.grantee) ?? new Map<string, string[]>();
+      columnGrants.set(g.grantee, byPrivilege);
+      byPrivilege.set(g.privilege, [...(byPrivilege.get(g.privilege) ?? []), g.column]);
+    }
     out.set(r.qualified, {
       qualified: r.qualified,
       schema: r.schema,
@@ -89,6 +104,7 @@ export async function readTableFacts(
         withCheck: p.check,
       })),
       grants,
+      columnGrants,
     });
   }
   return out;
@@ -105,4 +121,19 @@ export function grantLine(facts: TableFacts | undefined, role: string): string {
     .map(([g, p]) => `${g} (${p.join(', ')})`)
     .join('; ');
   return `${role} holds no privilege on ${facts.qualified}; besides its owner ${facts.owner}, only ${holders || 'nobody'} ${holders.includes(';') ? 'hold' : 'holds'} any`;
+}
+
+/** `modvisitor_x may SELECT (id, name) and INSERT (name) on t`, or that it holds nothing. */
+export function columnGrantLine(facts: TableFacts | undefined, role: string): string {
+  if (!facts) return 'the table is not in the catalog';
+  const held = facts.columnGrants.get(role);
+  const table = facts.grants.get(role);
+  const parts = [
+    ...(table ?? []).map((p) => `${p} on the whole table`),
+    ...[...(held ?? [])].map(([p, cols]) => `${p} (${cols.join(', ')})`),
+  ];
+  if (parts.length === 0) {
+    return `${role} holds no privilege on ${facts.qualified}, on the table or any column`;
+  }
+  return `${role} holds ${parts.join(' and ')} on ${facts.qualified}; nothing else`;
 }
