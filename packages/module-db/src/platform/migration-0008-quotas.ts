@@ -462,7 +462,13 @@ BEGIN
              AND EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
                          WHERE s.setrole = r.oid AND d.datname = pg_catalog.current_database())
            ORDER BY 1 LOOP
-    EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET ALL', g.name, pg_catalog.current_database());
+    -- By the module's role manager, which administers its roles (sql-role-managers.ts); the
+    -- platform itself for roles it created before role managers existed.
+    BEGIN
+      PERFORM public.dramac_module_roles('settings', p_short, NULL, g.name, NULL);
+    EXCEPTION WHEN insufficient_privilege THEN
+      EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET ALL', g.name, pg_catalog.current_database());
+    END;
   END LOOP;
 END
 $fn$;
@@ -552,12 +558,18 @@ BEGIN
     v_have := (SELECT ARRAY(SELECT x FROM pg_catalog.unnest(s.setconfig) x ORDER BY x)
                FROM pg_catalog.pg_db_role_setting s WHERE s.setrole = v_oid AND s.setdatabase = v_db);
     CONTINUE WHEN v_have IS NOT DISTINCT FROM v_want;
-    EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET ALL', v_role, pg_catalog.current_database());
-    FOREACH v_setting IN ARRAY coalesce(v_want, '{}') LOOP
-      -- name=<integer>: names from the fixed list above, values integers.
-      EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I SET %I = %s', v_role, pg_catalog.current_database(),
-        pg_catalog.split_part(v_setting, '=', 1), pg_catalog.split_part(v_setting, '=', 2)::bigint);
-    END LOOP;
+    -- By the module's role manager, which administers its roles (sql-role-managers.ts); the
+    -- platform itself for roles it created before role managers existed.
+    BEGIN
+      PERFORM public.dramac_module_roles('settings', p_short, NULL, v_role, v_want);
+    EXCEPTION WHEN insufficient_privilege THEN
+      EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET ALL', v_role, pg_catalog.current_database());
+      FOREACH v_setting IN ARRAY coalesce(v_want, '{}') LOOP
+        -- name=<integer>: names from the fixed list above, values integers.
+        EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I SET %I = %s', v_role, pg_catalog.current_database(),
+          pg_catalog.split_part(v_setting, '=', 1), pg_catalog.split_part(v_setting, '=', 2)::bigint);
+      END LOOP;
+    END;
   END LOOP;
 END
 $fn$;

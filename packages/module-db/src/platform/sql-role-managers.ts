@@ -41,8 +41,10 @@ GRANT USAGE, CREATE ON SCHEMA dramac_roles TO dramac_role_managers;
 --   setup:  create the module's missing roles and grant their fixed memberships (idempotent);
 --   retain: take the module's data and visitor roles out of the platform's groups (the grants
 --           it made; the platform revokes its own, from before role managers);
---   drop:   drop the module's roles (their objects are gone by then).
-CREATE OR REPLACE FUNCTION dramac_roles.module_role_op(p_op text, p_short text, p_strategy text)
+--   drop:   drop the module's roles (their objects are gone by then);
+--   settings: the quota timeouts of one of its request roles (platform migration 8).
+CREATE OR REPLACE FUNCTION dramac_roles.module_role_op(p_op text, p_short text, p_strategy text,
+  p_role text DEFAULT NULL, p_settings text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -54,9 +56,27 @@ DECLARE
   v_owner text := 'modowner_' || p_short;
   v_name text;
   v_grant record;
+  v_setting text;
 BEGIN
   IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
+  END IF;
+  IF p_op = 'settings' THEN
+    -- The quota timeouts of one of the module's request roles, in this database (platform
+    -- migration 8): fixed names, integer values.
+    IF p_role IS NULL OR p_role NOT IN (v_role, v_visitor, v_admin) OR pg_catalog.to_regrole(p_role) IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a request role of module %s', p_role, p_short);
+    END IF;
+    EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET ALL', p_role, pg_catalog.current_database());
+    FOREACH v_setting IN ARRAY coalesce(p_settings, '{}') LOOP
+      IF pg_catalog.split_part(v_setting, '=', 1) NOT IN ('lock_timeout', 'statement_timeout')
+         OR pg_catalog.split_part(v_setting, '=', 2) !~ '^[0-9]{1,12}$' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a quota setting', v_setting);
+      END IF;
+      EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I SET %I = %s', p_role, pg_catalog.current_database(),
+        pg_catalog.split_part(v_setting, '=', 1), pg_catalog.split_part(v_setting, '=', 2)::bigint);
+    END LOOP;
+    RETURN;
   END IF;
   IF p_strategy IS NULL OR p_strategy NOT IN ('shared', 'prefix', 'schema') THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('strategy %L is not shared, prefix or schema', p_strategy);
@@ -124,8 +144,9 @@ BEGIN
   END LOOP;
 END
 $fn$;
-REVOKE ALL ON FUNCTION dramac_roles.module_role_op(text, text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dramac_roles.module_role_op(text, text, text) TO dramac_role_managers;
+DROP FUNCTION IF EXISTS dramac_roles.module_role_op(text, text, text);
+REVOKE ALL ON FUNCTION dramac_roles.module_role_op(text, text, text, text, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dramac_roles.module_role_op(text, text, text, text, text[]) TO dramac_role_managers;
 
 -- The 256 managers and their functions.
 DO $do$
@@ -158,19 +179,20 @@ BEGIN
       EXECUTE pg_catalog.format('GRANT dramac_role_managers TO %I', v_mgr);
     END IF;
     EXECUTE pg_catalog.format($f$
-      CREATE OR REPLACE FUNCTION %s(p_op text, p_short text, p_strategy text) RETURNS void
+      CREATE OR REPLACE FUNCTION %s(p_op text, p_short text, p_strategy text, p_role text DEFAULT NULL,
+        p_settings text[] DEFAULT NULL) RETURNS void
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp %s
       AS $body$
       BEGIN
         IF p_short IS NULL OR pg_catalog.left(p_short, 2) IS DISTINCT FROM %L THEN
           RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('module %%s is not managed by %s', p_short);
         END IF;
-        PERFORM dramac_roles.module_role_op(p_op, p_short, p_strategy);
+        PERFORM dramac_roles.module_role_op(p_op, p_short, p_strategy, p_role, p_settings);
       END
       $body$
       $f$, v_fn, CASE WHEN v_pg16 THEN 'SET createrole_self_grant = '''''  ELSE '' END, v_hex, v_mgr);
-    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text, text, text) FROM PUBLIC', v_fn);
-    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s(text, text, text) TO dramac_platform', v_fn);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text, text, text, text, text[]) FROM PUBLIC', v_fn);
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s(text, text, text, text, text[]) TO dramac_platform', v_fn);
     -- Hand the function to its manager: a migration user that is not a superuser acts as it.
     IF NOT v_super THEN
       IF v_pg16 THEN
@@ -179,13 +201,14 @@ BEGIN
         EXECUTE pg_catalog.format('GRANT %I TO %I', v_mgr, current_user);
       END IF;
     END IF;
-    EXECUTE pg_catalog.format('ALTER FUNCTION %s(text, text, text) OWNER TO %I', v_fn, v_mgr);
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s(text, text, text, text, text[]) OWNER TO %I', v_fn, v_mgr);
   END LOOP;
 END
 $do$;
 
 -- Calls the manager of a module's roles: the fixed steps above, as that manager.
-CREATE OR REPLACE FUNCTION public.dramac_module_roles(p_op text, p_short text, p_strategy text)
+CREATE OR REPLACE FUNCTION public.dramac_module_roles(p_op text, p_short text, p_strategy text,
+  p_role text DEFAULT NULL, p_settings text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -193,8 +216,8 @@ BEGIN
   IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
   END IF;
-  EXECUTE pg_catalog.format('SELECT %I.%I($1, $2, $3)', 'dramac_roles', 'manager_' || pg_catalog.left(p_short, 2))
-    USING p_op, p_short, p_strategy;
+  EXECUTE pg_catalog.format('SELECT %I.%I($1, $2, $3, $4, $5)', 'dramac_roles', 'manager_' || pg_catalog.left(p_short, 2))
+    USING p_op, p_short, p_strategy, p_role, p_settings;
 END
 $fn$;
 `;
