@@ -586,6 +586,7 @@ ALTER FUNCTION public.dramac_apply_module_repair(jsonb, text, text, integer, int
 ALTER FUNCTION public.dramac_verify_module_state(text, text, jsonb, text[]) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_ensure_module_role(text, boolean, boolean) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_module_roles(text, text, text, text, text[]) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_reset_module_role_settings(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_index_builds_pending(uuid) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_index_build_next(uuid) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_index_build_done(uuid, text, text, text) OWNER TO dramac_platform;
@@ -643,6 +644,7 @@ BEGIN
     'public.dramac_verify_module_state(text, text, jsonb, text[])',
     'public.dramac_ensure_module_role(text, boolean, boolean)',
     'public.dramac_module_roles(text, text, text, text, text[])',
+    'public.dramac_reset_module_role_settings(text)',
     'public.dramac_index_builds_pending(uuid)',
     'public.dramac_index_build_next(uuid)',
     'public.dramac_index_build_done(uuid, text, text, text)',

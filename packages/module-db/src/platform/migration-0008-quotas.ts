@@ -407,6 +407,14 @@ AS $fn$
 DECLARE
   v_rel text := p_rel::pg_catalog.regclass::text;
 BEGIN
+  -- Present and enabled: nothing to do, and no lock on the table (CREATE OR REPLACE TRIGGER takes
+  -- SHARE ROW EXCLUSIVE until commit: every writer of the table would wait).
+  IF (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
+      WHERE t.tgrelid = p_rel AND t.tgenabled = 'O'
+        AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+        AND t.tgname IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate')) = 4 THEN
+    RETURN;
+  END IF;
   EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER dramac_quota_insert AFTER INSERT ON %s '
     'REFERENCING NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
   EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER dramac_quota_update AFTER UPDATE ON %s '

@@ -322,9 +322,15 @@ BEGIN
   END LOOP;
 
   -- Quotas (platform migration 8): the counting triggers and the roles' timeouts come off before
-  -- the statements run and go back on when the registry records the change (its trigger).
+  -- the statements run and go back on when the registry records the change (its trigger). A plan
+  -- without statements (an upgrade whose indexes are built concurrently) cannot touch the
+  -- triggers: they stay, and no lock is taken on the module's tables.
   IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
-    PERFORM dramac.quota_detach(v_short);
+    IF pg_catalog.jsonb_array_length(coalesce(p_plan -> 'statements', '[]'::jsonb)) > 0 THEN
+      PERFORM dramac.quota_detach(v_short);
+    ELSE
+      PERFORM public.dramac_reset_module_role_settings(v_short);
+    END IF;
   END IF;
   -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL. The module's
   -- roles and memberships are the work of its role manager (see dramac_roles.module_role_op):

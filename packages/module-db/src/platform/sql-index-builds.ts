@@ -164,11 +164,10 @@ BEGIN
   v_desired := public.dramac_desired_without_indexes(v_desired, ARRAY(
     SELECT pg_catalog.jsonb_build_object('table', b.table_name, 'name', b.index_name) FROM dramac.index_builds b
     WHERE b.module_short_id = v_short AND b.index_name <> p_index));
-  -- Quotas (platform migration 8): the counting triggers are not module state; off for the proof,
-  -- back on when the registry records it (its trigger), as for an upgrade.
-  IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
-    PERFORM dramac.quota_detach(v_short);
-  END IF;
+  -- Quotas (platform migration 8): the roles' timeouts come off for the proof and go back on when
+  -- the registry records it (its trigger); the counting triggers are not module state and stay
+  -- (detaching them would lock the module's tables against writers).
+  PERFORM public.dramac_reset_module_role_settings(v_short);
   v_actual := public.dramac_verify_module_state(v_short, v_reg.strategy, v_desired, '{}');
   DELETE FROM dramac.index_builds WHERE module_short_id = v_short AND index_name = p_index;
   UPDATE public.module_database_registry SET installed_state = v_actual WHERE module_short_id = v_short;

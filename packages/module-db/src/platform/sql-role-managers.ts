@@ -206,6 +206,32 @@ BEGIN
 END
 $do$;
 
+-- Takes the quota timeouts (platform migration 8) off a module's request roles, through its role
+-- manager: the end-state proof wants module roles without settings, and unlike the counting
+-- triggers (dramac.quota_detach) this takes no lock on the module's tables.
+CREATE OR REPLACE FUNCTION public.dramac_reset_module_role_settings(p_short text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_role text;
+BEGIN
+  FOR v_role IN
+    SELECT r.rolname::text FROM pg_catalog.pg_roles r
+    WHERE r.rolname IN ('modrole_' || p_short, 'modvisitor_' || p_short, 'modadmin_' || p_short)
+      AND EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s
+                  WHERE s.setrole = r.oid AND s.setdatabase = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+    ORDER BY 1
+  LOOP
+    BEGIN
+      PERFORM public.dramac_module_roles('settings', p_short, NULL, v_role, NULL);
+    EXCEPTION WHEN insufficient_privilege THEN
+      EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET ALL', v_role, pg_catalog.current_database());
+    END;
+  END LOOP;
+END
+$fn$;
+
 -- Calls the manager of a module's roles: the fixed steps above, as that manager.
 CREATE OR REPLACE FUNCTION public.dramac_module_roles(p_op text, p_short text, p_strategy text,
   p_role text DEFAULT NULL, p_settings text[] DEFAULT NULL)

@@ -439,7 +439,9 @@ BEGIN
     FOR r IN SELECT g.tgname, g.tgfoid, g.tgtype, g.tgnargs, g.tgqual, g.tgenabled,
                pg_catalog.string_to_array(pg_catalog.encode(g.tgargs, 'escape'), E'\\\\000') AS args
              FROM pg_catalog.pg_trigger g
-             WHERE g.tgrelid = v_rel AND NOT g.tgisinternal LOOP
+             -- (The platform's quota counting triggers are not module state: platform migration 8.)
+             WHERE g.tgrelid = v_rel AND NOT g.tgisinternal
+               AND g.tgfoid IS DISTINCT FROM pg_catalog.to_regprocedure('public.dramac_count_usage()') LOOP
       IF NOT ((r.tgfoid = 'public.dramac_set_updated_at()'::pg_catalog.regprocedure AND r.tgtype = 19 AND r.tgnargs = 0
                AND r.tgqual IS NULL AND r.tgenabled = 'O')
            OR (r.tgfoid = 'public.dramac_check_tenant_references()'::pg_catalog.regprocedure AND r.tgtype = 23
@@ -549,6 +551,7 @@ BEGIN
         UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_policy p WHERE p.polrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid FROM pg_catalog.pg_trigger g WHERE g.tgrelid = ANY (v_rels)
+          AND g.tgfoid IS DISTINCT FROM pg_catalog.to_regprocedure('public.dramac_count_usage()')
         UNION ALL SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, d.oid FROM pg_catalog.pg_attrdef d WHERE d.adrelid = ANY (v_rels)
       )
       SELECT DISTINCT d.refclassid, d.refobjid, o.type, o.identity
