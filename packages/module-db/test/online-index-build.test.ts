@@ -28,6 +28,8 @@ let db: Kysely<any>;
 /** Provisioning calls whose backend a test terminates: a pool that expects lost connections. */
 let work: Kysely<any>;
 let site: string;
+/** Another site: writers of one module on one site queue on its quota counter row. */
+let otherSite: string;
 let env: AttackEnv;
 
 beforeAll(async () => {
@@ -35,6 +37,7 @@ beforeAll(async () => {
   db = tdb.db as Kysely<any>;
   await migratePlatform(db);
   site = await tdb.factory.site(await tdb.factory.agency());
+  otherSite = await tdb.factory.site(await tdb.factory.agency());
   env = await createAttackEnv(tdb);
   const pool = new pg.Pool({ connectionString: tdb.url, max: 4 });
   // A terminated backend's connection ends after its query failed: the pool drops it.
@@ -167,10 +170,11 @@ describe('online index builds', () => {
       const drift = await checkModuleDatabase(db, m.moduleId);
       expect(drift.ok).toBe(false);
       expect(drift.differences.map((d) => d.object)).toContain(INDEX);
-      // Another writer gets through while the build waits (a plain CREATE INDEX would queue it).
+      // Another writer (of another site: one site's writers queue on its quota counter) gets
+      // through while the build waits (a plain CREATE INDEX would queue it).
       await writer.query(`set statement_timeout = '3s'`);
       await writer.query(`insert into ${m.items} (site_id, title) values ($1, 'meanwhile')`, [
-        site,
+        otherSite,
       ]);
       await blocker.query('commit');
       const result = await upgrade;
