@@ -16,7 +16,7 @@ export interface BenchConfig {
     readonly countSamples: number;
     readonly fetchSamples: number;
   };
-  /** Provisioning scale: module counts at which to measure, probe modules per milestone. */
+  /** Provisioning scale: module counts at which to measure, probe modules (each beside a raw DDL probe) per milestone. */
   readonly provision: { readonly milestones: readonly number[]; readonly probes: number };
   /** SDK calls served by the memory child. */
   readonly memoryCalls: number;
@@ -27,7 +27,7 @@ export const FULL: BenchConfig = {
   sdk: { rowsPerSite: 2_000, warmup: 300, samples: 2_000 },
   rls: { rows: 1_000_000, sites: 1_000, warmup: 20, samples: 200 },
   count: { sizes: [1_000, 100_000, 1_000_000], countSamples: 20, fetchSamples: 3 },
-  provision: { milestones: [1, 10, 100, 1_000], probes: 3 },
+  provision: { milestones: [1, 10, 100, 1_000], probes: 7 },
   memoryCalls: 10_000,
 };
 
@@ -36,6 +36,6 @@ export const QUICK: BenchConfig = {
   sdk: { rowsPerSite: 500, warmup: 30, samples: 150 },
   rls: { rows: 100_000, sites: 100, warmup: 5, samples: 40 },
   count: { sizes: [1_000, 10_000, 100_000], countSamples: 10, fetchSamples: 3 },
-  provision: { milestones: [1, 10, 30], probes: 2 },
+  provision: { milestones: [1, 10, 30], probes: 5 },
   memoryCalls: 2_000,
 };

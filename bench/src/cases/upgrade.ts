@@ -12,6 +12,9 @@ import { bigModule, bigModuleColumns, bigModuleIndex } from '../modules';
 import { ms, type Section, type TargetResult, table } from '../report';
 import { median, nowMs } from '../stats';
 
+/** Adding an index to the large table: the longest write overlapping the upgrade. */
+const INDEX_TARGET_MS = 50;
+
 interface Write {
   readonly start: number;
   readonly end: number;
@@ -72,11 +75,20 @@ export async function upgradeCase(
         ms(longest),
         ms(Math.max(0, longest - median(before))),
       ]);
-      targets.push({
-        target: `${label}: writers blocked (reported, no numeric target)`,
-        met: null,
-        figure: `upgrade ${ms(t1 - t0)} ms; longest concurrent write ${ms(longest)} ms`,
-      });
+      const isIndex = label.startsWith('add an index');
+      targets.push(
+        isIndex
+          ? {
+              target: `${label}: longest concurrent write <= ${INDEX_TARGET_MS} ms`,
+              met: longest <= INDEX_TARGET_MS,
+              figure: `longest concurrent write ${ms(longest)} ms; upgrade with the online build ${ms(t1 - t0)} ms`,
+            }
+          : {
+              target: `${label}: writers blocked (reported, no numeric target)`,
+              met: null,
+              figure: `upgrade ${ms(t1 - t0)} ms; longest concurrent write ${ms(longest)} ms`,
+            },
+      );
     }
   } finally {
     stop = true;
@@ -85,7 +97,7 @@ export async function upgradeCase(
   return {
     title: `Additive upgrade of a module with ${data.itemsRows.toLocaleString('en-US')} rows`,
     intro: [
-      `\`items\` holds ${data.itemsRows.toLocaleString('en-US')} rows (plus the concurrent writes). A writer inserts one row at a time through the SDK (site 0, its own pool) for the whole case; \`provisionModuleDatabase\` upgrades the module (\`dramac_apply_module_upgrade\`, one transaction, \`lock_timeout\` 5 s with retries). "Blocked" is the longest write that overlapped the upgrade minus the writer's median over the second before.`,
+      `\`items\` holds ${data.itemsRows.toLocaleString('en-US')} rows (plus the concurrent writes). A writer inserts one row at a time through the SDK (site 0, its own pool) for the whole case; \`provisionModuleDatabase\` upgrades the module (\`dramac_apply_module_upgrade\`, one transaction, \`lock_timeout\` 5 s with retries); the new index is then built online (\`CREATE INDEX CONCURRENTLY\` as the module's owner role, statements written by the database, the end state proven after), so "upgrade ms" of that row includes the whole build. "Blocked" is the longest write that overlapped the upgrade minus the writer's median over the second before.`,
     ],
     rows: [],
     extra: [

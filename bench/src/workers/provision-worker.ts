@@ -3,9 +3,15 @@
  * into one database, reporting each module's time and this process's memory; at each milestone it
  * measures the catalog and a probe (provision then deprovision a few extra modules).
  */
-import { deprovisionModuleDatabase, provisionModuleDatabase } from '@dramac/module-db';
+import {
+  deprovisionModuleDatabase,
+  planModuleDatabase,
+  provisionModuleDatabase,
+  validateModuleDefinition,
+} from '@dramac/module-db';
 import { connect } from '@dramac/test-db';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { benchModuleId, crmLike } from '../modules';
 import { nowMs } from '../stats';
 import { args, collect, memory, report, resetPeak, settle } from './worker-io';
@@ -21,6 +27,9 @@ interface Args {
 
 const { url, prefix, milestones, probes, deadline } = args<Args>();
 const db = connect(url, 2);
+// The raw baseline: the same plan's DDL sent by a superuser as one string, one round trip.
+const raw = new pg.Client({ connectionString: url });
+await raw.connect();
 const max = Math.max(...milestones);
 // Probe modules take numbers after the installed ones, so their ids never collide.
 let probeNumber = 0x80000;
@@ -37,10 +46,53 @@ async function deprovisionOne(n: number): Promise<number> {
   return nowMs() - start;
 }
 
+/**
+ * The raw DDL of the same plan: the roles, memberships and schema the platform creates, then the
+ * plan's statements, in one transaction sent as one string by the superuser (no validation, no
+ * least privilege, no end-state proof). Then its raw drop (schema and roles), timed too.
+ */
+async function rawOne(n: number): Promise<{ ddl: number; drop: number }> {
+  const plan = planModuleDatabase(
+    await validateModuleDefinition(crmLike(benchModuleId(prefix, n))),
+  );
+  const s = plan.shortId;
+  const q = (name: string) => `"${name}"`;
+  const role = q(`modrole_${s}`);
+  const admin = q(`modadmin_${s}`);
+  const owner = q(`modowner_${s}`);
+  const visitor = q(`modvisitor_${s}`);
+  const schema = q(plan.schema);
+  const text = [
+    'begin',
+    `create role ${role} nologin`,
+    `create role ${admin} nologin noinherit`,
+    `create role ${owner} nologin`,
+    `create role ${visitor} nologin`,
+    `grant dramac_module_roles to ${role}, ${visitor}`,
+    `grant dramac_module_owners to ${owner}`,
+    `grant ${role}, ${visitor} to dramac_data_api`,
+    `grant ${admin} to dramac_admin_api`,
+    `create schema ${schema} authorization ${owner}`,
+    `grant usage on schema ${schema} to ${role}, ${admin}, ${visitor}`,
+    `set local role ${owner}`,
+    ...plan.statements.map((x) => x.sql),
+    'commit',
+  ].join(';\n');
+  let start = nowMs();
+  await raw.query(text);
+  const ddl = nowMs() - start;
+  start = nowMs();
+  await raw.query(
+    `begin; drop schema ${schema} cascade; drop role ${role}; drop role ${admin}; drop role ${visitor}; drop role ${owner}; commit`,
+  );
+  return { ddl, drop: nowMs() - start };
+}
+
 // Warm-up: the first provisioning loads the SQL parser (WebAssembly) and fills caches.
 const warm = probeNumber++;
 const warmProvision = await provisionOne(warm);
 const warmDeprovision = await deprovisionOne(warm);
+await rawOne(probeNumber++);
 report({ type: 'warmup', provisionMs: warmProvision, deprovisionMs: warmDeprovision });
 
 await settle();
@@ -65,14 +117,27 @@ async function milestone(n: number): Promise<void> {
       pg_catalog.pg_database_size(pg_catalog.current_database()) as database_bytes`.execute(db);
   const provision: number[] = [];
   const deprovision: number[] = [];
-  const ids: number[] = [];
+  const rawDdl: number[] = [];
+  const rawDrop: number[] = [];
+  // Interleaved: raw DDL, then provision, then their removals, probe after probe.
   for (let i = 0; i < probes; i++) {
+    const r = await rawOne(probeNumber++);
+    rawDdl.push(r.ddl);
+    rawDrop.push(r.drop);
     const id = probeNumber++;
-    ids.push(id);
     provision.push(await provisionOne(id));
+    deprovision.push(await deprovisionOne(id));
   }
-  for (const id of ids) deprovision.push(await deprovisionOne(id));
-  report({ type: 'milestone', n, elapsedMs: elapsed, catalog: rows[0], provision, deprovision });
+  report({
+    type: 'milestone',
+    n,
+    elapsedMs: elapsed,
+    catalog: rows[0],
+    provision,
+    deprovision,
+    rawDdl,
+    rawDrop,
+  });
 }
 
 for (let n = 1; n <= max; n++) {
@@ -106,4 +171,5 @@ for (let n = 1; n <= max; n++) {
 }
 collect();
 report({ type: 'end', totalMs: nowMs() - startAll, ...memory() });
+await raw.end();
 await db.destroy();

@@ -249,7 +249,12 @@ export type {
 // Plan
 export type { ModulePlan } from './plan/module-plan';
 export { planModuleDatabase, SITE_POLICY_NAME } from './plan/plan-module-database';
-export type { ChangeClass, ModuleChange, ModuleUpgradePlan } from './plan/plan-module-upgrade';
+export type {
+  ChangeClass,
+  ConcurrentIndex,
+  ModuleChange,
+  ModuleUpgradePlan,
+} from './plan/plan-module-upgrade';
 export { planModuleUpgrade, renderUpgradePlan } from './plan/plan-module-upgrade';
 export type { PlanOptions } from './plan/plan-options';
 export type { PlannedStatement, PlanStepKind } from './plan/planned-statement';
@@ -289,6 +294,16 @@ export type { ApplyOptions, ApplyResult } from './provision/apply-module-plan';
 export { applyModulePlan } from './provision/apply-module-plan';
 export type { UpgradeOptions, UpgradeResult } from './provision/apply-module-upgrade';
 export { applyModuleUpgrade } from './provision/apply-module-upgrade';
+export type {
+  BuildIndexesOptions,
+  BuildIndexesResult,
+  PendingIndexBuild,
+} from './provision/build-pending-indexes';
+export {
+  buildPendingIndexes,
+  canBuildIndexesOnline,
+  pendingIndexBuilds,
+} from './provision/build-pending-indexes';
 export { definitionChecksum } from './provision/definition-checksum';
 export type { InstalledDefinition } from './provision/installed-definition';
 export { readInstalledDefinition } from './provision/installed-definition';

@@ -1426,7 +1426,7 @@ const attacks: InstallAttack[] = [
       adding(
         m,
         isRoleCreation,
-        stmt('create_table', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('create_table', `alter function ${helperOf(m)}(text[]) security invoker`),
         stmt('grant', `grant ${m.qadmin} to ${m.qrole}`),
       ),
     goal: (m) => expectNotMember(m.role, m.admin),
@@ -1441,7 +1441,7 @@ const attacks: InstallAttack[] = [
         isRoleCreation,
         stmt(
           'create_table',
-          `create or replace function ${helperOf(m)}(p_sql text) returns void language plpgsql security invoker as 'begin execute p_sql; end'`,
+          `create or replace function ${helperOf(m)}(p_sql text[]) returns integer language plpgsql security invoker as 'declare s text; begin foreach s in array p_sql loop execute s; end loop; return 0; end'`,
         ),
         stmt('grant', `grant ${m.qadmin} to ${m.qrole}`),
       ),
@@ -1455,7 +1455,7 @@ const attacks: InstallAttack[] = [
       adding(
         m,
         undefined,
-        stmt('create_table', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('create_table', `alter function ${helperOf(m)}(text[]) security invoker`),
         stmt(
           'create_role',
           `create role "evil_${m.short}" login password 'x' in role "dramac_admin_api"`,
@@ -1475,7 +1475,7 @@ const attacks: InstallAttack[] = [
       adding(
         m,
         undefined,
-        stmt('create_table', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('create_table', `alter function ${helperOf(m)}(text[]) security invoker`),
         stmt(
           'backfill',
           `update "public"."module_database_registry" set status = 'deprecated', drop_after = now() where module_short_id = '${v.ledger.short}'`,
@@ -1490,7 +1490,7 @@ const attacks: InstallAttack[] = [
       adding(
         m,
         undefined,
-        stmt('create_table', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('create_table', `alter function ${helperOf(m)}(text[]) security invoker`),
         stmt('enable_rls', `alter table ${v.vault.quoted} no force row level security`),
         stmt(
           'create_table',

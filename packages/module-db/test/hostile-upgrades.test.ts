@@ -947,7 +947,7 @@ const attacks: UpgradeAttack[] = [
     build: (m) =>
       adding(
         m,
-        stmt('rename', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('rename', `alter function ${helperOf(m)}(text[]) security invoker`),
         stmt('grant', `grant ${m.qadmin} to ${m.qrole}`),
       ),
     goal: (m) => expectNotMember(m.role, m.admin),
@@ -961,7 +961,7 @@ const attacks: UpgradeAttack[] = [
         m,
         stmt(
           'create_table',
-          `create or replace function ${helperOf(m)}(p_sql text) returns void language plpgsql security invoker as 'begin execute p_sql; end'`,
+          `create or replace function ${helperOf(m)}(p_sql text[]) returns integer language plpgsql security invoker as 'declare s text; begin foreach s in array p_sql loop execute s; end loop; return 0; end'`,
         ),
         stmt(
           'backfill',
@@ -976,7 +976,7 @@ const attacks: UpgradeAttack[] = [
     build: (m) =>
       adding(
         m,
-        stmt('rename', `alter function ${helperOf(m)}(text) security invoker`),
+        stmt('rename', `alter function ${helperOf(m)}(text[]) security invoker`),
         stmt('enable_rls', `alter table ${v.vault.quoted} no force row level security`),
         stmt(
           'backfill',
@@ -1157,7 +1157,7 @@ const repairs: RepairAttack[] = [
     name: 'repair: the DDL helper made SECURITY INVOKER, then a LOGIN role in the admin API',
     strategy: 'prefix',
     statements: (m) => [
-      stmt('rename', `alter function ${helperOf(m)}(text) security invoker`),
+      stmt('rename', `alter function ${helperOf(m)}(text[]) security invoker`),
       stmt(
         'create_role',
         `create role "evil_${m.short}" login password 'x' in role "dramac_admin_api"`,
@@ -1174,7 +1174,7 @@ const repairs: RepairAttack[] = [
     strategy: 'schema',
     checksum: 'none',
     statements: (m) => [
-      stmt('rename', `alter function ${helperOf(m)}(text) security invoker`),
+      stmt('rename', `alter function ${helperOf(m)}(text[]) security invoker`),
       stmt(
         'backfill',
         `update "public"."module_database_registry" set status = 'deprecated', drop_after = now() where module_short_id = '${v.ledger.short}'`,

@@ -8,10 +8,17 @@ import { parseModuleId } from './parse-lifecycle-ids';
 export type ModuleEventKind =
   | 'provisioned'
   | 'upgraded'
+  | 'repaired'
   | 'site_installed'
   | 'site_purged'
   | 'deprecated'
-  | 'deprovisioned';
+  | 'deprovisioned'
+  /** An online index build of an upgrade began an attempt (`details`: index, attempt, droppingInvalid). */
+  | 'index_build_started'
+  /** An attempt failed (`details.error`); the next call retries it. */
+  | 'index_build_failed'
+  /** The index was built and the module's end state proven. */
+  | 'index_built';
 
 /** One entry of the module event log. */
 export interface ModuleEvent {

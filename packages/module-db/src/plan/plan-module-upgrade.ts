@@ -44,8 +44,21 @@ export interface ModuleUpgradePlan {
   readonly tables: readonly string[];
   /** Tables the upgrade creates (checked empty after it runs). */
   readonly newTables: readonly string[];
+  /**
+   * Indexes left out of the upgrade's transaction (option `concurrentIndexes`), built afterwards
+   * with `CREATE INDEX CONCURRENTLY` by statements the database writes from `desired`. `table` is
+   * the physical table name. Empty without the option.
+   */
+  readonly concurrentIndexes: readonly ConcurrentIndex[];
   /** The state after the upgrade, as a fresh install of the new version would create it. */
   readonly desired: ModuleState;
+}
+
+/** An index an upgrade builds concurrently, after its transaction. */
+export interface ConcurrentIndex {
+  /** The physical table name (`items` or `mod_<id>_items`). */
+  readonly table: string;
+  readonly name: string;
 }
 
 /**
@@ -67,7 +80,7 @@ export interface ModuleUpgradePlan {
 export function planModuleUpgrade(
   installed: ValidatedModuleDefinition,
   next: ValidatedModuleDefinition,
-  _options: PlanOptions = {},
+  options: PlanOptions = {},
 ): ModuleUpgradePlan {
   if (installed.moduleId !== next.moduleId) {
     throw new ConflictError(
@@ -100,8 +113,42 @@ export function planModuleUpgrade(
   const added = to.tables
     .filter((t) => !oldTables.has(t.key) && !renamedTo.has(t.key))
     .map((t) => `${t.schema}.${t.name}`);
+  // Online index builds: a new plain index of a table that existed before leaves the transaction.
+  const oldPhysical = new Set(from.tables.map((t) => t.key));
+  const renamed = new Set(steps.flatMap((s) => (s.kind === 'renameTable' ? [s.to, s.from] : [])));
+  const concurrent: ConcurrentIndex[] = [];
+  const deferred = new Set<PlannedStatement>();
+  if (options.concurrentIndexes) {
+    for (const change of changes) {
+      if (change.kind !== 'add_index' || !change.object) continue;
+      // A table that keeps its name (a renamed one has its new name only inside the transaction).
+      if (!oldPhysical.has(change.table) || renamed.has(change.table)) continue;
+      const table = to.tables.find((t) => t.key === change.table);
+      const index = table?.indexes.find((i) => i.name === change.object);
+      if (!table || !index) continue;
+      if (
+        index.method !== 'btree' ||
+        index.unique ||
+        index.hasPredicate ||
+        index.constraint !== null
+      )
+        continue;
+      for (const statement of change.statements) {
+        if (statement.kind === 'create_index') deferred.add(statement);
+      }
+      concurrent.push(Object.freeze({ table: table.name, name: index.name }));
+    }
+  }
   const publicChanges: ModuleChange[] = changes.map(({ phase: _p, statements: _s, ...c }) =>
-    Object.freeze(c),
+    Object.freeze(
+      c.kind === 'add_index' && concurrent.some((x) => x.name === c.object)
+        ? {
+            ...c,
+            description: `${c.description} (built concurrently after the upgrade commits)`,
+            lock: 'none while it is built (CREATE INDEX CONCURRENTLY)',
+          }
+        : c,
+    ),
   );
   return Object.freeze({
     moduleId: next.moduleId,
@@ -115,9 +162,12 @@ export function planModuleUpgrade(
     ownerRole: newPlan.ownerRole,
     changes: Object.freeze(publicChanges),
     refused: Object.freeze(publicChanges.filter((c) => c.class === 'destructive')),
-    statements: Object.freeze(changes.flatMap((c) => c.statements)),
+    statements: Object.freeze(
+      changes.flatMap((c) => c.statements).filter((statement) => !deferred.has(statement)),
+    ),
     tables: Object.freeze(declaredTables(next)),
     newTables: Object.freeze(added),
+    concurrentIndexes: Object.freeze(concurrent),
     desired: to,
   });
 }
@@ -300,5 +350,12 @@ export function renderUpgradePlan(plan: ModuleUpgradePlan): string {
     lines.push('', `-- ${i + 1}. ${s.description}`, `${s.sql};`);
   });
   lines.push('', 'commit;');
+  for (const index of plan.concurrentIndexes) {
+    lines.push(
+      '',
+      `-- then, outside the transaction, as ${plan.ownerRole ?? 'the owner role'} (statement written by the database):`,
+      `-- create index concurrently ${index.name} on ${plan.schema}.${index.table} (...);`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,7 @@
 import { SQL_APPLY_MODULE_CHANGE } from './sql-apply-module-change';
+import { SQL_INDEX_BUILDS } from './sql-index-builds';
 import { SQL_READ_MODULE_STATE } from './sql-read-module-state';
+import { SQL_ROLE_MANAGERS } from './sql-role-managers';
 import { SQL_VERIFY_MODULE_STATE } from './sql-verify-module-state';
 import { SQL_VISITOR_ACCESS } from './sql-visitor-access';
 import { SQL_WIDGET_COLLECTIONS } from './sql-widget-collections';
@@ -131,7 +133,8 @@ CREATE POLICY dramac_platform_purge ON public.module_data AS PERMISSIVE FOR DELE
 ALTER TABLE public.module_database_registry ADD COLUMN IF NOT EXISTS installed_state jsonb;
 ALTER TABLE public.module_database_events DROP CONSTRAINT IF EXISTS module_database_events_event_check;
 ALTER TABLE public.module_database_events ADD CONSTRAINT module_database_events_event_check
-  CHECK (event IN ('provisioned', 'upgraded', 'repaired', 'site_installed', 'site_purged', 'deprecated', 'deprovisioned'));
+  CHECK (event IN ('provisioned', 'upgraded', 'repaired', 'site_installed', 'site_purged', 'deprecated', 'deprovisioned',
+    'index_build_started', 'index_build_failed', 'index_built'));
 
 -- ---------------------------------------------------------------------------------------------
 -- The platform's policies, once, on a template table nobody reads: verification compares each
@@ -239,8 +242,10 @@ GRANT EXECUTE ON FUNCTION public.dramac_check_tenant_references() TO dramac_modu
 -- ---------------------------------------------------------------------------------------------
 -- Reading, verifying and applying a module's state.
 -- ---------------------------------------------------------------------------------------------
+${SQL_ROLE_MANAGERS}
 ${SQL_READ_MODULE_STATE}
 ${SQL_VERIFY_MODULE_STATE}
+${SQL_INDEX_BUILDS}
 ${SQL_APPLY_MODULE_CHANGE}
 
 -- ---------------------------------------------------------------------------------------------
@@ -326,6 +331,13 @@ BEGIN
         EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA %I FROM %I', v_reg.schema_name, v_name);
       END IF;
     END LOOP;
+    -- The group memberships the module's role manager granted, then those the platform granted
+    -- before role managers existed.
+    BEGIN
+      PERFORM public.dramac_module_roles('retain', v_short, v_reg.strategy);
+    EXCEPTION WHEN insufficient_privilege THEN
+      NULL;
+    END;
     IF pg_catalog.pg_has_role(v_reg.role_name, 'dramac_module_roles', 'MEMBER') THEN
       EXECUTE pg_catalog.format('REVOKE dramac_module_roles FROM %I', v_reg.role_name);
     END IF;
@@ -371,25 +383,25 @@ BEGIN
   DELETE FROM public.module_data WHERE module_short_id = v_short;
   GET DIAGNOSTICS v_data = ROW_COUNT;
   DELETE FROM dramac.widget_collections WHERE module_short_id = v_short;
+  DELETE FROM dramac.index_builds WHERE module_short_id = v_short;
   DELETE FROM public.module_site_installations WHERE module_short_id = v_short;
   GET DIAGNOSTICS v_installs = ROW_COUNT;
 
   -- The roles go last: DROP ROLE fails while anything still depends on them, which proves nothing
-  -- of the module is left behind.
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_reg.role_name) THEN
-    EXECUTE pg_catalog.format('DROP ROLE %I', v_reg.role_name);
-    v_role_dropped := true;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_admin) THEN
-    EXECUTE pg_catalog.format('DROP ROLE %I', v_admin);
-    v_admin_dropped := true;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_visitor) THEN
-    EXECUTE pg_catalog.format('DROP ROLE %I', v_visitor);
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_owner) THEN
-    EXECUTE pg_catalog.format('DROP ROLE %I', v_owner);
-  END IF;
+  -- of the module is left behind. Dropped by the module's role manager, which administers them
+  -- (a walk of a few dozen memberships, not of every module's); a module whose roles the
+  -- platform created before role managers existed is dropped by the platform.
+  v_role_dropped := EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_reg.role_name);
+  v_admin_dropped := EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_admin);
+  BEGIN
+    PERFORM public.dramac_module_roles('drop', v_short, v_reg.strategy);
+  EXCEPTION WHEN insufficient_privilege THEN
+    FOREACH v_name IN ARRAY ARRAY[v_reg.role_name, v_admin, v_visitor, v_owner] LOOP
+      IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_name) THEN
+        EXECUTE pg_catalog.format('DROP ROLE %I', v_name);
+      END IF;
+    END LOOP;
+  END;
 
   DELETE FROM public.module_database_versions WHERE module_id = p_module_id;
   DELETE FROM public.module_database_registry WHERE module_id = p_module_id;
@@ -573,6 +585,10 @@ ALTER FUNCTION public.dramac_apply_module_upgrade(jsonb, jsonb, text, text, text
 ALTER FUNCTION public.dramac_apply_module_repair(jsonb, text, text, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_verify_module_state(text, text, jsonb, text[]) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_ensure_module_role(text, boolean, boolean) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_module_roles(text, text, text) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_index_builds_pending(uuid) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_index_build_next(uuid) OWNER TO dramac_platform;
+ALTER FUNCTION public.dramac_index_build_done(uuid, text, text, text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_lock_module(text) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_deprovision_module(uuid, text, text, interval, integer, integer) OWNER TO dramac_platform;
 ALTER FUNCTION public.dramac_drop_due_modules(text) OWNER TO dramac_platform;
@@ -626,8 +642,16 @@ BEGIN
     'public.dramac_apply_module_repair(jsonb, text, text, integer, integer)',
     'public.dramac_verify_module_state(text, text, jsonb, text[])',
     'public.dramac_ensure_module_role(text, boolean, boolean)',
+    'public.dramac_module_roles(text, text, text)',
+    'public.dramac_index_builds_pending(uuid)',
+    'public.dramac_index_build_next(uuid)',
+    'public.dramac_index_build_done(uuid, text, text, text)',
+    'public.dramac_desired_without_indexes(jsonb, jsonb[])',
     'public.dramac_read_module_state(text, text, boolean)',
     'public.dramac_expression_problem(pg_node_tree)',
+    'public.dramac_expression_text_problem(text)',
+    'public.dramac_expressions_problem(text[])',
+    'public.dramac_table_shapes(jsonb, boolean)',
     'public.dramac_function_allowed(oid)',
     'public.dramac_platform_policy_text(text, text)',
     'public.dramac_compare_objects(text, text, jsonb[], jsonb[])',
@@ -648,6 +672,8 @@ BEGIN
   END LOOP;
   -- Internal pieces the platform functions call as dramac_platform.
   GRANT EXECUTE ON FUNCTION public.dramac_read_module_state(text, text, boolean), public.dramac_expression_problem(pg_node_tree),
+    public.dramac_expression_text_problem(text), public.dramac_expressions_problem(text[]), public.dramac_table_shapes(jsonb, boolean),
+    public.dramac_desired_without_indexes(jsonb, jsonb[]),
     public.dramac_function_allowed(oid), public.dramac_platform_policy_text(text, text),
     public.dramac_compare_objects(text, text, jsonb[], jsonb[]), public.dramac_constraint_shape(jsonb),
     public.dramac_policy_shape(jsonb), public.dramac_undo_session_residue(text[], text[]) TO dramac_platform;
@@ -662,6 +688,7 @@ BEGIN
     public.dramac_drop_due_modules(text),
     public.dramac_lock_module(text),
     public.dramac_set_site_public(uuid, boolean, text),
+    public.dramac_index_builds_pending(uuid), public.dramac_index_build_next(uuid), public.dramac_index_build_done(uuid, text, text, text),
     public.dramac_read_module_state(text, text, boolean) TO dramac_provisioner;
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
     GRANT EXECUTE ON FUNCTION public.dramac_apply_module_plan(jsonb, jsonb, text, text, text, integer, integer),

@@ -162,6 +162,11 @@ DECLARE
   v_detail text;
   v_hint text;
   v_ok boolean;
+  v_concurrent jsonb[] := '{}';
+  v_sqls text[] := '{}';
+  v_ci jsonb;
+  v_ci_table jsonb;
+  v_ci_index jsonb;
 BEGIN
   -- 1. The plan's identity, checked against itself and the naming rules.
   IF p_mode IS NULL OR p_mode NOT IN ('install', 'upgrade', 'repair') THEN
@@ -279,43 +284,88 @@ BEGIN
     WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND r.rolname = v_owner
       AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'o');
 
+  -- Indexes the caller builds CONCURRENTLY after this transaction (upgrades only): each one a
+  -- plain btree index of the desired state, on a table that existed before, over its own columns.
+  -- They are left out of the end-state proof here and recorded as pending builds; the build
+  -- itself runs statements this database writes (dramac_index_build_next) and is proven then.
+  IF p_mode <> 'install' AND EXISTS (SELECT 1 FROM dramac.index_builds b WHERE b.module_short_id = v_short) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM003',
+      MESSAGE = pg_catalog.format('module %s has index builds pending: complete them first (provisionModuleDatabase or buildPendingIndexes resumes them)', v_module_id);
+  END IF;
+  IF pg_catalog.jsonb_typeof(coalesce(p_plan -> 'concurrentIndexes', '[]'::jsonb)) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'plan concurrentIndexes is not a list';
+  END IF;
+  FOR v_ci IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'concurrentIndexes', '[]'::jsonb)) LOOP
+    IF p_mode <> 'upgrade' THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = 'only an upgrade builds indexes concurrently';
+    END IF;
+    SELECT t INTO v_ci_table FROM pg_catalog.jsonb_array_elements(v_desired -> 'tables') t
+    WHERE pg_catalog.jsonb_typeof(v_ci) = 'object' AND t ->> 'name' = v_ci ->> 'table';
+    SELECT i INTO v_ci_index FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(v_ci_table -> 'indexes') = 'array'
+      THEN v_ci_table -> 'indexes' ELSE '[]'::jsonb END) i WHERE i ->> 'name' = v_ci ->> 'name';
+    v_ok := v_ci_index IS NOT NULL AND (v_ci ->> 'name') ~ '^[a-z_][a-z0-9_]{0,62}$'
+      AND v_ci_index ->> 'method' = 'btree' AND v_ci_index -> 'unique' = 'false'::jsonb AND v_ci_index -> 'hasPredicate' = 'false'::jsonb
+      AND coalesce(v_ci_index -> 'constraint', 'null'::jsonb) = 'null'::jsonb AND v_ci_index -> 'where' IS NULL
+      AND pg_catalog.jsonb_typeof(v_ci_index -> 'columns') = 'array' AND pg_catalog.jsonb_array_length(v_ci_index -> 'columns') BETWEEN 1 AND 32
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(v_ci_index -> 'columns') c
+                      WHERE pg_catalog.jsonb_typeof(c) <> 'string' OR NOT EXISTS (
+                        SELECT 1 FROM pg_catalog.jsonb_array_elements(v_ci_table -> 'columns') dc WHERE dc ->> 'name' = c #>> '{}'))
+      AND coalesce(pg_catalog.to_regclass(pg_catalog.format('%I.%I', v_schema, v_ci_table ->> 'name'))::oid = ANY (v_before), false)
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(v_concurrent) x WHERE x ->> 'name' = v_ci ->> 'name');
+    IF NOT coalesce(v_ok, false) THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM001',
+        MESSAGE = pg_catalog.format('plan index %L cannot be built concurrently: only a plain btree index of the desired state, over columns of an existing module table',
+          coalesce(v_ci ->> 'name', v_ci::text));
+    END IF;
+    v_concurrent := v_concurrent || pg_catalog.jsonb_build_object('table', v_ci_table ->> 'name', 'name', v_ci ->> 'name',
+      'columns', v_ci_index -> 'columns');
+  END LOOP;
+
   -- Quotas (platform migration 8): the counting triggers and the roles' timeouts come off before
   -- the statements run and go back on when the registry records the change (its trigger).
   IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
     PERFORM dramac.quota_detach(v_short);
   END IF;
-  -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL.
-  PERFORM public.dramac_ensure_module_role(v_role, true, false);
-  IF NOT pg_catalog.pg_has_role('dramac_data_api', v_role, 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_role);
-  END IF;
-  IF NOT pg_catalog.pg_has_role(v_role, 'dramac_module_roles', 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_role);
-  END IF;
-  IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_role, 'dramac_widget_roles', 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT dramac_widget_roles TO %I', v_role);
-  END IF;
-  -- The visitor role: what a site's visitors run as. It holds nothing until a definition declares
-  -- what visitors may read or insert.
-  PERFORM public.dramac_ensure_module_role(v_visitor, true, false);
-  IF NOT pg_catalog.pg_has_role('dramac_data_api', v_visitor, 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_visitor);
-  END IF;
-  IF NOT pg_catalog.pg_has_role(v_visitor, 'dramac_module_roles', 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_visitor);
-  END IF;
-  IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_visitor, 'dramac_widget_visitors', 'MEMBER') THEN
-    EXECUTE pg_catalog.format('GRANT dramac_widget_visitors TO %I', v_visitor);
-  END IF;
+  -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL. The module's
+  -- roles and memberships are the work of its role manager (see dramac_roles.module_role_op):
+  -- done by dramac_platform itself, each role change would walk every module role it administers.
+  BEGIN
+    PERFORM public.dramac_module_roles('setup', v_short, v_strategy);
+  EXCEPTION WHEN insufficient_privilege THEN
+    -- A module whose roles the platform created before role managers existed: the platform
+    -- administers them, so it takes the same steps itself.
+    PERFORM public.dramac_ensure_module_role(v_role, true, false);
+    IF NOT pg_catalog.pg_has_role('dramac_data_api', v_role, 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_role);
+    END IF;
+    IF NOT pg_catalog.pg_has_role(v_role, 'dramac_module_roles', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_role);
+    END IF;
+    IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_role, 'dramac_widget_roles', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_widget_roles TO %I', v_role);
+    END IF;
+    PERFORM public.dramac_ensure_module_role(v_visitor, true, false);
+    IF NOT pg_catalog.pg_has_role('dramac_data_api', v_visitor, 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT %I TO dramac_data_api', v_visitor);
+    END IF;
+    IF NOT pg_catalog.pg_has_role(v_visitor, 'dramac_module_roles', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_module_roles TO %I', v_visitor);
+    END IF;
+    IF v_strategy = 'shared' AND NOT pg_catalog.pg_has_role(v_visitor, 'dramac_widget_visitors', 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT dramac_widget_visitors TO %I', v_visitor);
+    END IF;
+    IF v_strategy <> 'shared' THEN
+      PERFORM public.dramac_ensure_module_role(v_admin, false, false);
+      IF NOT pg_catalog.pg_has_role('dramac_admin_api', v_admin, 'MEMBER') THEN
+        EXECUTE pg_catalog.format('GRANT %I TO dramac_admin_api', v_admin);
+      END IF;
+      PERFORM public.dramac_ensure_module_role(v_owner, true, true);
+      IF NOT pg_catalog.pg_has_role(v_owner, 'dramac_module_owners', 'MEMBER') THEN
+        EXECUTE pg_catalog.format('GRANT dramac_module_owners TO %I', v_owner);
+      END IF;
+    END IF;
+  END;
   IF v_strategy <> 'shared' THEN
-    PERFORM public.dramac_ensure_module_role(v_admin, false, false);
-    IF NOT pg_catalog.pg_has_role('dramac_admin_api', v_admin, 'MEMBER') THEN
-      EXECUTE pg_catalog.format('GRANT %I TO dramac_admin_api', v_admin);
-    END IF;
-    PERFORM public.dramac_ensure_module_role(v_owner, true, true);
-    IF NOT pg_catalog.pg_has_role(v_owner, 'dramac_module_owners', 'MEMBER') THEN
-      EXECUTE pg_catalog.format('GRANT dramac_module_owners TO %I', v_owner);
-    END IF;
     IF v_strategy = 'schema' THEN
       IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = v_schema) THEN
         EXECUTE pg_catalog.format('CREATE SCHEMA %I AUTHORIZATION %I', v_schema, v_owner);
@@ -335,22 +385,45 @@ BEGIN
     -- The search path of the statements: pg_catalog first (nothing can shadow a built-in), the
     -- schema of the citext extension if it is installed (column types name it unqualified),
     -- pg_temp last.
-    EXECUTE pg_catalog.format('CREATE FUNCTION %s(p_sql text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER '
+    -- One call runs every statement: the role it runs them as is fixed when the call starts, so a
+    -- statement that alters or replaces the function changes nothing for the statements after it
+    -- (and is refused once the call returns). A failing statement is named by its index.
+    EXECUTE pg_catalog.format('CREATE FUNCTION %s(p_sql text[]) RETURNS integer LANGUAGE plpgsql SECURITY DEFINER '
       'SET search_path = %s AS %L', v_exec,
       pg_catalog.concat_ws(', ', 'pg_catalog',
         (SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e
          JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
          WHERE e.extname = 'citext' AND n.nspname <> 'pg_catalog'),
         'pg_temp'),
-      'BEGIN EXECUTE p_sql; END');
-    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text) FROM PUBLIC', v_exec);
-    EXECUTE pg_catalog.format('ALTER FUNCTION %s(text) OWNER TO %I', v_exec, v_owner);
+      'DECLARE v_i integer := 0; v_s text; v_state text; v_msg text; v_detail text; v_hint text; '
+      'BEGIN '
+      '  FOREACH v_s IN ARRAY p_sql LOOP EXECUTE v_s; v_i := v_i + 1; END LOOP; '
+      '  RETURN v_i; '
+      'EXCEPTION WHEN others THEN '
+      '  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT; '
+      '  RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, HINT = coalesce(v_hint, ''''), '
+      '    DETAIL = pg_catalog.jsonb_build_object(''statementIndex'', v_i, ''statement'', pg_catalog.left(p_sql[v_i + 1], 4000), ''detail'', v_detail)::text; '
+      'END');
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text[]) FROM PUBLIC', v_exec);
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s(text[]) OWNER TO %I', v_exec, v_owner);
     -- The owner role owns the function it runs in, so a statement could make it SECURITY INVOKER
-    -- (the next statement would then run as dramac_platform) or replace it: before every
-    -- statement the function must still be this one, unchanged.
-    EXECUTE pg_catalog.format('SELECT %L::pg_catalog.regprocedure', v_exec || '(text)') INTO v_exec_oid;
+    -- or replace it (a later call would run as dramac_platform): once the call returns, the
+    -- function must still be this one, unchanged.
+    EXECUTE pg_catalog.format('SELECT %L::pg_catalog.regprocedure', v_exec || '(text[])') INTO v_exec_oid;
     SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text INTO v_exec_sig
     FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid;
+    -- The statements: SQL text each, no bind parameters.
+    FOR v_stmt IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'statements', '[]'::jsonb)) LOOP
+      v_sql := CASE WHEN pg_catalog.jsonb_typeof(v_stmt) = 'object' THEN v_stmt ->> 'sql' END;
+      IF v_sql IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has no SQL', pg_catalog.cardinality(v_sqls));
+      END IF;
+      IF pg_catalog.jsonb_typeof(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) <> 'array'
+         OR pg_catalog.jsonb_array_length(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) > 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has bind parameters', pg_catalog.cardinality(v_sqls));
+      END IF;
+      v_sqls := v_sqls || v_sql;
+    END LOOP;
     -- What the statements must not leave in the calling session. Read here, not in a function
     -- of its own: a function's own search_path setting would hide a changed one.
     v_settings := ARRAY(SELECT s.name || '=' || coalesce(s.setting, '') FROM pg_catalog.pg_settings s
@@ -365,31 +438,10 @@ BEGIN
     -- Everything from here to the end-state check runs guarded: on any failure, what the
     -- statements left in the session that the rollback would not undo is undone first.
     BEGIN
-    BEGIN
-      FOR v_stmt IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'statements', '[]'::jsonb)) LOOP
-        v_sql := CASE WHEN pg_catalog.jsonb_typeof(v_stmt) = 'object' THEN v_stmt ->> 'sql' END;
-        IF v_sql IS NULL THEN
-          RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has no SQL', v_i);
-        END IF;
-        IF pg_catalog.jsonb_array_length(coalesce(v_stmt -> 'parameters', '[]'::jsonb)) > 0 THEN
-          RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('statement %s has bind parameters', v_i);
-        END IF;
-        IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
-            FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
-          RAISE EXCEPTION USING ERRCODE = 'DM004',
-            MESSAGE = pg_catalog.format('statement %s changed the function the statements run in', v_i - 1);
-        END IF;
-        EXECUTE pg_catalog.format('SELECT %s($1)', v_exec) USING v_sql;
-        v_i := v_i + 1;
-      END LOOP;
-    EXCEPTION WHEN others THEN
-      GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
-      RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, HINT = coalesce(v_hint, ''),
-        DETAIL = pg_catalog.jsonb_build_object('statementIndex', v_i, 'statement', pg_catalog.left(v_sql, 4000), 'detail', v_detail)::text;
-    END;
+      EXECUTE pg_catalog.format('SELECT %s($1)', v_exec) USING v_sqls INTO v_i;
     IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
         FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
-      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the last statement changed the function the statements run in';
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the plan''s statements changed the function they run in';
     END IF;
     -- Session state a rollback would not undo (session-level advisory locks, prepared statements)
     -- is undone here; a LISTEN takes effect only at commit: every channel is unlistened and the
@@ -421,7 +473,7 @@ BEGIN
       PERFORM public.dramac_undo_session_residue(v_locks, v_prepared);
       RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, DETAIL = coalesce(v_detail, ''), HINT = coalesce(v_hint, '');
     END;
-    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s(text)', v_exec);
+    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s(text[])', v_exec);
     IF v_strategy = 'prefix' THEN
       EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA public FROM %I', v_owner);
     END IF;
@@ -439,7 +491,8 @@ BEGIN
       v_new_tables := v_new_tables || v_sql;
     END IF;
   END LOOP;
-  v_actual := public.dramac_verify_module_state(v_short, v_strategy, v_desired, v_new_tables);
+  v_actual := public.dramac_verify_module_state(v_short, v_strategy,
+    public.dramac_desired_without_indexes(v_desired, v_concurrent), v_new_tables);
 
   v_names := ARRAY(SELECT pg_catalog.split_part(t, '.', 2) FROM pg_catalog.unnest(coalesce(v_tables, '{}')) t);
   IF v_strategy = 'prefix' THEN
@@ -462,10 +515,15 @@ BEGIN
     WHERE module_short_id = v_short;
     INSERT INTO public.module_database_versions (module_id, version, checksum, definition, plan, applied_by)
     VALUES (v_module_id, v_version, p_checksum, p_definition, p_plan, p_actor);
+    INSERT INTO dramac.index_builds (module_short_id, index_name, schema_name, table_name, columns, version)
+    SELECT v_short, x ->> 'name', v_schema, x ->> 'table', ARRAY(SELECT pg_catalog.jsonb_array_elements_text(x -> 'columns')), v_version
+    FROM pg_catalog.unnest(v_concurrent) x;
     INSERT INTO public.module_database_events (module_id, module_short_id, event, actor, details)
     VALUES (v_module_id, v_short, 'upgraded', p_actor,
-      pg_catalog.jsonb_build_object('from', v_existing.version, 'to', v_version, 'statements', v_i, 'changes', p_plan -> 'changes'));
-    RETURN pg_catalog.jsonb_build_object('status', 'upgraded', 'statementsApplied', v_i, 'version', v_version, 'fromVersion', v_existing.version);
+      pg_catalog.jsonb_build_object('from', v_existing.version, 'to', v_version, 'statements', v_i, 'changes', p_plan -> 'changes',
+        'pendingIndexes', (SELECT coalesce(pg_catalog.jsonb_agg(x ->> 'name'), '[]'::jsonb) FROM pg_catalog.unnest(v_concurrent) x)));
+    RETURN pg_catalog.jsonb_build_object('status', 'upgraded', 'statementsApplied', v_i, 'version', v_version, 'fromVersion', v_existing.version,
+      'pendingIndexes', (SELECT coalesce(pg_catalog.jsonb_agg(x ->> 'name'), '[]'::jsonb) FROM pg_catalog.unnest(v_concurrent) x));
   ELSE
     UPDATE public.module_database_registry SET installed_state = v_actual WHERE module_short_id = v_short;
     INSERT INTO public.module_database_events (module_id, module_short_id, event, actor, details)

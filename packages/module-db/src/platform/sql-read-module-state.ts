@@ -57,8 +57,12 @@ BEGIN
       AND d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
       AND c.relkind NOT IN ('i', 'I', 't')
     UNION
-    SELECT c.oid FROM pg_catalog.pg_class c
-    WHERE p_full AND p_strategy = 'schema' AND c.relnamespace = v_ns AND c.relkind NOT IN ('i', 'I', 't')
+    -- What sits in the module's schema, found through the schema's dependents (an index lookup),
+    -- not by reading every row of pg_class.
+    SELECT c.oid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+    WHERE p_full AND p_strategy = 'schema' AND d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+      AND d.refobjid = v_ns AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND c.relnamespace = v_ns AND c.relkind NOT IN ('i', 'I', 't')
     UNION
     SELECT c.oid FROM pg_catalog.pg_class c
     WHERE p_full AND p_strategy <> 'schema' AND c.relnamespace = v_ns
@@ -91,7 +95,13 @@ BEGIN
             'set', coalesce((pg_catalog.to_jsonb(m) ->> 'set_option')::boolean, true))
             ORDER BY u.rolname), '[]'::jsonb)
           FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles u ON u.oid = m.member
-          WHERE m.roleid = r.oid),
+          WHERE m.roleid = r.oid
+            -- The module's role manager holds the ADMIN option of the roles it created, and
+            -- nothing else: platform bookkeeping, like a pinned object, not listed. Any other
+            -- membership of it (INHERIT or SET) is.
+            AND NOT (u.rolname = 'dramac_roles_' || pg_catalog.left(p_short, 2) AND m.admin_option
+                     AND NOT coalesce((pg_catalog.to_jsonb(m) ->> 'inherit_option')::boolean, true)
+                     AND NOT coalesce((pg_catalog.to_jsonb(m) ->> 'set_option')::boolean, true))),
         'settings', (
           SELECT coalesce(pg_catalog.jsonb_agg(s.setting ORDER BY s.setting), '[]'::jsonb)
           FROM pg_catalog.pg_db_role_setting drs, pg_catalog.unnest(drs.setconfig) s(setting)
@@ -158,7 +168,8 @@ BEGIN
                              THEN a.attcollation::pg_catalog.regcollation::text END)
               ORDER BY a.attname), '[]'::jsonb)
             FROM pg_catalog.pg_attribute a
-            CROSS JOIN LATERAL (SELECT t.typnamespace, t.typcollation FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) ty
+            -- A lookup per column (OFFSET 0: not a hash of every row of pg_type).
+            CROSS JOIN LATERAL (SELECT t.typnamespace, t.typcollation FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid OFFSET 0) ty
             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
           'constraints', (
             SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -279,7 +290,10 @@ BEGIN
         SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, r AS objid FROM pg_catalog.unnest(v_rels) r
         UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, x.indexrelid FROM pg_catalog.pg_index x WHERE x.indrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, c.reltype FROM pg_catalog.pg_class c WHERE c.oid = ANY (v_rels) AND c.reltype <> 0
-        UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.typarray FROM pg_catalog.pg_class c JOIN pg_catalog.pg_type t ON t.oid = c.reltype WHERE c.oid = ANY (v_rels) AND t.typarray <> 0
+        -- (A lookup per table: a join would hash every row of pg_type.)
+        UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, a.typarray FROM (
+          SELECT (SELECT t.typarray FROM pg_catalog.pg_type t WHERE t.oid = c.reltype) AS typarray
+          FROM pg_catalog.pg_class c WHERE c.oid = ANY (v_rels) AND c.reltype <> 0) a WHERE a.typarray <> 0
         UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_policy p WHERE p.polrelid = ANY (v_rels)
         UNION ALL SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid FROM pg_catalog.pg_trigger g WHERE g.tgrelid = ANY (v_rels)
@@ -289,16 +303,18 @@ BEGIN
       )
       SELECT coalesce(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object('type', o.type, 'identity', o.identity)), '[]'::jsonb)
       FROM objs
-      -- One index lookup per module object, never a scan of pg_depend.
+      -- One index lookup per module object, never a scan of pg_depend (OFFSET 0 keeps the planner
+      -- from turning the lookups into a hash join over every row of pg_depend).
       CROSS JOIN LATERAL (SELECT x.refclassid, x.refobjid, x.deptype FROM pg_catalog.pg_depend x
-                          WHERE x.classid = objs.classid AND x.objid = objs.objid) d
+                          WHERE x.classid = objs.classid AND x.objid = objs.objid OFFSET 0) d
       CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0) o
       WHERE NOT EXISTS (SELECT 1 FROM objs o2 WHERE o2.classid = d.refclassid AND o2.objid = d.refobjid)
         AND NOT (d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.refobjid = v_ns)
         AND d.deptype <> 'i'),
     -- Objects outside the module that depend on a module object (a view over a module table,
     -- a foreign key from elsewhere into it): dropping the module would have to cascade to them.
-    'dependents', (
+    -- (Only for a full read: verification reads what the module holds, not what holds it.)
+    'dependents', CASE WHEN NOT p_full THEN '[]'::jsonb ELSE (
       SELECT coalesce(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object('type', o.type, 'identity', o.identity)), '[]'::jsonb)
       FROM pg_catalog.pg_depend d
       -- A view depends through its rewrite rule: name the view.
@@ -322,7 +338,7 @@ BEGIN
         AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
                  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef a WHERE a.oid = d.objid AND a.adrelid = ANY (v_rels)))
         AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid AND w.ev_class = ANY (v_rels))))
+                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid AND w.ev_class = ANY (v_rels)))) END
   ) INTO v_result;
   RETURN v_result;
 END

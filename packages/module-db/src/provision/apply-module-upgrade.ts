@@ -1,8 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { ValidatedModuleDefinition } from '../definition/validated-definition';
-import { UpgradeRefusedError } from '../errors';
+import { ProvisioningError, UpgradeRefusedError } from '../errors';
 import type { ModuleUpgradePlan } from '../plan/plan-module-upgrade';
 import type { ApplyOptions } from './apply-module-plan';
+import { buildPendingIndexes } from './build-pending-indexes';
 import { definitionChecksum } from './definition-checksum';
 import { toModuleDbError } from './postgres-error';
 
@@ -19,12 +20,16 @@ export interface UpgradeResult {
   readonly version: string;
   /** How many lock timeouts were retried. */
   readonly retries: number;
+  /** Indexes built concurrently after the upgrade committed (plans with `concurrentIndexes`). */
+  readonly indexesBuilt: readonly string[];
 }
 
 /**
  * Applies an upgrade plan through `public.dramac_apply_module_upgrade`, in one transaction, with
  * `lock_timeout` and a bounded retry when a lock is not granted in time (SQLSTATE 55P03), so
- * writers are never queued behind a long wait.
+ * writers are never queued behind a long wait. The indexes a plan lists in `concurrentIndexes`
+ * are then built with `CREATE INDEX CONCURRENTLY` ({@link buildPendingIndexes}): the upgrade is
+ * recorded first, each index once the database has proven it.
  *
  * @example
  * await applyModuleUpgrade(db, planModuleUpgrade(installed.definition, next), next, installed.checksum);
@@ -39,18 +44,25 @@ export async function applyModuleUpgrade(
   options: UpgradeOptions = {},
 ): Promise<UpgradeResult> {
   if (plan.refused.length > 0) throw new UpgradeRefusedError(plan.moduleId, plan.refused);
+  if (plan.concurrentIndexes.length > 0 && db.isTransaction) {
+    throw new ProvisioningError(
+      `upgrading module ${plan.moduleId}: indexes built concurrently need the Kysely instance, not a transaction (plan without concurrentIndexes instead)`,
+    );
+  }
   const retries = options.lockRetries ?? 3;
-  for (let attempt = 0; ; attempt++) {
+  let result: Omit<UpgradeResult, 'retries' | 'indexesBuilt'> | undefined;
+  let attempt = 0;
+  for (; ; attempt++) {
     try {
-      const { rows } = await sql<{ result: Omit<UpgradeResult, 'retries'> }>`
+      const { rows } = await sql<{ result: Omit<UpgradeResult, 'retries' | 'indexesBuilt'> }>`
         select public.dramac_apply_module_upgrade(
           ${JSON.stringify(plan)}::jsonb, ${JSON.stringify(next.source)}::jsonb,
           ${definitionChecksum(next)}, ${fromChecksum}, ${options.actor ?? null},
           ${options.lockTimeoutMs ?? 5000}, ${options.lockWaitMs ?? 60000}
         ) as result`.execute(db);
-      const result = rows[0]?.result;
+      result = rows[0]?.result;
       if (!result) throw new Error('dramac_apply_module_upgrade returned nothing');
-      return { ...result, retries: attempt };
+      break;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === '55P03' && attempt < retries) {
@@ -60,4 +72,10 @@ export async function applyModuleUpgrade(
       throw toModuleDbError(error, `upgrading module ${plan.moduleId} to ${plan.toVersion} failed`);
     }
   }
+  // The upgrade is committed; its indexes are built online (an interruption resumes later).
+  const built =
+    plan.concurrentIndexes.length > 0
+      ? (await buildPendingIndexes(db, plan.moduleId, { actor: options.actor })).built
+      : [];
+  return { ...result, retries: attempt, indexesBuilt: built };
 }

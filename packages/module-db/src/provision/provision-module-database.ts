@@ -2,11 +2,17 @@ import type { Kysely } from 'kysely';
 import { validateModuleDefinition } from '../definition/validate-module-definition';
 import type { IsolationStrategy } from '../definition/validated-definition';
 import { isValidatedDefinition } from '../definition/validated-marker';
+import { ProvisioningError } from '../errors';
 import { planModuleDatabase } from '../plan/plan-module-database';
 import { planModuleUpgrade } from '../plan/plan-module-upgrade';
 import type { PlanOptions } from '../plan/plan-options';
 import { type ApplyOptions, applyModulePlan } from './apply-module-plan';
 import { applyModuleUpgrade, type UpgradeOptions } from './apply-module-upgrade';
+import {
+  buildPendingIndexes,
+  canBuildIndexesOnline,
+  pendingIndexBuilds,
+} from './build-pending-indexes';
 import { definitionChecksum } from './definition-checksum';
 import { readInstalledDefinition } from './installed-definition';
 import { syncPostgrestSchemas } from './postgrest-exposure';
@@ -49,6 +55,12 @@ export interface ProvisionResult {
  * definition runs no DDL and reports `unchanged`; a failure leaves nothing behind (no schema,
  * table, role, grant or registry row).
  *
+ * An upgrade's new plain indexes of existing tables are built online (`CREATE INDEX
+ * CONCURRENTLY`, see {@link buildPendingIndexes}) when `db` is not a transaction and its user may
+ * act as the module's owner role (the migration user); otherwise, or with
+ * `concurrentIndexes: false`, inside the upgrade's transaction. Index builds an interrupted call
+ * left pending are resumed first.
+ *
  * @example
  * const result = await provisionModuleDatabase(db, crm, { actor: 'platform' });
  * result.status; // 'created', then 'unchanged' on the next call
@@ -65,9 +77,28 @@ export async function provisionModuleDatabase(
     ? definition
     : await validateModuleDefinition(definition);
   const installed = await readInstalledDefinition(db, validated.moduleId);
+  const online =
+    installed !== null &&
+    options.concurrentIndexes !== false &&
+    (await canBuildIndexesOnline(db, validated.shortId));
+  if (installed) {
+    // Index builds an interrupted upgrade left: finished first (nothing else starts before).
+    const pending = await pendingIndexBuilds(db, validated.moduleId);
+    if (pending.length > 0) {
+      if (!online) {
+        throw new ProvisioningError(
+          `module ${validated.moduleId} has index builds pending (${pending.map((p) => p.index).join(', ')}): run buildPendingIndexes as a user that may act as modowner_${validated.shortId}, outside a transaction`,
+        );
+      }
+      await buildPendingIndexes(db, validated.moduleId, { actor: options.actor });
+    }
+  }
   if (installed && installed.checksum !== definitionChecksum(validated)) {
     // A newer version: plan only the difference (throws on a downgrade or a changed same version).
-    const upgrade = planModuleUpgrade(installed.definition, validated, options);
+    const upgrade = planModuleUpgrade(installed.definition, validated, {
+      ...options,
+      concurrentIndexes: online,
+    });
     const result = await applyModuleUpgrade(db, upgrade, validated, installed.checksum, options);
     return Object.freeze({
       success: true,

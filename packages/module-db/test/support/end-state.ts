@@ -267,18 +267,23 @@ export async function moduleShape(db: Kysely<any>, shortId: string): Promise<str
       members: await membersOf(db, role),
     };
   }
-  return JSON.stringify({
-    registry: registry.rows,
-    columns: columns.rows,
-    constraints: constraints.rows,
-    indexes: indexes.rows,
-    acls: acls.rows,
-    policies: policies.rows,
-    triggers,
-    roles,
-  })
-    .split(shortId)
-    .join('<short>');
+  return (
+    JSON.stringify({
+      registry: registry.rows,
+      columns: columns.rows,
+      constraints: constraints.rows,
+      indexes: indexes.rows,
+      acls: acls.rows,
+      policies: policies.rows,
+      triggers,
+      roles,
+    })
+      // The module's own role manager (dramac_roles_<first two hex digits>) differs between modules.
+      .split(`dramac_roles_${shortId.slice(0, 2)}`)
+      .join('dramac_roles_<bucket>')
+      .split(shortId)
+      .join('<short>')
+  );
 }
 
 /** Owners of the module's relations: `schema.name:owner`. */

@@ -315,9 +315,12 @@ export interface ReferenceShape {
 }
 export type Reference = Readonly<Record<'prefix' | 'schema' | 'shared', ReferenceShape>>;
 
+// The module's own role manager (dramac_roles_<first two hex digits>) differs between modules.
 const normalize = (value: unknown, short: string) =>
   JSON.parse(
     JSON.stringify(value ?? null)
+      .split(`dramac_roles_${short.slice(0, 2)}`)
+      .join('dramac_roles_<bucket>')
       .split(short)
       .join('<short>'),
   );
