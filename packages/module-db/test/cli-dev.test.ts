@@ -4,9 +4,10 @@
 // installed; Ctrl-C (SIGINT) stops it cleanly; the data survives a restart, which upgrades the
 // module in place; with DATABASE_URL it checks the database first.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, testPostgresBinDir, withDatabase } from '@dramac/test-db';
@@ -31,6 +32,20 @@ const work = join(resolve(here, '..'), 'node_modules', '.cache', `dramac-dev-${r
 const { adminUrl } = inject('dramacPostgres');
 const binDir = testPostgresBinDir();
 const binArgs = binDir === undefined ? [] : ['--postgres-bin', binDir];
+
+/**
+ * As root, PostgreSQL runs as the postgres OS user, who must enter every folder above its data:
+ * a checkout inside a folder closed to other users (e.g. `mktemp -d`) cannot hold the default
+ * `.dramac/postgres`, and dev says so (tested below). There the data goes
+ * to a folder every user may enter, through `--data-dir`, which is what dev's message advises.
+ */
+function closedToOthers(path: string): boolean {
+  if (process.getuid?.() !== 0) return false;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) return true;
+    if (dirname(dir) === dir) return false;
+  }
+}
 const noDatabaseUrl = { DATABASE_URL: undefined };
 
 function moduleJson(moduleId: string, version: string, extraColumn = false) {
@@ -119,9 +134,22 @@ describe('dramac-modules dev, local', () => {
   const moduleId = randomUUID();
   let project: string;
   let port: number;
+  /** Where the data lives, and how dev names it. */
+  let dataDir: string;
+  let dataShown: string;
+  let dataArgs: string[] = [];
 
   beforeAll(async () => {
     project = join(work, 'dev-project');
+    dataDir = join(project, '.dramac', 'postgres');
+    dataShown = '.dramac/postgres';
+    if (closedToOthers(dataDir)) {
+      const open = await mkdtemp(join(tmpdir(), 'dramac-dev-data-'));
+      await chmod(open, 0o755);
+      dataDir = join(open, 'postgres');
+      dataShown = dataDir;
+      dataArgs = ['--data-dir', dataDir];
+    }
     await mkdir(project, { recursive: true });
     await writeFile(
       join(project, 'package.json'),
@@ -132,7 +160,7 @@ describe('dramac-modules dev, local', () => {
   });
 
   async function startDev(): Promise<CliProcess> {
-    const dev = await startCli(['dev', '--port', String(port), ...binArgs], {
+    const dev = await startCli(['dev', '--port', String(port), ...binArgs, ...dataArgs], {
       cwd: project,
       env: noDatabaseUrl,
     });
@@ -150,11 +178,11 @@ describe('dramac-modules dev, local', () => {
     const run = await dev.done;
     expect({ code: run.code, stderr: run.stderr }).toMatchObject({
       code: 0,
-      stderr: expect.stringContaining('PostgreSQL stopped; the data stays in .dramac/postgres'),
+      stderr: expect.stringContaining(`PostgreSQL stopped; the data stays in ${dataShown}`),
     });
     expect(await portIsOpen(port)).toBe(false);
     // A clean shutdown removes the lock file.
-    expect(existsSync(join(project, '.dramac', 'postgres', 'postmaster.pid'))).toBe(false);
+    expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
     return run;
   }
 
@@ -214,9 +242,29 @@ describe('dramac-modules dev, local', () => {
     await stopDev(dev);
   }, 180_000);
 
+  it.skipIf(process.getuid?.() !== 0)(
+    'as root, names --data-dir when the data folder is closed to the postgres OS user',
+    async () => {
+      const closed = await mkdtemp(join(tmpdir(), 'dramac-closed-')); // 0700
+      try {
+        const run = await runCliProcess(
+          ['dev', '--once', ...binArgs, '--data-dir', join(closed, 'postgres')],
+          { cwd: project, env: noDatabaseUrl },
+        );
+        expect(run.code).not.toBe(0);
+        expect(run.stderr).toContain('LOCAL_POSTGRES_FAILED');
+        expect(run.stderr).toContain('--data-dir');
+        expect(await portIsOpen(port)).toBe(false);
+      } finally {
+        await rm(closed, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
   it('refuses an invalid definition before starting anything (exit 4)', async () => {
     await writeFile(join(project, 'module.json'), moduleJson('not-a-uuid', '1.2.0'));
-    const run = await runCliProcess(['dev', '--once', '--json', ...binArgs], {
+    const run = await runCliProcess(['dev', '--once', '--json', ...binArgs, ...dataArgs], {
       cwd: project,
       env: noDatabaseUrl,
     });
