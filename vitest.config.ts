@@ -27,6 +27,7 @@ const PG16_FILES = [
   'test/widget-items.test.ts',
   'test/parallel-rls.test.ts',
   'test/hostile-plans.test.ts',
+  'test/two-platforms.test.ts',
 ];
 /** Packages whose `test/` folder holds database tests, with their project names. */
 const DATABASE_TEST_PACKAGES = [

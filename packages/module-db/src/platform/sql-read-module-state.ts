@@ -105,7 +105,10 @@ BEGIN
         'settings', (
           SELECT coalesce(pg_catalog.jsonb_agg(s.setting ORDER BY s.setting), '[]'::jsonb)
           FROM pg_catalog.pg_db_role_setting drs, pg_catalog.unnest(drs.setconfig) s(setting)
-          WHERE drs.setrole = r.oid),
+          -- Settings that apply here (all databases, or this one): roles are cluster-wide.
+          WHERE drs.setrole = r.oid
+            AND drs.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d
+                                        WHERE d.datname = pg_catalog.current_database()))),
         -- Every object outside the module's tables and schema that the role owns or holds a
         -- privilege on, or that names it in a policy: what it can reach besides its own.
         'objects', (

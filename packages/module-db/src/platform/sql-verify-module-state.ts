@@ -191,7 +191,11 @@ BEGIN
       v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'role_attributes', 'object', r.name,
         'message', 'module roles never log in and hold no attribute (superuser, createrole, createdb, replication, bypassrls)');
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s WHERE s.setrole = r.oid) THEN
+    -- Settings that apply here: for every database (0) or this one. Roles are cluster-wide, and a
+    -- platform in another database of the cluster keeps its own (quota timeouts, migration 8).
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s WHERE s.setrole = r.oid
+               AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d
+                                         WHERE d.datname = pg_catalog.current_database()))) THEN
       v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'role_settings', 'object', r.name);
     END IF;
   END LOOP;
