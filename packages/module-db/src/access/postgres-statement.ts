@@ -449,13 +449,15 @@ export function contextStatement(context: RequestContext): Statement {
         cross join lateral pg_catalog.unnest(d.setconfig) c(setting)
         cross join lateral (select pg_catalog.split_part(c.setting, '=', 1) as name,
           pg_catalog.substr(c.setting, pg_catalog.strpos(c.setting, '=') + 1) as value) x
-        join pg_catalog.pg_settings g on g.name = x.name
         where d.setrole = (select r.oid from pg_catalog.pg_roles r where r.rolname = ${s[6]})
           and d.setdatabase = (select b.oid from pg_catalog.pg_database b where b.datname = pg_catalog.current_database())
           and x.name in ('statement_timeout', 'lock_timeout')
-          and case when x.value ~ '^[0-9]+$' then g.setting = '0' or x.value::bigint < g.setting::bigint else false end)`.as(
-        'timeouts',
-      ),
+          and case when x.value ~ '^[0-9]+$' then (
+            -- The connection's own value in ms (current_setting shows it with a unit, e.g. 1min),
+            -- not from pg_settings: that view builds every setting of the server on each call.
+            select cur.ms = 0 or x.value::bigint < cur.ms
+            from (select (extract(epoch from pg_catalog.current_setting(x.name)::interval) * 1000)::bigint as ms) cur)
+          else false end)`.as('timeouts'),
     ]),
   );
 }
