@@ -884,6 +884,18 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       .allTextContents();
     expect(siteRows).toHaveLength(3);
     expect(siteRows.find((r) => r.startsWith('A: Bakery'))).toMatch(/Bakery[1-9]\d* rows/);
+    // Calls come from the metered transport the Data and Storefront screens used (getUsage).
+    const moduleCalls = await usage
+      .getByTestId('chart-module-calls')
+      .getByTestId('chart-row')
+      .allTextContents();
+    expect(moduleCalls.find((r) => r.startsWith('CRM'))).toMatch(/CRM[1-9][\d,]* calls/);
+    const siteCalls = await usage
+      .getByTestId('chart-site-calls')
+      .getByTestId('chart-row')
+      .allTextContents();
+    expect(siteCalls).toHaveLength(3);
+    expect(siteCalls.find((r) => r.startsWith('A: Bakery'))).toMatch(/Bakery[1-9][\d,]* calls/);
     await shot('19-overview-usage');
   });
 

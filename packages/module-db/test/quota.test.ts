@@ -10,6 +10,7 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModuleDataClient } from '../src/client';
 import {
+  checkModuleDatabase,
   createRateLimiter,
   createUsageMeter,
   getModuleLimits,
@@ -18,8 +19,10 @@ import {
   isModuleDbError,
   listQuotaLimits,
   migratePlatform,
+  planModuleRepair,
   provisionModuleDatabase,
   recountUsage,
+  repairModuleDatabase,
   resetQuotaLimit,
   setQuotaLimit,
   uninstallModuleFromSite,
@@ -380,6 +383,73 @@ describe('counters stay exact', () => {
     expect(fixed[0]).toMatchObject({ site: site1 });
     await expectExact(def);
     expect((await getUsage(db, def.moduleId, { siteId: site1 })).sites[0]?.rows).toBe(3);
+  });
+});
+
+describe('counting triggers that go missing', () => {
+  const triggerKinds = async (moduleId: string) =>
+    (await checkModuleDatabase(db, moduleId)).differences
+      .filter((d) => d.kind === 'quota_trigger')
+      .map((d) => `${d.table} ${d.object}`)
+      .sort();
+
+  it('are drift; a repair puts them back and counts the rows written meanwhile', async () => {
+    const def = notesModule('system');
+    const shortId = await install(def);
+    const notes = `mod_${shortId}.notes`;
+    const tags = `mod_${shortId}.tags`;
+    await client(def, site1).insert('notes', [{ title: 'a' }, { title: 'b' }]);
+    expect(await triggerKinds(def.moduleId)).toEqual([]);
+    // An operator drops one counting trigger and disables another, behind the registry.
+    await sql`drop trigger dramac_quota_insert on ${sql.table(notes)}`.execute(db);
+    await sql`alter table ${sql.table(tags)} disable trigger dramac_quota_delete`.execute(db);
+    expect(await triggerKinds(def.moduleId)).toEqual([
+      `${notes} dramac_quota_insert`,
+      `${tags} dramac_quota_delete`,
+    ]);
+    // Rows written meanwhile are not counted.
+    await client(def, site1).insert('notes', [{ title: 'c' }, { title: 'd' }, { title: 'e' }]);
+    const off = await getUsage(db, def.moduleId, { siteId: site1, exact: true });
+    expect(off.sites[0]?.rows).toBe(2);
+    expect(off.sites[0]?.exact?.rows).toBe(5);
+    const plan = await planModuleRepair(db, def.moduleId);
+    expect(plan.unrepairable).toEqual([]);
+    const result = await repairModuleDatabase(db, def.moduleId, { actor: 'test' });
+    expect(result).toMatchObject({ status: 'repaired', statementsApplied: 0 });
+    expect((await checkModuleDatabase(db, def.moduleId)).ok).toBe(true);
+    const usage = await expectExact(def);
+    expect(usage.totals.rows).toBe(5);
+    // Counted again from the next statement on, and the limit holds again.
+    await setQuotaLimit(
+      db,
+      'rows',
+      6,
+      { moduleId: def.moduleId, siteId: site1 },
+      { actor: 'test' },
+    );
+    await client(def, site1).insert('notes', [{ title: 'f' }]);
+    const refused = await rejectionOf(client(def, site1).insert('notes', [{ title: 'g' }]));
+    expect(isModuleDbError(refused) && refused.code).toBe('QUOTA_EXCEEDED');
+    await expectExact(def);
+  });
+
+  it('on module_data are drift of every widget; recountUsage puts them back', async () => {
+    const def = widget();
+    const shortId = await install(def);
+    await insertItem(shortId, site1, 'one');
+    await sql`drop trigger dramac_quota_insert on public.module_data`.execute(db);
+    try {
+      expect(await triggerKinds(def.moduleId)).toEqual(['public.module_data dramac_quota_insert']);
+      await insertItem(shortId, site1, 'two');
+      const fixed = await recountUsage(db, def.moduleId);
+      expect(fixed.map((f) => f.site)).toContain(site1);
+    } finally {
+      // Whatever happened above, the other tests get module_data's trigger back.
+      await sql`select public.dramac_quota_recount(${shortId})`.execute(db);
+    }
+    expect(await triggerKinds(def.moduleId)).toEqual([]);
+    const usage = await expectExact(def);
+    expect(usage.totals.rows).toBe(2);
   });
 });
 

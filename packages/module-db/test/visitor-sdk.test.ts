@@ -16,11 +16,14 @@ import { MODULE_DATA_TABLE } from '../src/access/module-data-table';
 import { buildModuleMetadata } from '../src/access/module-metadata';
 import {
   createModuleDataClient,
+  createRateLimiter,
+  createUsageMeter,
   type DataTransport,
   installModuleForSite,
   migratePlatform,
   provisionModuleDatabase,
   setSitePublic,
+  withQuotas,
 } from '../src/index';
 import { createPostgresTransport } from '../src/postgres';
 import { rejectionOf } from './module-request';
@@ -155,6 +158,15 @@ function counting(inner: DataTransport): DataTransport & { calls: number } {
 const transports: [string, () => DataTransport][] = [
   ['kysely', () => createPostgresTransport(db)],
   ['pg pool, pipelined', () => createPostgresTransport(pool)],
+  // The platform's wrapper (rate limits and metering) must pass every call through unchanged.
+  [
+    'kysely, withQuotas',
+    () =>
+      withQuotas(createPostgresTransport(db), {
+        limiter: createRateLimiter({ limits: db }),
+        meter: createUsageMeter({ db, flushIntervalMs: 0 }),
+      }),
+  ],
 ];
 
 describe.each(transports)('visitors on the Postgres transport (%s)', (_label, make) => {

@@ -9,6 +9,8 @@ import { readUsage } from '../lib/usage';
 
 export const dynamic = 'force-dynamic';
 
+const callsText = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'call' : 'calls'}`;
+
 const SCREENS = [
   [
     '/modules',
@@ -94,6 +96,19 @@ export default async function OverviewPage() {
                 testId="chart-module-bytes"
               />
               <BarChart
+                title="Data calls per module, last 24 hours (failed in orange)"
+                series={[
+                  { key: 'ok', label: 'succeeded', color: '#2f5fd0' },
+                  { key: 'errors', label: 'failed', color: '#c2410c' },
+                ]}
+                rows={usage.modules.map((m) => ({
+                  label: m.title,
+                  values: { ok: m.calls - m.errors, errors: m.errors },
+                }))}
+                format={callsText}
+                testId="chart-module-calls"
+              />
+              <BarChart
                 title="Rows per site, by module"
                 series={series}
                 rows={usage.sites.map((s) => ({ label: `${s.label}: ${s.name}`, values: s.rows }))}
@@ -107,9 +122,19 @@ export default async function OverviewPage() {
                 format={bytes}
                 testId="chart-site-bytes"
               />
+              <BarChart
+                title="Data calls per site, by module, last 24 hours"
+                series={series}
+                rows={usage.sites.map((s) => ({ label: `${s.label}: ${s.name}`, values: s.calls }))}
+                format={callsText}
+                testId="chart-site-calls"
+              />
               <p className="field-note">
-                Per module: getModuleStats (exact counts). Per site: direct counts as the platform.
-                A metering API will take over the per-site figures.
+                From <code>getUsage</code>: rows and bytes are the counters PostgreSQL keeps per
+                (module, site, table) as rows are written (the quota triggers that enforce the row
+                and storage limits); calls and errors are what the playground's metered transport (
+                <code>withQuotas</code> with a usage meter) recorded; storage per module is the
+                tables&apos; space on disk.
               </p>
             </>
           )}

@@ -1,8 +1,8 @@
 import 'server-only';
 import { getModuleRegistryEntry } from '@dramac/module-db';
-import { createPostgresTransport } from '@dramac/module-db/postgres';
 import { createDatabaseSDK, type ModuleDefinitionLike } from '@dramac/module-sdk';
 import { InputError } from './action-result';
+import { dataTransport } from './data-transport';
 import { getDb } from './database';
 import { catalogModule, installedDefinition } from './module-catalog';
 
@@ -44,14 +44,14 @@ export async function provisionedDefinition(moduleKey: string): Promise<ModuleDe
   return installedDefinition(module, entry.version);
 }
 
-/** An SDK for one module, acting for `userId` on `siteId`, over the Postgres transport. */
+/** An SDK for one module, acting for `userId` on `siteId`, over the Postgres transport (metered and rate-limited). */
 export async function sdkFor(moduleKey: string, siteId: string, userId: string) {
   const definition = await provisionedDefinition(moduleKey);
   const sdk = createDatabaseSDK({
     definition,
     siteId,
     userId,
-    transport: createPostgresTransport(getDb()),
+    transport: dataTransport(),
   });
   return { definition, sdk: sdk as unknown as DynamicSdk };
 }

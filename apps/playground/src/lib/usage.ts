@@ -1,6 +1,6 @@
 import 'server-only';
-import { getModuleStats } from '@dramac/module-db';
-import { sql } from 'kysely';
+import { getUsage } from '@dramac/module-db';
+import { flushCallCounts } from './data-transport';
 import { getDb } from './database';
 import { catalogModuleById } from './module-catalog';
 import { readModuleStates } from './module-state';
@@ -10,10 +10,13 @@ export interface ModuleUsage {
   readonly key: string;
   readonly title: string;
   readonly status: string;
-  /** Rows of every site (exact `count(*)`). */
+  /** Rows of every site (the counters PostgreSQL keeps as rows are written). */
   readonly rows: number;
-  /** Tables, indexes and TOAST (getModuleStats); a widget: its rows in module_data. */
+  /** Space on disk: tables, indexes and TOAST; a widget: its rows in module_data. */
   readonly bytes: number;
+  /** Data calls and errors in the last 24 hours, every site. */
+  readonly calls: number;
+  readonly errors: number;
   readonly tables: readonly { name: string; rows: number; bytes: number }[];
 }
 
@@ -23,8 +26,12 @@ export interface SiteUsage {
   readonly name: string;
   /** Rows per module key on this site. */
   readonly rows: Readonly<Record<string, number>>;
-  /** Row data per module key on this site (sum of pg_column_size of its rows; no indexes). */
+  /** Row data per module key on this site (the rows as PostgreSQL's binary protocol spells them). */
   readonly bytes: Readonly<Record<string, number>>;
+  /** Data calls per module key on this site, last 24 hours. */
+  readonly calls: Readonly<Record<string, number>>;
+  /** Of those, the calls that failed. */
+  readonly errors: Readonly<Record<string, number>>;
 }
 
 export interface UsageReport {
@@ -33,56 +40,49 @@ export interface UsageReport {
 }
 
 /**
- * Rows and bytes per module (getModuleStats, exact counts) and per site (direct `count(*)` and
- * `sum(pg_column_size(row))` grouped by site_id, as the platform, which bypasses row-level
- * security). A metering API will replace the per-site part.
+ * Usage per module and per (module, site) from `getUsage`: the row and byte counters the database
+ * keeps (quota triggers), the calls and errors the playground's metered transport recorded over the
+ * last 24 hours, and the disk space of each module's tables.
  */
 export async function readUsage(): Promise<UsageReport> {
   const db = getDb();
+  await flushCallCounts();
   const [states, platform] = await Promise.all([readModuleStates(), readPlatform()]);
   const modules: ModuleUsage[] = [];
   const perSite = new Map<
     string,
-    { rows: Record<string, number>; bytes: Record<string, number> }
+    Record<'rows' | 'bytes' | 'calls' | 'errors', Record<string, number>>
   >();
-  const add = (siteId: string, key: string, rows: number, bytes: number) => {
-    const s = perSite.get(siteId) ?? { rows: {}, bytes: {} };
-    perSite.set(siteId, s);
-    s.rows[key] = (s.rows[key] ?? 0) + rows;
-    s.bytes[key] = (s.bytes[key] ?? 0) + bytes;
-  };
   for (const state of states) {
     const entry = state.entry;
     if (!entry) continue;
-    const stats = await getModuleStats(db, entry.moduleId, { exact: true });
+    const usage = await getUsage(db, entry.moduleId);
     const key = state.module.key;
+    const tables = new Map<string, { rows: number; bytes: number }>();
+    for (const site of usage.sites) {
+      const s = perSite.get(site.siteId) ?? { rows: {}, bytes: {}, calls: {}, errors: {} };
+      perSite.set(site.siteId, s);
+      s.rows[key] = site.rows;
+      s.bytes[key] = site.bytes;
+      s.calls[key] = site.calls;
+      s.errors[key] = site.errors;
+      for (const t of site.tables) {
+        const name = t.collection ? `${t.table}/${t.collection}` : t.table;
+        const sum = tables.get(name) ?? { rows: 0, bytes: 0 };
+        tables.set(name, { rows: sum.rows + t.rows, bytes: sum.bytes + t.bytes });
+      }
+    }
+    const disk = usage.disk.reduce((n, t) => n + t.bytes, 0);
     modules.push({
       key,
       title: catalogModuleById(entry.moduleId)?.title ?? entry.shortId,
       status: entry.status,
-      rows: stats.tables.reduce((n, t) => n + t.rowCount, 0),
-      bytes: stats.storageBytes,
-      tables: stats.tables.map((t) => ({ name: t.name, rows: t.rowCount, bytes: t.totalBytes })),
+      rows: usage.totals.rows,
+      bytes: usage.disk.length > 0 ? disk : usage.totals.bytes,
+      calls: usage.totals.calls,
+      errors: usage.totals.errors,
+      tables: [...tables].map(([name, t]) => ({ name, ...t })),
     });
-    const sources =
-      entry.strategy === 'shared'
-        ? [
-            sql`select site_id::text as site, count(*)::int as n, coalesce(sum(pg_catalog.pg_column_size(t.*)), 0)::bigint as b
-               from public.module_data t where module_short_id = ${entry.shortId} group by site_id`,
-          ]
-        : stats.tables.map(
-            (
-              t,
-            ) => sql`select site_id::text as site, count(*)::int as n, coalesce(sum(pg_catalog.pg_column_size(t.*)), 0)::bigint as b
-                       from ${sql.table(t.qualified)} t group by site_id`,
-          );
-    for (const q of sources) {
-      const { rows } = await (
-        q as ReturnType<typeof sql<{ site: string; n: number; b: string }>>
-      ).execute(db);
-      for (const r of rows as { site: string; n: number; b: string }[])
-        add(r.site, key, r.n, Number(r.b));
-    }
   }
   return {
     modules,
@@ -92,6 +92,8 @@ export async function readUsage(): Promise<UsageReport> {
       name: s.name,
       rows: perSite.get(s.id)?.rows ?? {},
       bytes: perSite.get(s.id)?.bytes ?? {},
+      calls: perSite.get(s.id)?.calls ?? {},
+      errors: perSite.get(s.id)?.errors ?? {},
     })),
   };
 }

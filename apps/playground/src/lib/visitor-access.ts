@@ -12,9 +12,8 @@ import 'server-only';
  * independent of the SDK's static types (table names chosen at run time).
  */
 import { validateModuleDefinition } from '@dramac/module-db';
-import { createPostgresTransport } from '@dramac/module-db/postgres';
 import { createDatabaseSDK } from '@dramac/module-sdk';
-import { getDb } from './database';
+import { dataTransport } from './data-transport';
 import { provisionedDefinition } from './module-sdk-for';
 
 type AnyRecord = Record<string, unknown>;
@@ -83,7 +82,7 @@ async function visitorSdk(moduleKey: string, siteId: string): Promise<DynamicVis
     definition,
     siteId,
     visitor: true,
-    transport: createPostgresTransport(getDb()),
+    transport: dataTransport(),
   } as never) as unknown as DynamicVisitorSdk;
 }
 
@@ -139,7 +138,7 @@ export function memberWidgetClient(moduleKey: string, siteId: string, userId: st
       definition: await provisionedDefinition(moduleKey),
       siteId,
       userId,
-      transport: createPostgresTransport(getDb()),
+      transport: dataTransport(),
     } as never) as unknown as DynamicMemberSdk;
   return {
     async items(collection: string): Promise<WidgetItem[]> {

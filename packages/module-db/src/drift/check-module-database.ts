@@ -80,6 +80,7 @@ export async function compareWithCatalog(
   const definition = await validateInstalledDefinition(entry.definition);
   let catalog: CatalogModuleState;
   let recorded: Recorded;
+  let quotaProblems: DriftDifference[];
   try {
     catalog = await readModuleState(
       db,
@@ -89,6 +90,7 @@ export async function compareWithCatalog(
       entry.version,
     );
     recorded = await readRecorded(db, entry);
+    quotaProblems = await readQuotaTriggerProblems(db, entry.shortId);
   } catch (error) {
     throw toLifecycleError(error, `reading the catalog of module ${entry.moduleId} failed`);
   }
@@ -125,11 +127,35 @@ export async function compareWithCatalog(
     ...relations.map((r) => otherRelation(r, catalog.tables.get(r.name)?.kind ?? '')),
     ...changeDifferences(changes, actual, desired),
     ...dependencyDifferences(catalog),
+    ...quotaProblems,
   ]
     .map((d, i) => ({ d, i }))
     .sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i)
     .map(({ d }) => d);
   return { entry, definition, desired, catalog, changes, differences };
+}
+
+/**
+ * The platform's quota counting triggers that are missing, disabled or altered (platform migration
+ * 8 and later; none before it).
+ */
+async function readQuotaTriggerProblems(
+  db: Kysely<any>,
+  shortId: string,
+): Promise<DriftDifference[]> {
+  const { rows: present } = await sql<{ present: boolean }>`
+    select to_regprocedure('public.dramac_quota_trigger_problems(text)') is not null as present`.execute(
+    db,
+  );
+  if (!present[0]?.present) return [];
+  const { rows } = await sql<{ problems: { table: string; object: string; message: string }[] }>`
+    select public.dramac_quota_trigger_problems(${shortId}) as problems`.execute(db);
+  return (rows[0]?.problems ?? []).map((p) => ({
+    kind: 'quota_trigger' as const,
+    table: p.table,
+    object: p.object,
+    message: `${p.message}: rows written meanwhile are not counted and the row and storage limits do not hold (repair or recountUsage attaches it again and counts the rows)`,
+  }));
 }
 
 interface Recorded {

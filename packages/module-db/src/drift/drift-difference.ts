@@ -45,6 +45,7 @@ export const DRIFT_DIFFERENCE_KINDS = [
   'schema_owner',
   'table_owner',
   'table_kind',
+  'quota_trigger',
 ] as const;
 
 /**
@@ -75,6 +76,10 @@ export const DRIFT_DIFFERENCE_KINDS = [
  *   module other than the allowed platform objects, or something outside depends on it.
  * - `schema_owner`, `table_owner`, `table_kind`: the module's objects belong to another role, or a
  *   table has inheritance, partitions or rules.
+ * - `quota_trigger`: one of the platform's quota counting triggers on a module table (or on
+ *   `module_data`, for a widget) is missing, disabled or altered: rows written meanwhile are not
+ *   counted and the row and storage limits do not hold. `repairModuleDatabase` (or `recountUsage`)
+ *   attaches it again and counts the rows again; no module DDL is involved (no `repair` SQL).
  *
  * @example
  * const kind: DriftDifferenceKind = 'rls_not_forced';

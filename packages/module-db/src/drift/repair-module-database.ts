@@ -126,7 +126,8 @@ export async function planModuleRepair(
  * `public.dramac_apply_module_repair`, in one transaction, with the same least privilege and the
  * same end-state check as provisioning: the statements run as the module's owner role, and the
  * catalog must match the installed definition before the repair commits. Re-running it on a
- * module without drift changes nothing.
+ * module without drift changes nothing. A missing, disabled or altered quota counting trigger
+ * (`quota_trigger`) is put back by the platform, which then counts the module's rows again.
  *
  * @example
  * const result = await repairModuleDatabase(db, crm.moduleId, { actor: 'ops' });
@@ -156,6 +157,13 @@ export async function repairModuleDatabase(
     statements: repair.statements,
     changes: repair.changes,
   };
+  // Counting triggers are the platform's, not the module's: the platform's recount attaches them
+  // again and counts the rows written while one was missing (after the module's own repair).
+  const quota = repair.differences.some((d) => d.kind === 'quota_trigger');
+  if (quota && repair.differences.every((d) => d.kind === 'quota_trigger')) {
+    await recountModule(db, repair.shortId, repair.moduleId);
+    return Object.freeze({ status: 'repaired', statementsApplied: 0, version: repair.version });
+  }
   try {
     const { rows } = await sql<{ result: ModuleRepairResult }>`
       select public.dramac_apply_module_repair(
@@ -164,9 +172,21 @@ export async function repairModuleDatabase(
       ) as result`.execute(db);
     const result = rows[0]?.result;
     if (!result) throw new Error('dramac_apply_module_repair returned nothing');
+    if (quota) await recountModule(db, repair.shortId, repair.moduleId);
     return Object.freeze(result);
   } catch (error) {
     throw toModuleDbError(error, `repairing module ${repair.moduleId} failed`);
+  }
+}
+
+async function recountModule(db: Kysely<any>, shortId: string, moduleId: string): Promise<void> {
+  try {
+    await sql`select public.dramac_quota_recount(${shortId})`.execute(db);
+  } catch (error) {
+    throw toModuleDbError(
+      error,
+      `re-attaching the quota counting triggers of module ${moduleId} failed`,
+    );
   }
 }
 

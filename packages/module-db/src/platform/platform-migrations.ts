@@ -8,6 +8,7 @@ import { MIGRATION_0005_APPLY_UPGRADE } from './migration-0005-apply-upgrade';
 import { MIGRATION_0006_LEAST_PRIVILEGE } from './migration-0006-least-privilege';
 import { MIGRATION_0007_MODULE_STATUS } from './migration-0007-module-status';
 import { MIGRATION_0008_QUOTAS } from './migration-0008-quotas';
+import { MIGRATION_0009_QUOTA_TRIGGER_REPAIR } from './migration-0009-quota-trigger-repair';
 
 /** One versioned platform migration. */
 export interface PlatformMigration {
@@ -30,6 +31,7 @@ export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
   { version: 6, name: 'least_privilege_provisioning', sql: MIGRATION_0006_LEAST_PRIVILEGE },
   { version: 7, name: 'module_status', sql: MIGRATION_0007_MODULE_STATUS },
   { version: 8, name: 'quotas_metering', sql: MIGRATION_0008_QUOTAS },
+  { version: 9, name: 'quota_trigger_repair', sql: MIGRATION_0009_QUOTA_TRIGGER_REPAIR },
 ]);
 
 /** Options of {@link migratePlatform}. */

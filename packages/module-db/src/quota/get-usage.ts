@@ -257,9 +257,10 @@ export async function getUsage(
 
 /**
  * Counts a module's rows again from the tables and puts the counters right; returns where they
- * differed (an empty list when the counters were exact). Takes a SHARE lock on each table while it
- * counts (writers wait). For operators: after a restore, or when `getUsage({ exact: true })`
- * disagrees with the counters.
+ * differed (an empty list when the counters were exact). First attaches again any of the
+ * platform's counting triggers that is missing, disabled or altered (drift kind `quota_trigger`;
+ * platform migration 9). Takes a SHARE lock on each table while it counts (writers wait). For
+ * operators: after a restore, or when `getUsage({ exact: true })` disagrees with the counters.
  *
  * @example
  * const fixed = await recountUsage(db, crm.moduleId); // [] when nothing was off

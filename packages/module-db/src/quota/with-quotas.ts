@@ -42,7 +42,8 @@ function wrap(transport: DataTransport, options: WithQuotasOptions, limit: boole
     name: transport.name,
     select: (c, t, q) => call(c, () => transport.select(c, t, q)),
     count: (c, t, f, l) => call(c, () => transport.count(c, t, f, l)),
-    insert: (c, t, r) => call(c, () => transport.insert(c, t, r)),
+    // Every argument passes through (a visitor's insert reads nothing back: `returning: false`).
+    insert: (c, t, r, o) => call(c, () => transport.insert(c, t, r, o)),
     update: (c, t, f, p) => call(c, () => transport.update(c, t, f, p)),
     delete: (c, t, f) => call(c, () => transport.delete(c, t, f)),
     transaction: (c, fn) =>

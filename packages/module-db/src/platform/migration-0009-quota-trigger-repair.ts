@@ -1,0 +1,170 @@
+/**
+ * Platform migration 9: counting triggers that went missing are found and put back.
+ *
+ * - `public.dramac_quota_trigger_problems` also checks `public.module_data` for a widget module
+ *   (its rows are counted by module_data's own triggers): a dropped or disabled trigger there
+ *   leaves every widget's rows uncounted.
+ * - `public.dramac_quota_recount` attaches the counting triggers again (where one is missing,
+ *   disabled or altered) before it counts, in the same transaction: what `recountUsage` and a drift
+ *   repair run when drift reports `quota_trigger`. The rows written while a trigger was missing are
+ *   then counted, and the limits hold again from the next statement.
+ *
+ * Static, checked-in SQL: nothing in it comes from input.
+ */
+export const MIGRATION_0009_QUOTA_TRIGGER_REPAIR = `
+-- The relations whose counting triggers a module relies on: its tables, or module_data for a widget.
+CREATE OR REPLACE FUNCTION dramac.quota_counted_relations(p_short text) RETURNS oid[]
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM public.module_database_registry r WHERE r.module_short_id = p_short AND r.strategy = 'shared') THEN
+    RETURN ARRAY['public.module_data'::pg_catalog.regclass::oid];
+  END IF;
+  RETURN dramac.quota_module_relations(p_short);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.dramac_quota_trigger_problems(p_short text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_rel oid;
+  v_want record;
+  v_problems jsonb := '[]';
+BEGIN
+  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
+  END IF;
+  FOREACH v_rel IN ARRAY dramac.quota_counted_relations(p_short) LOOP
+    -- tgtype: statement level (no bit 1), AFTER (no bit 2), the event's bit.
+    FOR v_want IN SELECT * FROM (VALUES ('dramac_quota_insert', 4, false, true), ('dramac_quota_update', 16, true, true),
+        ('dramac_quota_delete', 8, true, false), ('dramac_quota_truncate', 32, false, false)) w(name, tgtype, old_table, new_table) LOOP
+      IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_rel AND t.tgname = v_want.name
+          AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure AND t.tgtype = v_want.tgtype
+          AND t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
+          AND (t.tgoldtable IS NOT DISTINCT FROM CASE WHEN v_want.old_table THEN 'dramac_old' END)
+          AND (t.tgnewtable IS NOT DISTINCT FROM CASE WHEN v_want.new_table THEN 'dramac_new' END)) THEN
+        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'quota_trigger', 'table', v_rel::pg_catalog.regclass::text,
+          'object', v_want.name, 'message', pg_catalog.format('the quota counting trigger %s on %s is missing, disabled or altered',
+            v_want.name, v_rel::pg_catalog.regclass));
+      END IF;
+    END LOOP;
+  END LOOP;
+  RETURN v_problems;
+END
+$fn$;
+
+-- The four counting triggers exactly as the platform attaches them, on one relation: recreated
+-- when any of them is missing, disabled or altered. Module tables: as dramac_platform, which acts
+-- as each module's owner role (like dramac.quota_ensure_triggers); module_data, which the platform
+-- owns: through dramac.quota_restore_data_triggers.
+CREATE OR REPLACE FUNCTION dramac.quota_restore_triggers(p_rel oid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_name text;
+BEGIN
+  IF (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
+      WHERE t.tgrelid = p_rel AND t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
+        AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+        AND (t.tgname::text, t.tgtype::integer, coalesce(t.tgoldtable::text, ''), coalesce(t.tgnewtable::text, '')) IN (
+          ('dramac_quota_insert', 4, '', 'dramac_new'), ('dramac_quota_update', 16, 'dramac_old', 'dramac_new'),
+          ('dramac_quota_delete', 8, 'dramac_old', ''), ('dramac_quota_truncate', 32, '', ''))) = 4 THEN
+    RETURN;
+  END IF;
+  IF p_rel = 'public.module_data'::pg_catalog.regclass THEN
+    PERFORM dramac.quota_restore_data_triggers();
+    RETURN;
+  END IF;
+  FOREACH v_name IN ARRAY ARRAY['dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate'] LOOP
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', v_name, p_rel::pg_catalog.regclass);
+  END LOOP;
+  PERFORM dramac.quota_ensure_triggers(p_rel);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION dramac.quota_restore_data_triggers() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  DROP TRIGGER IF EXISTS dramac_quota_insert ON public.module_data;
+  DROP TRIGGER IF EXISTS dramac_quota_update ON public.module_data;
+  DROP TRIGGER IF EXISTS dramac_quota_delete ON public.module_data;
+  DROP TRIGGER IF EXISTS dramac_quota_truncate ON public.module_data;
+  CREATE TRIGGER dramac_quota_insert AFTER INSERT ON public.module_data
+    REFERENCING NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
+  CREATE TRIGGER dramac_quota_update AFTER UPDATE ON public.module_data
+    REFERENCING OLD TABLE AS dramac_old NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
+  CREATE TRIGGER dramac_quota_delete AFTER DELETE ON public.module_data
+    REFERENCING OLD TABLE AS dramac_old FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
+  CREATE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON public.module_data
+    FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
+END
+$fn$;
+
+-- Counts a module's rows again (every table, or its items in module_data) after putting its
+-- counting triggers back, and returns what the counters said before, per site and table, where
+-- they differed.
+CREATE OR REPLACE FUNCTION public.dramac_quota_recount(p_short text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_rel oid;
+  v_before jsonb;
+  v_after jsonb;
+BEGIN
+  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id (8 lower-case hex digits)', p_short);
+  END IF;
+  PERFORM public.dramac_lock_module(p_short);
+  IF NOT EXISTS (SELECT 1 FROM public.module_database_registry r WHERE r.module_short_id = p_short) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM005', MESSAGE = pg_catalog.format('module %s is not provisioned', p_short);
+  END IF;
+  v_before := (SELECT coalesce(pg_catalog.jsonb_object_agg(u.site_id::text || '/' || u.relid::text || '/' || u.collection,
+      pg_catalog.jsonb_build_array(u.row_count, u.byte_count)), '{}'::jsonb) FROM dramac.quota_usage u WHERE u.module_short_id = p_short);
+  FOREACH v_rel IN ARRAY dramac.quota_counted_relations(p_short) LOOP
+    PERFORM dramac.quota_restore_triggers(v_rel);
+    PERFORM dramac.quota_recount(p_short, v_rel);
+  END LOOP;
+  v_after := (SELECT coalesce(pg_catalog.jsonb_object_agg(u.site_id::text || '/' || u.relid::text || '/' || u.collection,
+      pg_catalog.jsonb_build_array(u.row_count, u.byte_count)), '{}'::jsonb) FROM dramac.quota_usage u WHERE u.module_short_id = p_short);
+  RETURN (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'site', pg_catalog.split_part(k, '/', 1),
+      'relation', CASE WHEN pg_catalog.split_part(k, '/', 2) = '0' THEN '' ELSE coalesce(dramac.quota_table_name(pg_catalog.split_part(k, '/', 2)::oid), '') END,
+      'collection', pg_catalog.split_part(k, '/', 3),
+      'before', v_before -> k, 'after', v_after -> k) ORDER BY k), '[]'::jsonb)
+    FROM (SELECT x FROM pg_catalog.jsonb_object_keys(v_before) x UNION SELECT x FROM pg_catalog.jsonb_object_keys(v_after) x) keys(k)
+    WHERE (v_before -> k) IS DISTINCT FROM (v_after -> k)
+      AND coalesce(v_before -> k, '[0, 0]'::jsonb) IS DISTINCT FROM coalesce(v_after -> k, '[0, 0]'::jsonb));
+END
+$fn$;
+
+DO $$
+DECLARE
+  v_fn text;
+  v_api text;
+BEGIN
+  FOREACH v_fn IN ARRAY ARRAY[
+    'dramac.quota_counted_relations(text)',
+    'dramac.quota_restore_triggers(oid)',
+    'dramac.quota_restore_data_triggers()',
+    'public.dramac_quota_trigger_problems(text)',
+    'public.dramac_quota_recount(text)'
+  ] LOOP
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn);
+    FOREACH v_api IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+      IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_api) THEN
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM %I', v_fn, v_api);
+      END IF;
+    END LOOP;
+  END LOOP;
+END
+$$;
+-- As dramac.quota_ensure_triggers: owned by dramac_platform (a function's new owner needs CREATE on
+-- its schema at the time of the change: granted for these statements only).
+GRANT CREATE ON SCHEMA dramac TO dramac_platform;
+ALTER FUNCTION dramac.quota_restore_triggers(oid) OWNER TO dramac_platform;
+REVOKE CREATE ON SCHEMA dramac FROM dramac_platform;
+GRANT EXECUTE ON FUNCTION dramac.quota_counted_relations(text), dramac.quota_restore_data_triggers() TO dramac_platform;
+GRANT EXECUTE ON FUNCTION public.dramac_quota_trigger_problems(text), public.dramac_quota_recount(text) TO dramac_provisioner;
+`;
