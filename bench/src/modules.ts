@@ -1,10 +1,19 @@
 /** The module definitions the benchmarks provision. */
 import { defineModule } from '@dramac/module-sdk';
 
-/** A module id whose short id (first 8 hex digits) is `prefix` followed by `n` in hex. */
+/**
+ * A module id unique to (`prefix`, `n`): its short id (first 8 hex digits) holds `prefix` and `n`
+ * in hex, with the two lowest digits of `n` in front. Consecutive modules then spread over the 256
+ * role managers (one per first two hex digits of the short id) as random UUIDs would, instead of
+ * piling into the one manager `prefix` would choose (a module's roles are administered by the
+ * manager of its bucket: see docs/operations.md).
+ */
 export function benchModuleId(prefix: string, n: number): string {
-  const head = `${prefix}${n.toString(16).padStart(8 - prefix.length, '0')}`;
-  if (head.length !== 8) throw new Error(`module number ${n} does not fit after ${prefix}`);
+  const digits = n.toString(16).padStart(8 - prefix.length, '0');
+  if (prefix.length + digits.length !== 8 || digits.length < 2) {
+    throw new Error(`module number ${n} does not fit after ${prefix}`);
+  }
+  const head = `${digits.slice(-2)}${prefix}${digits.slice(0, -2)}`;
   return `${head}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 }
 
