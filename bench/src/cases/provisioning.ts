@@ -17,6 +17,29 @@ const TARGET = 1.5;
 /** The ratio at the largest size over the ratio at 1 module. */
 const FLAT = 1.2;
 
+/** Probe provision medians (ms) of earlier full runs at 1, 10, 100 and 1,000 modules. */
+const HISTORY: readonly {
+  commit: string;
+  what: string;
+  at: readonly [number, number | null, number | null, number];
+}[] = [
+  {
+    commit: 'b7dc8cb',
+    what: 'release candidate: plan SQL checked as text, the provisioner owns every module',
+    at: [57.9, null, null, 501],
+  },
+  {
+    commit: '6a599d8',
+    what: 'boundary landed: least privilege, end state proven from the catalog',
+    at: [146, 241, 257, 541],
+  },
+  {
+    commit: '18370f9',
+    what: 'checks in PL/pgSQL, role managers, quotas; every bench module in one role-manager bucket',
+    at: [93.3, 93.1, 116, 468],
+  },
+];
+
 export interface ProvisionMemory {
   readonly modules: number;
   readonly startRss: number;
@@ -213,6 +236,20 @@ export async function provisioningScale(
             'database size',
           ],
           rows,
+        ),
+        "Earlier full runs of this case, recorded in the repository (docs/status.md, earlier BENCHMARKS.md), not measured in this run: probe provision medians. Before the provisioning boundary (issue 13) the database checked the plan's SQL text and the provisioner owned every module; after it, each plan runs as the module's owner role and the end state is proven from the catalog before commit.",
+        '',
+        table(
+          ['commit', 'what it was', '1 module ms', '10', '100', '1,000', '#1000 / #1'],
+          HISTORY.map((h) => [
+            h.commit,
+            h.what,
+            ms(h.at[0]),
+            h.at[1] === null ? 'n/a' : ms(h.at[1]),
+            h.at[2] === null ? 'n/a' : ms(h.at[2]),
+            ms(h.at[3]),
+            ratio(h.at[3] / h.at[0]),
+          ]),
         ),
       ],
       targets,

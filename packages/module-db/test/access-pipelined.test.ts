@@ -196,6 +196,34 @@ describe('one round trip per call: results and context', () => {
     expect(await member.count('companies', { name })).toBe(1);
   });
 
+  it('plans every call for its own site: no generic plan costed for an average site', async () => {
+    const p = pool();
+    const a = clientOn(p, siteA);
+    const b = clientOn(p, siteB);
+    const name = `custom-${randomUUID()}`;
+    await a.insert('companies', { name });
+    // Far more than the five executions after which PostgreSQL may keep a generic plan.
+    for (let i = 0; i < 10; i++) {
+      expect(await a.count('companies', { name })).toBe(1);
+      expect(await b.count('companies', { name })).toBe(0);
+      expect(await a.select('companies', { where: { name } })).toHaveLength(1);
+    }
+    const c = await p.connect();
+    try {
+      const { rows } = await c.query<{ statement: string; generic: string; custom: string }>(
+        `select statement, generic_plans as generic, custom_plans as custom from pg_prepared_statements
+         where name like 'dramac_%' and statement ilike 'select%companies%'`,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(2);
+      for (const r of rows) {
+        expect(Number(r.generic), r.statement).toBe(0);
+        expect(Number(r.custom), r.statement).toBeGreaterThanOrEqual(10);
+      }
+    } finally {
+      c.release();
+    }
+  });
+
   it('many calls at once over a small pool: each sees only its own site', async () => {
     const p = pool(3);
     const tag = randomUUID();
