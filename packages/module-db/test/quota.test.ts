@@ -10,8 +10,10 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModuleDataClient } from '../src/client';
 import {
+  applyModuleUpgrade,
   checkModuleDatabase,
   createRateLimiter,
+  definitionChecksum,
   createUsageMeter,
   getModuleLimits,
   getUsage,
@@ -20,16 +22,19 @@ import {
   listQuotaLimits,
   migratePlatform,
   planModuleRepair,
+  planModuleUpgrade,
   provisionModuleDatabase,
   recountUsage,
   repairModuleDatabase,
   resetQuotaLimit,
   setQuotaLimit,
   uninstallModuleFromSite,
+  validateModuleDefinition,
   withQuotas,
 } from '../src/index';
 import { createPostgresTransport } from '../src/postgres';
 import { rejectionOf } from './module-request';
+import { insertAfter, stmt, tamperPlan } from './support/hostile-plan';
 
 let tdb: TestDatabase;
 let db: Kysely<any>;
@@ -430,6 +435,54 @@ describe('counting triggers that go missing', () => {
     await client(def, site1).insert('notes', [{ title: 'f' }]);
     const refused = await rejectionOf(client(def, site1).insert('notes', [{ title: 'g' }]));
     expect(isModuleDbError(refused) && refused.code).toBe('QUOTA_EXCEEDED');
+    await expectExact(def);
+  });
+
+  it("survive a module's own statements: an upgrade that drops, disables and renames them ends with exactly the four", async () => {
+    const def = notesModule('system');
+    const shortId = await install(def);
+    const notes = `mod_${shortId}.notes`;
+    const tags = `mod_${shortId}.tags`;
+    await client(def, site1).insert('notes', [{ title: 'a' }, { title: 'b' }]);
+    await client(def, site1).insert('tags', [{ label: 'x' }]);
+    const source = JSON.parse(JSON.stringify(def));
+    source.version = '1.1.0';
+    source.tables[0].columns.push({ name: 'extra', type: 'text', nullable: true });
+    const next = await validateModuleDefinition(source);
+    const from = await validateModuleDefinition(def);
+    const plan = planModuleUpgrade(from, next);
+    const hostile = tamperPlan(plan, {
+      statements: (s) =>
+        insertAfter(
+          s,
+          undefined,
+          stmt('sql', `drop trigger dramac_quota_insert on ${notes}`),
+          stmt('sql', `alter table ${notes} disable trigger dramac_quota_delete`),
+          stmt('sql', `alter trigger dramac_quota_update on ${tags} rename to sneaky`),
+          // Written by the module's statements while its triggers were off: counted all the same.
+          stmt('sql', `insert into ${notes} (site_id, title) values ('${site1}', 'during')`),
+        ),
+    });
+    await applyModuleUpgrade(db, hostile as typeof plan, next, definitionChecksum(from), {
+      actor: 'test',
+    });
+    const { rows } = await sql<{ rel: string; name: string }>`
+      select tgrelid::regclass::text as rel, tgname::text as name from pg_trigger
+      where tgrelid in (${sql.table(notes)}::regclass, ${sql.table(tags)}::regclass)
+        and tgfoid = 'public.dramac_count_usage()'::regprocedure and tgenabled = 'O'
+      order by 1, 2`.execute(db);
+    const four = ['dramac_quota_delete', 'dramac_quota_insert', 'dramac_quota_truncate', 'dramac_quota_update'];
+    expect(rows).toEqual([
+      ...four.map((name) => ({ rel: notes, name })),
+      ...four.map((name) => ({ rel: tags, name })),
+    ]);
+    expect(await triggerKinds(def.moduleId)).toEqual([]);
+    const usage = await expectExact(def);
+    expect(usage.totals.rows).toBe(4);
+    // Counted from the next statement on, once each.
+    await client(def, site1).insert('tags', [{ label: 'y' }]);
+    await client(def, site1).update('tags', { label: 'z' }, { label: 'y' });
+    await client(def, site1).delete('notes', { title: 'a' });
     await expectExact(def);
   });
 

@@ -9,9 +9,10 @@
  *   effective limits. Maintained by `public.dramac_count_usage()`, statement-level AFTER triggers
  *   with transition tables on every module table and on `module_data`. The platform attaches them
  *   (`dramac.quota_ensure_triggers`, called by the registry trigger below), never the module's DDL: they are
- *   not part of a module's desired state. The apply step detaches them before a module's
- *   statements run (`dramac.quota_detach`), and `dramac_read_module_state` leaves them out;
- *   `dramac_quota_trigger_problems` says when one is missing, disabled or altered.
+ *   not part of a module's desired state. As released here, the apply step detached them before a
+ *   module's statements ran (`dramac.quota_detach`); since migration 9 they stay on and the
+ *   registry trigger puts back exactly the four afterwards. `dramac_read_module_state` leaves them
+ *   out; `dramac_quota_trigger_problems` says when one is missing, disabled or altered.
  * - The counting trigger takes the (module, site) total row with an `UPDATE` (its row lock is held
  *   until commit: writers of one module on one site queue there), adds the statement's rows and
  *   bytes, and refuses a module's write that would pass a limit with SQLSTATE `DQ001` (detail: JSON

@@ -4,10 +4,18 @@
  * - `public.dramac_quota_trigger_problems` also checks `public.module_data` for a widget module
  *   (its rows are counted by module_data's own triggers): a dropped or disabled trigger there
  *   leaves every widget's rows uncounted.
- * - `public.dramac_quota_recount` attaches the counting triggers again (where one is missing,
- *   disabled or altered) before it counts, in the same transaction: what `recountUsage` and a drift
- *   repair run when drift reports `quota_trigger`. The rows written while a trigger was missing are
- *   then counted, and the limits hold again from the next statement.
+ * - `public.dramac_quota_trigger_problems` also reports a trigger that calls the counting function
+ *   without being one of the platform's four (renamed or added: rows counted twice).
+ * - `dramac.quota_ensure_triggers` leaves a relation alone only when it has exactly the platform's
+ *   four counting triggers, as attached, and no other trigger calling the function; otherwise it
+ *   drops every such trigger and attaches the four again. Install, upgrade and repair no longer
+ *   detach the counting triggers before the module's statements run (which locked every table of
+ *   the module for the whole change): the registry trigger calls this function on every table
+ *   after the statements, so nothing they did to the triggers survives the change.
+ * - `public.dramac_quota_recount` attaches the counting triggers again (the same function) before it
+ *   counts, in the same transaction: what `recountUsage` and a drift repair run when drift reports
+ *   `quota_trigger`. The rows written while a trigger was missing are then counted, and the limits
+ *   hold again from the next statement.
  *
  * Static, checked-in SQL: nothing in it comes from input.
  */
@@ -49,37 +57,63 @@ BEGIN
             v_want.name, v_rel::pg_catalog.regclass));
       END IF;
     END LOOP;
+    -- Another trigger calling the counting function (one renamed, or added): rows counted twice.
+    v_problems := v_problems || coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', 'quota_trigger',
+        'table', v_rel::pg_catalog.regclass::text, 'object', t.tgname::text,
+        'message', pg_catalog.format('the trigger %s on %s calls the quota counting function but is not one of the platform''s four',
+          t.tgname, v_rel::pg_catalog.regclass)) ORDER BY t.tgname)
+      FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+        AND t.tgname NOT IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate')), '[]'::jsonb);
   END LOOP;
   RETURN v_problems;
 END
 $fn$;
 
--- The four counting triggers exactly as the platform attaches them, on one relation: recreated
--- when any of them is missing, disabled or altered. Module tables: as dramac_platform, which acts
--- as each module's owner role (like dramac.quota_ensure_triggers); module_data, which the platform
--- owns: through dramac.quota_restore_data_triggers.
-CREATE OR REPLACE FUNCTION dramac.quota_restore_triggers(p_rel oid) RETURNS void
+-- The four counting triggers exactly as the platform attaches them, on one relation, and no other
+-- trigger calling public.dramac_count_usage(): when that is not so (one missing, disabled, altered,
+-- renamed, or another one added), every trigger calling it is dropped and the four are created
+-- again. Replaces migration 8's version, which counted four enabled triggers by name: a module's
+-- own statements (run as its owner role, which may drop, disable or rename triggers on its tables)
+-- must not be able to leave the counting off or doubled. Module tables: as dramac_platform, which
+-- acts as each module's owner role; module_data, which the platform owns: through
+-- dramac.quota_restore_data_triggers.
+CREATE OR REPLACE FUNCTION dramac.quota_ensure_triggers(p_rel oid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_rel text := p_rel::pg_catalog.regclass::text;
   v_name text;
 BEGIN
-  IF (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
-      WHERE t.tgrelid = p_rel AND t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
-        AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+  -- As the platform attaches them: nothing to do, and no lock on the table (CREATE TRIGGER takes
+  -- SHARE ROW EXCLUSIVE until commit: every writer of the table would wait).
+  IF (SELECT pg_catalog.count(*) FILTER (WHERE t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
         AND (t.tgname::text, t.tgtype::integer, coalesce(t.tgoldtable::text, ''), coalesce(t.tgnewtable::text, '')) IN (
           ('dramac_quota_insert', 4, '', 'dramac_new'), ('dramac_quota_update', 16, 'dramac_old', 'dramac_new'),
-          ('dramac_quota_delete', 8, 'dramac_old', ''), ('dramac_quota_truncate', 32, '', ''))) = 4 THEN
+          ('dramac_quota_delete', 8, 'dramac_old', ''), ('dramac_quota_truncate', 32, '', '')))
+      FROM pg_catalog.pg_trigger t
+      WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure) = 4
+     AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
+          WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure) = 4 THEN
     RETURN;
   END IF;
   IF p_rel = 'public.module_data'::pg_catalog.regclass THEN
     PERFORM dramac.quota_restore_data_triggers();
     RETURN;
   END IF;
-  FOREACH v_name IN ARRAY ARRAY['dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate'] LOOP
-    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', v_name, p_rel::pg_catalog.regclass);
+  FOR v_name IN SELECT t.tgname::text FROM pg_catalog.pg_trigger t
+                WHERE t.tgrelid = p_rel AND (t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+                  OR t.tgname IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate'))
+                ORDER BY 1 LOOP
+    EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_name, v_rel);
   END LOOP;
-  PERFORM dramac.quota_ensure_triggers(p_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_insert AFTER INSERT ON %s '
+    'REFERENCING NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_update AFTER UPDATE ON %s '
+    'REFERENCING OLD TABLE AS dramac_old NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_delete AFTER DELETE ON %s '
+    'REFERENCING OLD TABLE AS dramac_old FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON %s '
+    'FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
 END
 $fn$;
 
@@ -123,7 +157,7 @@ BEGIN
   v_before := (SELECT coalesce(pg_catalog.jsonb_object_agg(u.site_id::text || '/' || u.relid::text || '/' || u.collection,
       pg_catalog.jsonb_build_array(u.row_count, u.byte_count)), '{}'::jsonb) FROM dramac.quota_usage u WHERE u.module_short_id = p_short);
   FOREACH v_rel IN ARRAY dramac.quota_counted_relations(p_short) LOOP
-    PERFORM dramac.quota_restore_triggers(v_rel);
+    PERFORM dramac.quota_ensure_triggers(v_rel);
     PERFORM dramac.quota_recount(p_short, v_rel);
   END LOOP;
   v_after := (SELECT coalesce(pg_catalog.jsonb_object_agg(u.site_id::text || '/' || u.relid::text || '/' || u.collection,
@@ -146,7 +180,6 @@ DECLARE
 BEGIN
   FOREACH v_fn IN ARRAY ARRAY[
     'dramac.quota_counted_relations(text)',
-    'dramac.quota_restore_triggers(oid)',
     'dramac.quota_restore_data_triggers()',
     'public.dramac_quota_trigger_problems(text)',
     'public.dramac_quota_recount(text)'
@@ -160,11 +193,6 @@ BEGIN
   END LOOP;
 END
 $$;
--- As dramac.quota_ensure_triggers: owned by dramac_platform (a function's new owner needs CREATE on
--- its schema at the time of the change: granted for these statements only).
-GRANT CREATE ON SCHEMA dramac TO dramac_platform;
-ALTER FUNCTION dramac.quota_restore_triggers(oid) OWNER TO dramac_platform;
-REVOKE CREATE ON SCHEMA dramac FROM dramac_platform;
 GRANT EXECUTE ON FUNCTION dramac.quota_counted_relations(text), dramac.quota_restore_data_triggers() TO dramac_platform;
 GRANT EXECUTE ON FUNCTION public.dramac_quota_trigger_problems(text), public.dramac_quota_recount(text) TO dramac_provisioner;
 `;

@@ -321,17 +321,14 @@ BEGIN
       'columns', v_ci_index -> 'columns');
   END LOOP;
 
-  -- Quotas (platform migration 8): the counting triggers and the roles' timeouts come off before
-  -- the statements run and go back on when the registry records the change (its trigger). A plan
-  -- without statements (an upgrade whose indexes are built concurrently) cannot touch the
-  -- triggers: they stay, and no lock is taken on the module's tables.
-  IF pg_catalog.to_regprocedure('dramac.quota_detach(text)') IS NOT NULL THEN
-    IF pg_catalog.jsonb_array_length(coalesce(p_plan -> 'statements', '[]'::jsonb)) > 0 THEN
-      PERFORM dramac.quota_detach(v_short);
-    ELSE
-      PERFORM public.dramac_reset_module_role_settings(v_short);
-    END IF;
-  END IF;
+  -- Quotas (platform migration 8): the roles' timeouts come off before the statements run (the
+  -- end-state check wants module roles without settings) and go back on when the registry records
+  -- the change (its trigger). The counting triggers stay on the module's tables: no lock is taken on
+  -- a table the statements do not touch, and what the statements write is counted. Whatever the
+  -- statements do to them (drop, disable, rename) is undone by the same registry trigger, which
+  -- puts back exactly the platform's four (dramac.quota_ensure_triggers) and counts the tables the
+  -- change wrote or altered again.
+  PERFORM public.dramac_reset_module_role_settings(v_short);
   -- 3. Fixed platform steps: roles, memberships, schema. No caller-supplied SQL. The module's
   -- roles and memberships are the work of its role manager (see dramac_roles.module_role_op):
   -- done by dramac_platform itself, each role change would walk every module role it administers.
