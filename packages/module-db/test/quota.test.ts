@@ -13,8 +13,8 @@ import {
   applyModuleUpgrade,
   checkModuleDatabase,
   createRateLimiter,
-  definitionChecksum,
   createUsageMeter,
+  definitionChecksum,
   getModuleLimits,
   getUsage,
   installModuleForSite,
@@ -468,10 +468,15 @@ describe('counting triggers that go missing', () => {
     });
     const { rows } = await sql<{ rel: string; name: string }>`
       select tgrelid::regclass::text as rel, tgname::text as name from pg_trigger
-      where tgrelid in (${sql.table(notes)}::regclass, ${sql.table(tags)}::regclass)
+      where tgrelid in (${notes}::regclass, ${tags}::regclass)
         and tgfoid = 'public.dramac_count_usage()'::regprocedure and tgenabled = 'O'
       order by 1, 2`.execute(db);
-    const four = ['dramac_quota_delete', 'dramac_quota_insert', 'dramac_quota_truncate', 'dramac_quota_update'];
+    const four = [
+      'dramac_quota_delete',
+      'dramac_quota_insert',
+      'dramac_quota_truncate',
+      'dramac_quota_update',
+    ];
     expect(rows).toEqual([
       ...four.map((name) => ({ rel: notes, name })),
       ...four.map((name) => ({ rel: tags, name })),
