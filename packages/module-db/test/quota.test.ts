@@ -459,6 +459,11 @@ describe('counting triggers that go missing', () => {
           stmt('sql', `drop trigger dramac_quota_insert on ${notes}`),
           stmt('sql', `alter table ${notes} disable trigger dramac_quota_delete`),
           stmt('sql', `alter trigger dramac_quota_update on ${tags} rename to sneaky`),
+          // A rewrite without a row written (same type, new values): counted again.
+          stmt(
+            'sql',
+            `alter table ${tags} alter column label type text using label || '-0123456789'`,
+          ),
           // Written by the module's statements while its triggers were off: counted all the same.
           stmt('sql', `insert into ${notes} (site_id, title) values ('${site1}', 'during')`),
         ),
@@ -489,6 +494,26 @@ describe('counting triggers that go missing', () => {
     await client(def, site1).update('tags', { label: 'z' }, { label: 'y' });
     await client(def, site1).delete('notes', { title: 'a' });
     await expectExact(def);
+  });
+
+  it('an upgrade that only adds columns grows the bytes of every row without counting again', async () => {
+    const def = notesModule('app');
+    await install(def);
+    await client(def, site1).insert('notes', [{ title: 'a' }, { title: 'bb', body: 'x' }]);
+    await client(def, site2).insert('notes', [{ title: 'ccc' }]);
+    const before = await getUsage(db, def.moduleId);
+    const source = JSON.parse(JSON.stringify(def));
+    source.version = '1.1.0';
+    source.tables[0].columns.push(
+      { name: 'extra', type: 'text', nullable: true },
+      { name: 'score', type: 'integer', default: '7' },
+      { name: 'note', type: 'text', default: "'hello'" },
+    );
+    await provisionModuleDatabase(db, source);
+    const after = await expectExact(def);
+    // Each row: three columns of 8 bytes (type and length) plus 4 (integer 7) and 5 ('hello').
+    expect(after.totals.bytes - before.totals.bytes).toBe(3 * (3 * 8 + 4 + 5));
+    expect(after.totals.rows).toBe(3);
   });
 
   it('on module_data are drift of every widget; recountUsage puts them back', async () => {
