@@ -238,7 +238,6 @@ export async function provisioningScale(
           rows,
         ),
         "Earlier full runs of this case, recorded in the repository (docs/status.md, earlier BENCHMARKS.md), not measured in this run: probe provision medians. Before the provisioning boundary (issue 13) the database checked the plan's SQL text and the provisioner owned every module; after it, each plan runs as the module's owner role and the end state is proven from the catalog before commit.",
-        '',
         table(
           ['commit', 'what it was', '1 module ms', '10', '100', '1,000', '#1000 / #1'],
           HISTORY.map((h) => [
