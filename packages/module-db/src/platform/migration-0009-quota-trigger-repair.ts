@@ -75,53 +75,7 @@ BEGIN
 END
 $fn$;
 
--- The four counting triggers exactly as the platform attaches them, on one relation, and no other
--- trigger calling public.dramac_count_usage(): when that is not so (one missing, disabled, altered,
--- renamed, or another one added), every trigger calling it is dropped and the four are created
--- again. Replaces migration 8's version, which counted four enabled triggers by name: a module's
--- own statements (run as its owner role, which may drop, disable or rename triggers on its tables)
--- must not be able to leave the counting off or doubled. Module tables: as dramac_platform, which
--- acts as each module's owner role; module_data, which the platform owns: through
--- dramac.quota_restore_data_triggers.
-CREATE OR REPLACE FUNCTION dramac.quota_ensure_triggers(p_rel oid) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-  v_rel text := p_rel::pg_catalog.regclass::text;
-  v_name text;
-BEGIN
-  -- As the platform attaches them: nothing to do, and no lock on the table (CREATE TRIGGER takes
-  -- SHARE ROW EXCLUSIVE until commit: every writer of the table would wait).
-  IF (SELECT pg_catalog.count(*) FILTER (WHERE t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
-        AND (t.tgname::text, t.tgtype::integer, coalesce(t.tgoldtable::text, ''), coalesce(t.tgnewtable::text, '')) IN (
-          ('dramac_quota_insert', 4, '', 'dramac_new'), ('dramac_quota_update', 16, 'dramac_old', 'dramac_new'),
-          ('dramac_quota_delete', 8, 'dramac_old', ''), ('dramac_quota_truncate', 32, '', '')))
-      FROM pg_catalog.pg_trigger t
-      WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure) = 4
-     AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
-          WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure) = 4 THEN
-    RETURN;
-  END IF;
-  IF p_rel = 'public.module_data'::pg_catalog.regclass THEN
-    PERFORM dramac.quota_restore_data_triggers();
-    RETURN;
-  END IF;
-  FOR v_name IN SELECT t.tgname::text FROM pg_catalog.pg_trigger t
-                WHERE t.tgrelid = p_rel AND (t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
-                  OR t.tgname IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate'))
-                ORDER BY 1 LOOP
-    EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_name, v_rel);
-  END LOOP;
-  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_insert AFTER INSERT ON %s '
-    'REFERENCING NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
-  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_update AFTER UPDATE ON %s '
-    'REFERENCING OLD TABLE AS dramac_old NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
-  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_delete AFTER DELETE ON %s '
-    'REFERENCING OLD TABLE AS dramac_old FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
-  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON %s '
-    'FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
-END
-$fn$;
+
 
 CREATE OR REPLACE FUNCTION dramac.quota_restore_data_triggers() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -142,42 +96,7 @@ BEGIN
 END
 $fn$;
 
--- Counts a module's rows again (every table, or its items in module_data) after putting its
--- counting triggers back, and returns what the counters said before, per site and table, where
--- they differed.
-CREATE OR REPLACE FUNCTION public.dramac_quota_recount(p_short text) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-  v_rel oid;
-  v_before jsonb;
-  v_after jsonb;
-BEGIN
-  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id (8 lower-case hex digits)', p_short);
-  END IF;
-  PERFORM public.dramac_lock_module(p_short);
-  IF NOT EXISTS (SELECT 1 FROM public.module_database_registry r WHERE r.module_short_id = p_short) THEN
-    RAISE EXCEPTION USING ERRCODE = 'DM005', MESSAGE = pg_catalog.format('module %s is not provisioned', p_short);
-  END IF;
-  v_before := (SELECT coalesce(pg_catalog.jsonb_object_agg(u.site_id::text || '/' || u.relid::text || '/' || u.collection,
-      pg_catalog.jsonb_build_array(u.row_count, u.byte_count)), '{}'::jsonb) FROM dramac.quota_usage u WHERE u.module_short_id = p_short);
-  FOREACH v_rel IN ARRAY dramac.quota_counted_relations(p_short) LOOP
-    PERFORM dramac.quota_ensure_triggers(v_rel);
-    PERFORM dramac.quota_recount(p_short, v_rel);
-  END LOOP;
-  v_after := (SELECT coalesce(pg_catalog.jsonb_object_agg(u.site_id::text || '/' || u.relid::text || '/' || u.collection,
-      pg_catalog.jsonb_build_array(u.row_count, u.byte_count)), '{}'::jsonb) FROM dramac.quota_usage u WHERE u.module_short_id = p_short);
-  RETURN (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-      'site', pg_catalog.split_part(k, '/', 1),
-      'relation', CASE WHEN pg_catalog.split_part(k, '/', 2) = '0' THEN '' ELSE coalesce(dramac.quota_table_name(pg_catalog.split_part(k, '/', 2)::oid), '') END,
-      'collection', pg_catalog.split_part(k, '/', 3),
-      'before', v_before -> k, 'after', v_after -> k) ORDER BY k), '[]'::jsonb)
-    FROM (SELECT x FROM pg_catalog.jsonb_object_keys(v_before) x UNION SELECT x FROM pg_catalog.jsonb_object_keys(v_after) x) keys(k)
-    WHERE (v_before -> k) IS DISTINCT FROM (v_after -> k)
-      AND coalesce(v_before -> k, '[0, 0]'::jsonb) IS DISTINCT FROM coalesce(v_after -> k, '[0, 0]'::jsonb));
-END
-$fn$;
+
 
 
 -- ---------------------------------------------------------------------------------------------
@@ -274,6 +193,128 @@ BEGIN
 END
 $fn$;
 
+
+DO $$
+DECLARE
+  v_fn text;
+  v_api text;
+BEGIN
+  FOREACH v_fn IN ARRAY ARRAY[
+    'dramac.quota_counted_relations(text)',
+    'dramac.quota_restore_data_triggers()',
+    'dramac.quota_grow_rows(text, oid, bigint)',
+    'dramac.quota_after_alter(text, oid, jsonb)'
+  ] LOOP
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn);
+    FOREACH v_api IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+      IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_api) THEN
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM %I', v_fn, v_api);
+      END IF;
+    END LOOP;
+  END LOOP;
+END
+$$;
+-- Called by the registry trigger, which runs as dramac_platform (it acts as each module's owner
+-- role, so it reads a row of a module table).
+GRANT EXECUTE ON FUNCTION dramac.quota_counted_relations(text), dramac.quota_restore_data_triggers(),
+  dramac.quota_grow_rows(text, oid, bigint), dramac.quota_after_alter(text, oid, jsonb) TO dramac_platform;
+
+-- ---------------------------------------------------------------------------------------------
+-- Functions migration 8 gave to dramac_platform are replaced as dramac_platform: a non-superuser
+-- migration user (Supabase's postgres) holds it with SET but without INHERIT on PostgreSQL 16+, so
+-- it is not their owner itself. (Replacing keeps each function's owner and privileges; CREATE on
+-- the schema is needed at the time: granted on dramac for these statements only; dramac_platform
+-- holds it on public since migration 6.)
+-- ---------------------------------------------------------------------------------------------
+GRANT CREATE ON SCHEMA dramac TO dramac_platform;
+SELECT pg_catalog.set_config('dramac.migration_role', pg_catalog.current_setting('role'), true);
+SET LOCAL ROLE dramac_platform;
+
+-- The four counting triggers exactly as the platform attaches them, on one relation, and no other
+-- trigger calling public.dramac_count_usage(): when that is not so (one missing, disabled, altered,
+-- renamed, or another one added), every trigger calling it is dropped and the four are created
+-- again. Replaces migration 8's version, which counted four enabled triggers by name: a module's
+-- own statements (run as its owner role, which may drop, disable or rename triggers on its tables)
+-- must not be able to leave the counting off or doubled. Module tables: as dramac_platform, which
+-- acts as each module's owner role; module_data, which the platform owns: through
+-- dramac.quota_restore_data_triggers.
+CREATE OR REPLACE FUNCTION dramac.quota_ensure_triggers(p_rel oid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_rel text := p_rel::pg_catalog.regclass::text;
+  v_name text;
+BEGIN
+  -- As the platform attaches them: nothing to do, and no lock on the table (CREATE TRIGGER takes
+  -- SHARE ROW EXCLUSIVE until commit: every writer of the table would wait).
+  IF (SELECT pg_catalog.count(*) FILTER (WHERE t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
+        AND (t.tgname::text, t.tgtype::integer, coalesce(t.tgoldtable::text, ''), coalesce(t.tgnewtable::text, '')) IN (
+          ('dramac_quota_insert', 4, '', 'dramac_new'), ('dramac_quota_update', 16, 'dramac_old', 'dramac_new'),
+          ('dramac_quota_delete', 8, 'dramac_old', ''), ('dramac_quota_truncate', 32, '', '')))
+      FROM pg_catalog.pg_trigger t
+      WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure) = 4
+     AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
+          WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure) = 4 THEN
+    RETURN;
+  END IF;
+  IF p_rel = 'public.module_data'::pg_catalog.regclass THEN
+    PERFORM dramac.quota_restore_data_triggers();
+    RETURN;
+  END IF;
+  FOR v_name IN SELECT t.tgname::text FROM pg_catalog.pg_trigger t
+                WHERE t.tgrelid = p_rel AND (t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+                  OR t.tgname IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate'))
+                ORDER BY 1 LOOP
+    EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_name, v_rel);
+  END LOOP;
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_insert AFTER INSERT ON %s '
+    'REFERENCING NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_update AFTER UPDATE ON %s '
+    'REFERENCING OLD TABLE AS dramac_old NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_delete AFTER DELETE ON %s '
+    'REFERENCING OLD TABLE AS dramac_old FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON %s '
+    'FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+END
+$fn$;
+
+-- Counts a module's rows again (every table, or its items in module_data) after putting its
+-- counting triggers back, and returns what the counters said before, per site and table, where
+-- they differed.
+CREATE OR REPLACE FUNCTION public.dramac_quota_recount(p_short text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_rel oid;
+  v_before jsonb;
+  v_after jsonb;
+BEGIN
+  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id (8 lower-case hex digits)', p_short);
+  END IF;
+  PERFORM public.dramac_lock_module(p_short);
+  IF NOT EXISTS (SELECT 1 FROM public.module_database_registry r WHERE r.module_short_id = p_short) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM005', MESSAGE = pg_catalog.format('module %s is not provisioned', p_short);
+  END IF;
+  v_before := (SELECT coalesce(pg_catalog.jsonb_object_agg(u.site_id::text || '/' || u.relid::text || '/' || u.collection,
+      pg_catalog.jsonb_build_array(u.row_count, u.byte_count)), '{}'::jsonb) FROM dramac.quota_usage u WHERE u.module_short_id = p_short);
+  FOREACH v_rel IN ARRAY dramac.quota_counted_relations(p_short) LOOP
+    PERFORM dramac.quota_ensure_triggers(v_rel);
+    PERFORM dramac.quota_recount(p_short, v_rel);
+  END LOOP;
+  v_after := (SELECT coalesce(pg_catalog.jsonb_object_agg(u.site_id::text || '/' || u.relid::text || '/' || u.collection,
+      pg_catalog.jsonb_build_array(u.row_count, u.byte_count)), '{}'::jsonb) FROM dramac.quota_usage u WHERE u.module_short_id = p_short);
+  RETURN (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'site', pg_catalog.split_part(k, '/', 1),
+      'relation', CASE WHEN pg_catalog.split_part(k, '/', 2) = '0' THEN '' ELSE coalesce(dramac.quota_table_name(pg_catalog.split_part(k, '/', 2)::oid), '') END,
+      'collection', pg_catalog.split_part(k, '/', 3),
+      'before', v_before -> k, 'after', v_after -> k) ORDER BY k), '[]'::jsonb)
+    FROM (SELECT x FROM pg_catalog.jsonb_object_keys(v_before) x UNION SELECT x FROM pg_catalog.jsonb_object_keys(v_after) x) keys(k)
+    WHERE (v_before -> k) IS DISTINCT FROM (v_after -> k)
+      AND coalesce(v_before -> k, '[0, 0]'::jsonb) IS DISTINCT FROM coalesce(v_after -> k, '[0, 0]'::jsonb));
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION dramac.quota_after_registry_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -348,31 +389,7 @@ BEGIN
   RETURN NULL;
 END
 $fn$;
-DO $$
-DECLARE
-  v_fn text;
-  v_api text;
-BEGIN
-  FOREACH v_fn IN ARRAY ARRAY[
-    'dramac.quota_counted_relations(text)',
-    'dramac.quota_restore_data_triggers()',
-    'dramac.quota_grow_rows(text, oid, bigint)',
-    'dramac.quota_after_alter(text, oid, jsonb)',
-    'public.dramac_quota_trigger_problems(text)',
-    'public.dramac_quota_recount(text)'
-  ] LOOP
-    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn);
-    FOREACH v_api IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
-      IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_api) THEN
-        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM %I', v_fn, v_api);
-      END IF;
-    END LOOP;
-  END LOOP;
-END
-$$;
--- Called by the registry trigger, which runs as dramac_platform (it acts as each module's owner
--- role, so it reads a row of a module table).
-GRANT EXECUTE ON FUNCTION dramac.quota_counted_relations(text), dramac.quota_restore_data_triggers(),
-  dramac.quota_grow_rows(text, oid, bigint), dramac.quota_after_alter(text, oid, jsonb) TO dramac_platform;
-GRANT EXECUTE ON FUNCTION public.dramac_quota_trigger_problems(text), public.dramac_quota_recount(text) TO dramac_provisioner;
+
+SELECT pg_catalog.set_config('role', pg_catalog.current_setting('dramac.migration_role'), true);
+REVOKE CREATE ON SCHEMA dramac FROM dramac_platform;
 `;
