@@ -38,66 +38,90 @@ BEGIN
 END
 $fn$;
 
+-- What is wrong with the counting triggers of one relation, as drift problems: one of the
+-- platform's four missing, disabled or altered, or another trigger calling the counting function
+-- (one renamed, or added: rows counted twice). Empty when they are exactly as the platform attaches
+-- them: what dramac.quota_ensure_triggers leaves alone.
+CREATE OR REPLACE FUNCTION dramac.quota_trigger_problems_of(p_rel oid) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_want record;
+  v_problems jsonb := '[]';
+BEGIN
+  -- tgtype: statement level (no bit 1), AFTER (no bit 2), the event's bit.
+  FOR v_want IN SELECT * FROM (VALUES ('dramac_quota_insert', 4, false, true), ('dramac_quota_update', 16, true, true),
+      ('dramac_quota_delete', 8, true, false), ('dramac_quota_truncate', 32, false, false)) w(name, tgtype, old_table, new_table) LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = p_rel AND t.tgname = v_want.name
+        AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure AND t.tgtype = v_want.tgtype
+        AND t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
+        AND (t.tgoldtable IS NOT DISTINCT FROM CASE WHEN v_want.old_table THEN 'dramac_old' END)
+        AND (t.tgnewtable IS NOT DISTINCT FROM CASE WHEN v_want.new_table THEN 'dramac_new' END)) THEN
+      v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'quota_trigger', 'table', p_rel::pg_catalog.regclass::text,
+        'object', v_want.name, 'message', pg_catalog.format('the quota counting trigger %s on %s is missing, disabled or altered',
+          v_want.name, p_rel::pg_catalog.regclass));
+    END IF;
+  END LOOP;
+  RETURN v_problems || coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', 'quota_trigger',
+      'table', p_rel::pg_catalog.regclass::text, 'object', t.tgname::text,
+      'message', pg_catalog.format('the trigger %s on %s calls the quota counting function but is not one of the platform''s four',
+        t.tgname, p_rel::pg_catalog.regclass)) ORDER BY t.tgname)
+    FROM pg_catalog.pg_trigger t WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+      AND t.tgname NOT IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate')), '[]'::jsonb);
+END
+$fn$;
+
+-- Drops every counting trigger of one relation (and any trigger under their names), then attaches
+-- the four. Runs with its caller's rights: the relation's owner (see quota_ensure_triggers).
+CREATE OR REPLACE FUNCTION dramac.quota_attach_triggers(p_rel oid) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_rel text := p_rel::pg_catalog.regclass::text;
+  v_name text;
+BEGIN
+  FOR v_name IN SELECT t.tgname::text FROM pg_catalog.pg_trigger t
+                WHERE t.tgrelid = p_rel AND (t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
+                  OR t.tgname IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate'))
+                ORDER BY 1 LOOP
+    EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_name, v_rel);
+  END LOOP;
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_insert AFTER INSERT ON %s '
+    'REFERENCING NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_update AFTER UPDATE ON %s '
+    'REFERENCING OLD TABLE AS dramac_old NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_delete AFTER DELETE ON %s '
+    'REFERENCING OLD TABLE AS dramac_old FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON %s '
+    'FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.dramac_quota_trigger_problems(p_short text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_rel oid;
-  v_want record;
   v_problems jsonb := '[]';
 BEGIN
   IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
   END IF;
   FOREACH v_rel IN ARRAY dramac.quota_counted_relations(p_short) LOOP
-    -- tgtype: statement level (no bit 1), AFTER (no bit 2), the event's bit.
-    FOR v_want IN SELECT * FROM (VALUES ('dramac_quota_insert', 4, false, true), ('dramac_quota_update', 16, true, true),
-        ('dramac_quota_delete', 8, true, false), ('dramac_quota_truncate', 32, false, false)) w(name, tgtype, old_table, new_table) LOOP
-      IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_rel AND t.tgname = v_want.name
-          AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure AND t.tgtype = v_want.tgtype
-          AND t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
-          AND (t.tgoldtable IS NOT DISTINCT FROM CASE WHEN v_want.old_table THEN 'dramac_old' END)
-          AND (t.tgnewtable IS NOT DISTINCT FROM CASE WHEN v_want.new_table THEN 'dramac_new' END)) THEN
-        v_problems := v_problems || pg_catalog.jsonb_build_object('kind', 'quota_trigger', 'table', v_rel::pg_catalog.regclass::text,
-          'object', v_want.name, 'message', pg_catalog.format('the quota counting trigger %s on %s is missing, disabled or altered',
-            v_want.name, v_rel::pg_catalog.regclass));
-      END IF;
-    END LOOP;
-    -- Another trigger calling the counting function (one renamed, or added): rows counted twice.
-    v_problems := v_problems || coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('kind', 'quota_trigger',
-        'table', v_rel::pg_catalog.regclass::text, 'object', t.tgname::text,
-        'message', pg_catalog.format('the trigger %s on %s calls the quota counting function but is not one of the platform''s four',
-          t.tgname, v_rel::pg_catalog.regclass)) ORDER BY t.tgname)
-      FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
-        AND t.tgname NOT IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate')), '[]'::jsonb);
+    v_problems := v_problems || dramac.quota_trigger_problems_of(v_rel);
   END LOOP;
   RETURN v_problems;
 END
 $fn$;
 
-
-
+-- The counting triggers of module_data, which the platform (the migration user) owns.
 CREATE OR REPLACE FUNCTION dramac.quota_restore_data_triggers() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  DROP TRIGGER IF EXISTS dramac_quota_insert ON public.module_data;
-  DROP TRIGGER IF EXISTS dramac_quota_update ON public.module_data;
-  DROP TRIGGER IF EXISTS dramac_quota_delete ON public.module_data;
-  DROP TRIGGER IF EXISTS dramac_quota_truncate ON public.module_data;
-  CREATE TRIGGER dramac_quota_insert AFTER INSERT ON public.module_data
-    REFERENCING NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
-  CREATE TRIGGER dramac_quota_update AFTER UPDATE ON public.module_data
-    REFERENCING OLD TABLE AS dramac_old NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
-  CREATE TRIGGER dramac_quota_delete AFTER DELETE ON public.module_data
-    REFERENCING OLD TABLE AS dramac_old FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
-  CREATE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON public.module_data
-    FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage();
+  PERFORM dramac.quota_attach_triggers('public.module_data'::pg_catalog.regclass);
 END
 $fn$;
-
-
-
 
 -- ---------------------------------------------------------------------------------------------
 -- Counting again only what a change made uncountable. Platform migration 8 counted every table a
@@ -193,7 +217,6 @@ BEGIN
 END
 $fn$;
 
-
 DO $$
 DECLARE
   v_fn text;
@@ -201,6 +224,8 @@ DECLARE
 BEGIN
   FOREACH v_fn IN ARRAY ARRAY[
     'dramac.quota_counted_relations(text)',
+    'dramac.quota_trigger_problems_of(oid)',
+    'dramac.quota_attach_triggers(oid)',
     'dramac.quota_restore_data_triggers()',
     'dramac.quota_grow_rows(text, oid, bigint)',
     'dramac.quota_after_alter(text, oid, jsonb)'
@@ -217,6 +242,7 @@ $$;
 -- Called by the registry trigger, which runs as dramac_platform (it acts as each module's owner
 -- role, so it reads a row of a module table).
 GRANT EXECUTE ON FUNCTION dramac.quota_counted_relations(text), dramac.quota_restore_data_triggers(),
+  dramac.quota_trigger_problems_of(oid), dramac.quota_attach_triggers(oid),
   dramac.quota_grow_rows(text, oid, bigint), dramac.quota_after_alter(text, oid, jsonb) TO dramac_platform;
 
 -- ---------------------------------------------------------------------------------------------
@@ -241,40 +267,17 @@ SET LOCAL ROLE dramac_platform;
 CREATE OR REPLACE FUNCTION dramac.quota_ensure_triggers(p_rel oid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-  v_rel text := p_rel::pg_catalog.regclass::text;
-  v_name text;
 BEGIN
   -- As the platform attaches them: nothing to do, and no lock on the table (CREATE TRIGGER takes
   -- SHARE ROW EXCLUSIVE until commit: every writer of the table would wait).
-  IF (SELECT pg_catalog.count(*) FILTER (WHERE t.tgenabled = 'O' AND t.tgqual IS NULL AND t.tgnargs = 0
-        AND (t.tgname::text, t.tgtype::integer, coalesce(t.tgoldtable::text, ''), coalesce(t.tgnewtable::text, '')) IN (
-          ('dramac_quota_insert', 4, '', 'dramac_new'), ('dramac_quota_update', 16, 'dramac_old', 'dramac_new'),
-          ('dramac_quota_delete', 8, 'dramac_old', ''), ('dramac_quota_truncate', 32, '', '')))
-      FROM pg_catalog.pg_trigger t
-      WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure) = 4
-     AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
-          WHERE t.tgrelid = p_rel AND t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure) = 4 THEN
+  IF dramac.quota_trigger_problems_of(p_rel) = '[]'::jsonb THEN
     RETURN;
   END IF;
   IF p_rel = 'public.module_data'::pg_catalog.regclass THEN
     PERFORM dramac.quota_restore_data_triggers();
-    RETURN;
+  ELSE
+    PERFORM dramac.quota_attach_triggers(p_rel);
   END IF;
-  FOR v_name IN SELECT t.tgname::text FROM pg_catalog.pg_trigger t
-                WHERE t.tgrelid = p_rel AND (t.tgfoid = 'public.dramac_count_usage()'::pg_catalog.regprocedure
-                  OR t.tgname IN ('dramac_quota_insert', 'dramac_quota_update', 'dramac_quota_delete', 'dramac_quota_truncate'))
-                ORDER BY 1 LOOP
-    EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_name, v_rel);
-  END LOOP;
-  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_insert AFTER INSERT ON %s '
-    'REFERENCING NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
-  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_update AFTER UPDATE ON %s '
-    'REFERENCING OLD TABLE AS dramac_old NEW TABLE AS dramac_new FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
-  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_delete AFTER DELETE ON %s '
-    'REFERENCING OLD TABLE AS dramac_old FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
-  EXECUTE pg_catalog.format('CREATE TRIGGER dramac_quota_truncate AFTER TRUNCATE ON %s '
-    'FOR EACH STATEMENT EXECUTE FUNCTION public.dramac_count_usage()', v_rel);
 END
 $fn$;
 

@@ -208,7 +208,7 @@ $do$;
 
 -- Takes the quota timeouts (platform migration 8) off a module's request roles, through its role
 -- manager: the end-state proof wants module roles without settings, and unlike the counting
--- triggers (dramac.quota_detach) this takes no lock on the module's tables.
+-- triggers this takes no lock on the module's tables.
 CREATE OR REPLACE FUNCTION public.dramac_reset_module_role_settings(p_short text)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
