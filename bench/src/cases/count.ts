@@ -126,7 +126,7 @@ export async function countCase(
         plan: `-- ${text}\n${await explainInContext(rawPool, context, text, [data.countSites[i]])}`,
       });
       if (i === sizes.length - 1) {
-        const cappedText = `select count(*) from (select 1 from "${data.schema}"."events" where site_id = $1 limit ${DEFAULT_COUNT_CAP + 1}) s`;
+        const cappedText = `select count(*) from (select 1 from "${data.schema}"."events" where site_id = $1 order by id limit ${DEFAULT_COUNT_CAP + 1}) s`;
         explains.push({
           title: `capped count, ${label}`,
           plan: `-- ${cappedText}\n${await explainInContext(rawPool, context, cappedText, [data.countSites[i]])}`,
@@ -228,12 +228,12 @@ export async function countCase(
     return {
       title: 'Counting: exact, capped, and fetch-all',
       intro: [
-        `\`events\`: three sites of the user's agency hold ${sizes.map((s) => s.toLocaleString('en-US')).join(', ')} rows (plus other sites' rows). Every variant goes through the SDK on the Postgres transport (a \`pg\` pool in pipeline mode) as the module role (RLS on). The seed's \`count\` was \`(await this.find(table, { where })).length\`: here \`sdk.find('events')\` without a limit, then \`.length\`. The capped count counts at most cap + 1 rows and answers \`{ count, capped }\`. Each site's rows were written in one block, the largest site's last, after the other two: for that site, holding most of the table, PostgreSQL rightly expects a sequential scan to find cap + 1 matching rows soonest, and here it first reads the ${sizes
+        `\`events\`: three sites of the user's agency hold ${sizes.map((s) => s.toLocaleString('en-US')).join(', ')} rows (plus other sites' rows). Every variant goes through the SDK on the Postgres transport (a \`pg\` pool in pipeline mode) as the module role (RLS on). The seed's \`count\` was \`(await this.find(table, { where })).length\`: here \`sdk.find('events')\` without a limit, then \`.length\`. The capped count counts at most cap + 1 rows and answers \`{ count, capped }\`. Each site's rows were written in one block, the largest site's last, after the other two (${sizes
           .slice(0, -1)
           .reduce((a, b) => a + b, 0)
           .toLocaleString(
             'en-US',
-          )} rows of the other two stored before them (see the plan); rows of sites written over time are interleaved, where the same scan stops much sooner. ${config.count.countSamples} samples of each count (interleaved) and ${config.count.fetchSamples} fetch samples per size, after warm-up. Ratios are against the fetch-all at the same size.`,
+          )} rows): a capped count of a whole site goes in the order of its key, so the primary key's index \`(site_id, id)\` yields the site's first rows at once (see the plan); unordered, PostgreSQL would expect a sequential scan to meet them as soon and read the other sites' block first. ${config.count.countSamples} samples of each count (interleaved) and ${config.count.fetchSamples} fetch samples per size, after warm-up. Ratios are against the fetch-all at the same size.`,
         `The last rows compare an exact \`count(*)\` of the largest site as the module role (RLS) and as the module's admin role (no site check: its \`dramac_admin_access\` policy is \`true\`), raw \`pg\` in a transaction; the platform's policy helpers (${helpers.map((h) => `\`${h.signature}\``).join(', ')}) ship PARALLEL RESTRICTED (policies call them as InitPlans, which the leader evaluates once and hands to the workers); then the same with the helpers altered to PARALLEL SAFE in this disposable database (a what-if: workers could call them themselves), and back. There is no planner-estimate count: under RLS the estimate is not the caller's row count.`,
       ],
       rows,

@@ -60,6 +60,12 @@ export interface TableTarget {
    * can encode values (JSON columns are sent as JSON text by the Postgres transport).
    */
   readonly columnTypes: Readonly<Record<string, string>>;
+  /**
+   * The declared key column after `site_id` in the primary key `(site_id, <key>)` (`id` unless the
+   * module declares one), when the table has that key. A capped count of a whole site walks the
+   * key's index in this order, so its cost stays the cap's however the site's rows lie on disk.
+   */
+  readonly primaryKey?: string;
 }
 
 /** Who is asking, for which module and site: what a transport sets for the database. */

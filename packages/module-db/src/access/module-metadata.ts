@@ -193,6 +193,7 @@ export function buildModuleMetadata(definition: ModuleDefinitionLike): ModuleMet
         table: names.table,
         name: table.name,
         columnTypes,
+        primaryKey: declaredPk ?? 'id',
       }),
       columns,
       primaryKey: declaredPk ?? 'id',

@@ -295,20 +295,40 @@ export function selectStatement(target: TableTarget, query: SelectQuery): Statem
   });
 }
 
+/** The site condition every call carries: `site_id = <the context's site>`. */
+function isSiteFilter(filter: Filter): boolean {
+  return isColumnFilter(filter) && filter.column === 'site_id' && filter.op === 'eq';
+}
+
 /**
  * `count(*)` of what the filters match; with `limit`, of at most that many rows
  * (`select count(*) from (select 1 from ... where ... limit $n) s`), so the cost stops at the cap.
+ * `mayReadKey`: the caller may read the table's key column (false for a visitor), so a capped
+ * count of a whole site can go in the key's order.
  */
 export function countStatement(
   target: TableTarget,
   filters: readonly Filter[],
   limit: number | undefined,
+  mayReadKey = true,
 ): Statement {
   const table = tableShape(target);
   const values: unknown[] = [];
   let key = `c\u0001${table.key}\u0001${walkFilters(filters, values)}`;
+  // A whole site: in the order of its key, the primary key's index (site_id, key) yields the
+  // site's first rows at once. Unordered, the planner expects a sequential scan to meet them as
+  // soon, which holds for rows written over time but not for a site whose rows were written in
+  // one block after other sites' (it reads theirs first). Not for a caller that may not read the
+  // key column (a visitor reads its declared columns only).
+  const byKey =
+    limit !== undefined &&
+    mayReadKey &&
+    target.primaryKey !== undefined &&
+    filters.every(isSiteFilter)
+      ? target.primaryKey
+      : undefined;
   if (limit !== undefined) {
-    key += '\u0001l';
+    key += `\u0001l${byKey === undefined ? '' : `\u0001o${byKey}`}`;
     values.push(limit);
   }
   return statement(key, values, (slots) => {
@@ -316,10 +336,9 @@ export function countStatement(
     const slotted = slotFilters(filters, slots, next);
     const base = compiler.withSchema(target.schema).selectFrom(target.table).where(where(slotted));
     if (limit === undefined) return base.select(sql<string>`count(*)`.as('n'));
-    const capped = base
-      .select(sql`1`.as('one'))
-      .limit(slots[next.i++] as never)
-      .as('s');
+    let inner = base.select(sql`1`.as('one'));
+    if (byKey !== undefined) inner = inner.orderBy(byKey);
+    const capped = inner.limit(slots[next.i++] as never).as('s');
     return compiler.selectFrom(capped).select(sql<string>`count(*)`.as('n'));
   });
 }

@@ -85,7 +85,10 @@ function operations(runner: Runner) {
       filters: readonly Filter[],
       limit?: number,
     ) {
-      const result = await runner.run(context, countStatement(target, filters, limit));
+      const result = await runner.run(
+        context,
+        countStatement(target, filters, limit, !context.visitor),
+      );
       return Number((result.rows[0] as { n: string | number }).n);
     },
     async insert(
