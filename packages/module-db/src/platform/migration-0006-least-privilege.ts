@@ -364,7 +364,7 @@ BEGIN
   END IF;
 
   -- Nothing outside the module may depend on what is dropped: a CASCADE would take it along.
-  v_dependents := public.dramac_read_module_state(v_short, v_reg.strategy, true) -> 'dependents';
+  v_dependents := public.dramac_module_dependents(public.dramac_module_relations(v_short, v_reg.strategy, true));
   IF pg_catalog.jsonb_array_length(v_dependents) > 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'DM004',
       MESSAGE = pg_catalog.format('dropping module %s would also drop objects outside it: %s', p_module_id,
@@ -650,6 +650,8 @@ BEGIN
     'public.dramac_index_build_done(uuid, text, text, text)',
     'public.dramac_desired_without_indexes(jsonb, jsonb[])',
     'public.dramac_read_module_state(text, text, boolean)',
+    'public.dramac_module_relations(text, text, boolean)',
+    'public.dramac_module_dependents(oid[])',
     'public.dramac_expression_problem(pg_node_tree)',
     'public.dramac_expression_text_problem(text)',
     'public.dramac_expressions_problem(text[])',
@@ -673,7 +675,8 @@ BEGIN
     END LOOP;
   END LOOP;
   -- Internal pieces the platform functions call as dramac_platform.
-  GRANT EXECUTE ON FUNCTION public.dramac_read_module_state(text, text, boolean), public.dramac_expression_problem(pg_node_tree),
+  GRANT EXECUTE ON FUNCTION public.dramac_read_module_state(text, text, boolean), public.dramac_module_relations(text, text, boolean),
+    public.dramac_module_dependents(oid[]), public.dramac_expression_problem(pg_node_tree),
     public.dramac_expression_text_problem(text), public.dramac_expressions_problem(text[]), public.dramac_table_shapes(jsonb, boolean),
     public.dramac_desired_without_indexes(jsonb, jsonb[]),
     public.dramac_function_allowed(oid), public.dramac_platform_policy_text(text, text),

@@ -18,39 +18,24 @@
  * Static, checked-in SQL: nothing in it comes from input; the short id is checked first.
  */
 export const SQL_READ_MODULE_STATE = `
-CREATE OR REPLACE FUNCTION public.dramac_read_module_state(
-  p_short text, p_strategy text, p_full boolean DEFAULT true
-) RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
+-- The module's relations (tables and anything else but indexes and TOAST): what its owner role
+-- owns and, with p_full, what sits in its namespace. Scales with the module: index lookups on
+-- pg_shdepend and pg_depend, or a name range of the prefix strategy, never a scan of pg_class.
+CREATE OR REPLACE FUNCTION public.dramac_module_relations(p_short text, p_strategy text, p_full boolean)
+RETURNS oid[]
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_schema text;
-  v_prefix text;
-  v_owner text;
-  v_roles text[];
   v_owner_oid oid;
   v_ns oid;
-  v_rels oid[];
-  v_result jsonb;
-  -- The platform's quota counting triggers (platform migration 8) are not module state: only the
-  -- platform can create a trigger calling this function; dramac_quota_trigger_problems checks them.
-  v_quota_fn oid := pg_catalog.to_regprocedure('public.dramac_count_usage()');
 BEGIN
   IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id (8 lower-case hex digits)', p_short);
   END IF;
-  IF p_strategy IS NULL OR p_strategy NOT IN ('shared', 'prefix', 'schema') THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('strategy %L is not shared, prefix or schema', p_strategy);
-  END IF;
-  v_owner := 'modowner_' || p_short;
-  v_roles := ARRAY['modrole_' || p_short, 'modadmin_' || p_short, v_owner, 'modvisitor_' || p_short];
-  v_schema := CASE WHEN p_strategy = 'schema' THEN 'mod_' || p_short ELSE 'public' END;
-  v_prefix := CASE WHEN p_strategy = 'prefix' THEN 'mod_' || p_short || '_' END;
-  SELECT r.oid INTO v_owner_oid FROM pg_catalog.pg_roles r WHERE r.rolname = v_owner;
-  SELECT n.oid INTO v_ns FROM pg_catalog.pg_namespace n WHERE n.nspname = v_schema;
-
-  -- The module's relations: what its owner role owns, and (p_full) what sits in its namespace.
-  v_rels := ARRAY(
+  SELECT r.oid INTO v_owner_oid FROM pg_catalog.pg_roles r WHERE r.rolname = 'modowner_' || p_short;
+  SELECT n.oid INTO v_ns FROM pg_catalog.pg_namespace n
+  WHERE n.nspname = CASE WHEN p_strategy = 'schema' THEN 'mod_' || p_short ELSE 'public' END;
+  RETURN ARRAY(
     SELECT c.oid FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
     WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND d.refobjid = v_owner_oid
       AND d.deptype = 'o' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
@@ -68,6 +53,72 @@ BEGIN
     WHERE p_full AND p_strategy <> 'schema' AND c.relnamespace = v_ns
       AND c.relname >= ('mod_' || p_short || '_')::name AND c.relname < ('mod_' || p_short || pg_catalog.chr(96))::name
       AND c.relkind NOT IN ('i', 'I', 't'));
+END
+$fn$;
+
+-- Objects outside the module that depend on one of its relations (a view over a module table, a
+-- foreign key from elsewhere into it): dropping the module would have to cascade to them. What
+-- deprovisioning checks before it drops anything, and the 'dependents' of a full state read.
+CREATE OR REPLACE FUNCTION public.dramac_module_dependents(p_rels oid[])
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT coalesce(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object('type', o.type, 'identity', o.identity)), '[]'::jsonb)
+  FROM pg_catalog.pg_depend d
+  -- A view depends through its rewrite rule: name the view.
+  CROSS JOIN LATERAL pg_catalog.pg_identify_object(
+    CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN 'pg_catalog.pg_class'::pg_catalog.regclass ELSE d.classid END,
+    CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+      THEN (SELECT w.ev_class FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid) ELSE d.objid END, 0) o
+  WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = ANY (p_rels)
+    AND d.deptype IN ('n', 'a')
+    AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = ANY (p_rels))
+    AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_index x WHERE x.indexrelid = d.objid AND x.indrelid = ANY (p_rels)))
+    AND NOT (d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = ANY (p_rels) AND d.objid = c.reltype))
+    AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid = d.objid AND k.conrelid = ANY (p_rels)))
+    AND NOT (d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.oid = d.objid AND p.polrelid = ANY (p_rels)))
+    AND NOT (d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.oid = d.objid AND g.tgrelid = ANY (p_rels)))
+    AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef a WHERE a.oid = d.objid AND a.adrelid = ANY (p_rels)))
+    AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid AND w.ev_class = ANY (p_rels)))
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.dramac_read_module_state(
+  p_short text, p_strategy text, p_full boolean DEFAULT true
+) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
+AS $fn$
+DECLARE
+  v_schema text;
+  v_prefix text;
+  v_owner text;
+  v_roles text[];
+  v_ns oid;
+  v_rels oid[];
+  v_result jsonb;
+  -- The platform's quota counting triggers (platform migration 8) are not module state: only the
+  -- platform can create a trigger calling this function; dramac_quota_trigger_problems checks them.
+  v_quota_fn oid := pg_catalog.to_regprocedure('public.dramac_count_usage()');
+BEGIN
+  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id (8 lower-case hex digits)', p_short);
+  END IF;
+  IF p_strategy IS NULL OR p_strategy NOT IN ('shared', 'prefix', 'schema') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('strategy %L is not shared, prefix or schema', p_strategy);
+  END IF;
+  v_owner := 'modowner_' || p_short;
+  v_roles := ARRAY['modrole_' || p_short, 'modadmin_' || p_short, v_owner, 'modvisitor_' || p_short];
+  v_schema := CASE WHEN p_strategy = 'schema' THEN 'mod_' || p_short ELSE 'public' END;
+  v_prefix := CASE WHEN p_strategy = 'prefix' THEN 'mod_' || p_short || '_' END;
+  SELECT n.oid INTO v_ns FROM pg_catalog.pg_namespace n WHERE n.nspname = v_schema;
+
+  v_rels := public.dramac_module_relations(p_short, p_strategy, p_full);
 
   SELECT pg_catalog.jsonb_build_object(
     'shortId', p_short,
@@ -317,31 +368,7 @@ BEGIN
     -- Objects outside the module that depend on a module object (a view over a module table,
     -- a foreign key from elsewhere into it): dropping the module would have to cascade to them.
     -- (Only for a full read: verification reads what the module holds, not what holds it.)
-    'dependents', CASE WHEN NOT p_full THEN '[]'::jsonb ELSE (
-      SELECT coalesce(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object('type', o.type, 'identity', o.identity)), '[]'::jsonb)
-      FROM pg_catalog.pg_depend d
-      -- A view depends through its rewrite rule: name the view.
-      CROSS JOIN LATERAL pg_catalog.pg_identify_object(
-        CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN 'pg_catalog.pg_class'::pg_catalog.regclass ELSE d.classid END,
-        CASE WHEN d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-          THEN (SELECT w.ev_class FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid) ELSE d.objid END, 0) o
-      WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = ANY (v_rels)
-        AND d.deptype IN ('n', 'a')
-        AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = ANY (v_rels))
-        AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_index x WHERE x.indexrelid = d.objid AND x.indrelid = ANY (v_rels)))
-        AND NOT (d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = ANY (v_rels) AND d.objid = c.reltype))
-        AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid = d.objid AND k.conrelid = ANY (v_rels)))
-        AND NOT (d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.oid = d.objid AND p.polrelid = ANY (v_rels)))
-        AND NOT (d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.oid = d.objid AND g.tgrelid = ANY (v_rels)))
-        AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef a WHERE a.oid = d.objid AND a.adrelid = ANY (v_rels)))
-        AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.oid = d.objid AND w.ev_class = ANY (v_rels)))) END
+    'dependents', CASE WHEN NOT p_full THEN '[]'::jsonb ELSE public.dramac_module_dependents(v_rels) END
   ) INTO v_result;
   RETURN v_result;
 END
