@@ -130,6 +130,8 @@ export async function provisioningScale(
       ms(median(m.provision)),
       ratio(median(m.provision) / median(m.rawDdl)),
       ratio(median(m.provision) / first),
+      `${ms(median(m.proofCached))} / ${ms(median(m.proofAfterSchemaChange))}`,
+      ratio((median(m.provision) - median(m.proofAfterSchemaChange)) / median(m.rawDdl)),
       ms(median(m.rawDrop)),
       ms(median(m.deprovision)),
       ratio(median(m.deprovision) / median(m.rawDrop)),
@@ -199,6 +201,11 @@ export async function provisioningScale(
       figure: `${ratio(rN.deprovision / r1.deprovision)} (${ratio(r1.deprovision)} -> ${ratio(rN.deprovision)})`,
     },
     {
+      target: `the end-state proof's share of a provision at ${lastM.n} modules (reported, no target)`,
+      met: null,
+      figure: `${ms(median(lastM.proofAfterSchemaChange))} ms of ${ms(last)} ms (${((100 * median(lastM.proofAfterSchemaChange)) / last).toFixed(0)}%; ${ms(median(lastM.proofCached))} ms with its plans cached); the rest of a provision ${ratio((last - median(lastM.proofAfterSchemaChange)) / median(lastM.rawDdl))} the raw DDL (at 1 module ${ratio((first - median(firstM.proofAfterSchemaChange)) / median(firstM.rawDdl))})`,
+    },
+    {
       target: `module #${lastM.n} vs module #1, provision probe medians (reported, no target)`,
       met: null,
       figure: `${ratio(last / first)} (${ms(first)} ms -> ${ms(last)} ms)`,
@@ -208,7 +215,7 @@ export async function provisioningScale(
     section: {
       title: 'Provisioning scale',
       intro: [
-        `A child process provisions CRM-like \`system\` modules of four tables (contacts, companies, deals, activities: 3 indexes, 4 foreign keys, checks, the site policy each) one after another with \`provisionModuleDatabase\` (validate, plan, \`dramac_apply_module_plan\`). At each size it reads the catalog, then ${config.provision.probes} times in a row: the **raw DDL** of a CRM-like plan (the roles, memberships and schema the platform creates, then the plan's statements as the owner role, in one transaction sent as one string by the superuser: no validation, no least privilege, no end-state proof), a probe module provisioned with \`provisionModuleDatabase\` and deprovisioned (\`deprovisionModuleDatabase\`, mode \`drop\`), and the **raw drop** (schema and roles); "probe" and "raw" columns are their medians, "nth module" is the median of the last tenth of the modules that reached the size. Warm-up module (loads the SQL parser): ${ms(Number(warmup.provisionMs))} ms to provision, ${ms(Number(warmup.deprovisionMs))} ms to deprovision, not counted. Total for ${total.toLocaleString('en-US')} modules: ${(Number(end.totalMs) / 1000).toFixed(1)} s including the probes.${
+        `A child process provisions CRM-like \`system\` modules of four tables (contacts, companies, deals, activities: 3 indexes, 4 foreign keys, checks, the site policy each) one after another with \`provisionModuleDatabase\` (validate, plan, \`dramac_apply_module_plan\`). At each size it reads the catalog, then ${config.provision.probes} times in a row: the **raw DDL** of a CRM-like plan (the roles, memberships and schema the platform creates, then the plan's statements as the owner role, in one transaction sent as one string by the superuser: no validation, no least privilege, no end-state proof), a probe module provisioned with \`provisionModuleDatabase\` and deprovisioned (\`deprovisionModuleDatabase\`, mode \`drop\`), and the **raw drop** (schema and roles); then, as many times, the **end-state proof alone**: \`dramac_verify_module_state\` (read module #1's catalog state, compare it with its plan's desired state, check the platform's invariants) run again on installed module #1 in a transaction rolled back after, once with the session's plans cached and once after a change of \`pg_namespace\` (a schema ACL granted and revoked): every schema a provision creates makes every backend parse and plan its statements again, so inside a provision the proof pays the second figure. "probe" and "raw" columns are their medians, "nth module" is the median of the last tenth of the modules that reached the size. Warm-up module (loads the SQL parser): ${ms(Number(warmup.provisionMs))} ms to provision, ${ms(Number(warmup.deprovisionMs))} ms to deprovision, not counted. Total for ${total.toLocaleString('en-US')} modules: ${(Number(end.totalMs) / 1000).toFixed(1)} s including the probes.${
           stoppedAt === null
             ? ''
             : ` **Scaled down: the run's time budget (20 minutes for the whole \`pnpm bench\`) ran out after ${stoppedAt.toLocaleString('en-US')} modules, so the largest size measured is ${stoppedAt.toLocaleString('en-US')}, not ${Math.max(...config.provision.milestones).toLocaleString('en-US')}.**`
@@ -224,6 +231,8 @@ export async function provisioningScale(
             'probe provision ms',
             'provision / raw',
             'provision vs 1 module',
+            'proof alone ms (plans cached / after a schema change)',
+            '(provision - proof) / raw',
             'raw drop ms',
             'probe deprovision ms',
             'deprovision / raw',

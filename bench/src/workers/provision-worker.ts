@@ -88,6 +88,47 @@ async function rawOne(n: number): Promise<{ ddl: number; drop: number }> {
   return { ddl, drop: nowMs() - start };
 }
 
+/**
+ * The end-state proof alone (`dramac_verify_module_state`, which reads the module's catalog state
+ * and compares it with the plan's desired state), run again on installed module #1 in a
+ * transaction rolled back at the end (its roles' quota timeouts taken off first, as a provision
+ * does): `cached` with the session's plans still valid, `afterSchemaChange` after a change of
+ * pg_namespace (a schema's ACL granted and revoked), which makes every backend plan its statements
+ * again, as the CREATE SCHEMA of every provision does.
+ */
+async function proofTimes(
+  samples: number,
+): Promise<{ cached: number[]; afterSchemaChange: number[] }> {
+  const definition = await validateModuleDefinition(crmLike(benchModuleId(prefix, 1)));
+  const plan = planModuleDatabase(definition);
+  const desired = JSON.stringify(plan.desired);
+  const verify =
+    'select public.dramac_verify_module_state($1, $2, $3::jsonb, $4::text[]) is not null as ok';
+  const args = [plan.shortId, plan.strategy, desired, []];
+  const schema = `"${plan.schema}"`;
+  const cached: number[] = [];
+  const afterSchemaChange: number[] = [];
+  await raw.query('begin');
+  try {
+    await raw.query('select public.dramac_reset_module_role_settings($1)', [plan.shortId]);
+    await raw.query(verify, args);
+    for (let i = 0; i < samples; i++) {
+      let start = nowMs();
+      await raw.query(verify, args);
+      cached.push(nowMs() - start);
+      await raw.query(
+        `grant usage on schema ${schema} to public; revoke usage on schema ${schema} from public`,
+      );
+      start = nowMs();
+      await raw.query(verify, args);
+      afterSchemaChange.push(nowMs() - start);
+    }
+  } finally {
+    await raw.query('rollback');
+  }
+  return { cached, afterSchemaChange };
+}
+
 // Warm-up: the first provisioning loads the SQL parser (WebAssembly) and fills caches.
 const warm = probeNumber++;
 const warmProvision = await provisionOne(warm);
@@ -128,6 +169,7 @@ async function milestone(n: number): Promise<void> {
     provision.push(await provisionOne(id));
     deprovision.push(await deprovisionOne(id));
   }
+  const proof = await proofTimes(probes);
   report({
     type: 'milestone',
     n,
@@ -137,6 +179,8 @@ async function milestone(n: number): Promise<void> {
     deprovision,
     rawDdl,
     rawDrop,
+    proofCached: proof.cached,
+    proofAfterSchemaChange: proof.afterSchemaChange,
   });
 }
 

@@ -95,8 +95,10 @@ export function toDeprovisionResult(raw: Record<string, any>): DeprovisionResult
  * the module's advisory lock. It drops only what the registry lists: the module schema (CASCADE)
  * or each prefixed table; then revokes the module role's grants on platform objects, deletes the
  * module's `module_data` rows, site installations, version history and registry row, drops the
- * module role and the module admin role (`modadmin_<id>`) and logs `deprovisioned`. A fingerprint of the catalog outside the module's namespace is
- * compared before and after, so the drop cannot reach anything else.
+ * module role and the module admin role (`modadmin_<id>`) and logs `deprovisioned`. Before it drops
+ * anything, it refuses when an object outside the module depends on one of its tables (a view, a
+ * foreign key from elsewhere), which a CASCADE would take along; the roles go last, so a role that
+ * still owns or holds anything fails the drop.
  *
  * `mode: 'retain'` revokes every access of both roles at once (table and schema grants, `module_data`,
  * installations suspended so the site policy refuses too), marks the registry row `deprecated`
@@ -107,9 +109,9 @@ export function toDeprovisionResult(raw: Record<string, any>): DeprovisionResult
  * await deprovisionModuleDatabase(db, crm.moduleId, { actor: 'admin' }); // { status: 'dropped', ... }
  * await deprovisionModuleDatabase(db, shop.moduleId, { mode: 'retain', retainFor: '30 days' });
  * @throws NotFoundError when the module is not provisioned; DefinitionValidationError for a bad
- * id, mode or interval; ProvisioningError (with `sqlstate`: `2BP01` when something outside the
- * module depends on it or the role holds other grants, `DM004` when the drop would change objects
- * outside the namespace, `55P03` on a lock timeout). Nothing is changed then.
+ * id, mode or interval; ProvisioningError (with `sqlstate`: `2BP01` when the module's roles
+ * still own or hold something outside it, `DM004` when an object outside the module depends on it,
+ * `55P03` on a lock timeout). Nothing is changed then.
  */
 export async function deprovisionModuleDatabase(
   db: Kysely<any>,
