@@ -42,6 +42,13 @@ export async function buildBigData(
   await installOnSites(db, moduleId, provisioned.shortId, platform.sites);
   const schema = provisioned.schemaName;
   const sites = platform.sites.slice(0, config.rls.sites);
+  // No autovacuum while loading: an automatic ANALYZE started during a bulk insert holds a
+  // snapshot older than the insert, and the VACUUM below could then not mark those pages all
+  // visible (index-only scans would read the heap for them, as on a table not yet vacuumed after
+  // a load). Turned back on once the load is vacuumed.
+  for (const t of ['items', 'events']) {
+    await sql`alter table ${sql.id(schema, t)} set (autovacuum_enabled = false)`.execute(db);
+  }
   // Rows spread round-robin over the sites, newest first by created_at.
   await sql`
     insert into ${sql.id(schema, 'items')} (site_id, title, score, created_at)
@@ -79,6 +86,9 @@ export async function buildBigData(
     select (${sites.slice(10)}::uuid[])[1 + g % greatest(1, ${Math.max(1, sites.length - 10)}::int)], 'view', g % 500
     from generate_series(1, ${Math.min(100_000, config.rls.rows / 10)}::int) g`.execute(db);
   await sql`vacuum analyze`.execute(db);
+  for (const t of ['items', 'events']) {
+    await sql`alter table ${sql.id(schema, t)} reset (autovacuum_enabled)`.execute(db);
+  }
   return {
     platform,
     moduleId,
