@@ -27,7 +27,7 @@ export const FULL: BenchConfig = {
   sdk: { rowsPerSite: 2_000, warmup: 300, samples: 2_000 },
   rls: { rows: 1_000_000, sites: 1_000, warmup: 20, samples: 200 },
   count: { sizes: [1_000, 100_000, 1_000_000], countSamples: 200, fetchSamples: 3 },
-  provision: { milestones: [1, 10, 100, 1_000], probes: 7 },
+  provision: { milestones: [1, 10, 100, 1_000], probes: 15 },
   memoryCalls: 10_000,
 };
 

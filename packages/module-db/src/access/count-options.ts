@@ -15,7 +15,12 @@ export interface ExactCountOptions {
   readonly mode?: 'exact';
 }
 
-/** Counts matching rows up to `cap` (default {@link DEFAULT_COUNT_CAP}); the cost stops there. */
+/**
+ * Counts matching rows up to `cap` (default {@link DEFAULT_COUNT_CAP}); the cost stops there. On
+ * the Postgres transport a count of a whole site (no filter) reads the table's primary-key index in
+ * key order, at most cap + 1 entries, however the site's rows lie on disk (plus one heap row per
+ * entry on pages not yet marked all-visible by VACUUM).
+ */
 export interface CappedCountOptions {
   readonly mode: 'capped';
   /** 1 to {@link MAX_COUNT_CAP}. */
