@@ -56,13 +56,23 @@ export async function countCase(
   const targets: TargetResult[] = [];
   const sizes = config.count.sizes;
   try {
-    for (const [i, size] of sizes.entries()) {
-      const sdk = createDatabaseSDK({
+    // Every count of every size interleaved round by round (a drift of the machine, or the garbage
+    // of a fetch-all, lands on every size alike); the fetch-alls after.
+    const sdks = sizes.map((size, i) =>
+      createDatabaseSDK({
         definition: bigModule(data.moduleId),
         siteId: data.countSites[i] as string,
         userId: data.platform.userId,
         transport,
-      });
+      }),
+    );
+    const names = {
+      exact: 'sdk.count() (exact)',
+      capped: `sdk.count(, { mode: 'capped' }) (cap ${DEFAULT_COUNT_CAP.toLocaleString('en-US')})`,
+      small: `sdk.count(, { mode: 'capped', cap: ${SMALL_CAP.toLocaleString('en-US')} })`,
+    };
+    for (const [i, size] of sizes.entries()) {
+      const sdk = sdks[i] as (typeof sdks)[number];
       const exact = await sdk.count('events');
       const capped = await sdk.count('events', undefined, { mode: 'capped' });
       const expected = {
@@ -73,20 +83,26 @@ export async function countCase(
         throw new Error(`site of ${size} rows counts ${exact}, capped ${JSON.stringify(capped)}`);
       }
       correctness.push([size.toLocaleString('en-US'), String(exact), JSON.stringify(capped)]);
-      const times = await interleaved(
-        [
-          { name: 'sdk.count() (exact)', run: () => sdk.count('events') },
-          {
-            name: `sdk.count(, { mode: 'capped' }) (cap ${DEFAULT_COUNT_CAP.toLocaleString('en-US')})`,
-            run: () => sdk.count('events', undefined, { mode: 'capped' }),
-          },
-          {
-            name: `sdk.count(, { mode: 'capped', cap: ${SMALL_CAP.toLocaleString('en-US')} })`,
-            run: () => sdk.count('events', undefined, { mode: 'capped', cap: SMALL_CAP }),
-          },
-        ],
-        3,
-        config.count.countSamples,
+    }
+    const allTimes = await interleaved(
+      sdks.flatMap((sdk, i) => [
+        { name: `${i}\u0001${names.exact}`, run: () => sdk.count('events') },
+        {
+          name: `${i}\u0001${names.capped}`,
+          run: () => sdk.count('events', undefined, { mode: 'capped' }),
+        },
+        {
+          name: `${i}\u0001${names.small}`,
+          run: () => sdk.count('events', undefined, { mode: 'capped', cap: SMALL_CAP }),
+        },
+      ]),
+      3,
+      config.count.countSamples,
+    );
+    for (const [i, size] of sizes.entries()) {
+      const sdk = sdks[i] as (typeof sdks)[number];
+      const times = new Map(
+        Object.values(names).map((name) => [name, allTimes.get(`${i}\u0001${name}`) ?? []]),
       );
       const fetchTimes: number[] = [];
       await sdk.find('events'); // warm-up
@@ -125,13 +141,12 @@ export async function countCase(
         title: `exact count, ${label}`,
         plan: `-- ${text}\n${await explainInContext(rawPool, context, text, [data.countSites[i]])}`,
       });
-      if (i === sizes.length - 1) {
-        const cappedText = `select count(*) from (select 1 from "${data.schema}"."events" where site_id = $1 order by id limit ${DEFAULT_COUNT_CAP + 1}) s`;
-        explains.push({
-          title: `capped count, ${label}`,
-          plan: `-- ${cappedText}\n${await explainInContext(rawPool, context, cappedText, [data.countSites[i]])}`,
-        });
-      }
+      // The statement the SDK sends for a capped count of the whole site, cap 1,000.
+      const cappedText = `select count(*) from (select 1 from "${data.schema}"."events" where site_id = $1 order by id limit ${SMALL_CAP + 1}) s`;
+      explains.push({
+        title: `capped count (cap ${SMALL_CAP.toLocaleString('en-US')}), ${label}`,
+        plan: `-- ${cappedText}\n${await explainInContext(rawPool, context, cappedText, [data.countSites[i]])}`,
+      });
     }
 
     // Exact count of the largest site under RLS and without, as shipped and with the helpers
@@ -233,7 +248,7 @@ export async function countCase(
           .reduce((a, b) => a + b, 0)
           .toLocaleString(
             'en-US',
-          )} rows): a capped count of a whole site goes in the order of its key, so the primary key's index \`(site_id, id)\` yields the site's first rows at once (see the plan) and the count reads at most cap + 1 index entries, plus as many heap rows on pages not yet all-visible (none here: the load is vacuumed); unordered, PostgreSQL would expect a sequential scan to meet them as soon and read the other sites' block first, a cost that grows with what is stored before the site. ${config.count.countSamples} samples of each count (interleaved) and ${config.count.fetchSamples} fetch samples per size, after warm-up. Ratios are against the fetch-all at the same size.`,
+          )} rows): a capped count of a whole site goes in the order of its key, so the primary key's index \`(site_id, id)\` yields the site's first rows at once (see the plan) and the count reads at most cap + 1 index entries, plus as many heap rows on pages not yet all-visible (none here: the load is vacuumed); unordered, PostgreSQL would expect a sequential scan to meet them as soon and read the other sites' block first, a cost that grows with what is stored before the site. ${config.count.countSamples} samples of each count, every variant of every size interleaved round by round (a drift of the machine lands on every size alike), then ${config.count.fetchSamples} fetch samples per size, after warm-up. Ratios are against the fetch-all at the same size.`,
         `The last rows compare an exact \`count(*)\` of the largest site as the module role (RLS) and as the module's admin role (no site check: its \`dramac_admin_access\` policy is \`true\`), raw \`pg\` in a transaction; the platform's policy helpers (${helpers.map((h) => `\`${h.signature}\``).join(', ')}) ship PARALLEL RESTRICTED (policies call them as InitPlans, which the leader evaluates once and hands to the workers); then the same with the helpers altered to PARALLEL SAFE in this disposable database (a what-if: workers could call them themselves), and back. There is no planner-estimate count: under RLS the estimate is not the caller's row count.`,
       ],
       rows,
