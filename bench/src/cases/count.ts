@@ -58,7 +58,7 @@ export async function countCase(
   try {
     // Every count of every size interleaved round by round (a drift of the machine, or the garbage
     // of a fetch-all, lands on every size alike); the fetch-alls after.
-    const sdks = sizes.map((size, i) =>
+    const sdks = sizes.map((_size, i) =>
       createDatabaseSDK({
         definition: bigModule(data.moduleId),
         siteId: data.countSites[i] as string,
