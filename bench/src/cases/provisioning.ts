@@ -38,6 +38,11 @@ const HISTORY: readonly {
     what: 'checks in PL/pgSQL, role managers, quotas; every bench module in one role-manager bucket',
     at: [93.3, 93.1, 116, 468],
   },
+  {
+    commit: 'c97d2a0',
+    what: 'bench module ids spread over the role managers as random ids would be',
+    at: [69.2, 108, 71.5, 179],
+  },
 ];
 
 export interface ProvisionMemory {

@@ -52,8 +52,8 @@ export const deprovisionCommand: CliCommand = {
   help: `Usage: dramac-modules deprovision <module-id | definition-file>... --yes [options]
 
 Drops exactly what the registry lists for each module: its schema or prefixed tables, its rows in
-module_data, its installations and registry row, its role and admin role. A catalog fingerprint
-outside the module's namespace is compared before and after, so nothing else can go.
+module_data, its installations and registry row, its roles. It refuses when an object outside the
+module depends on one of its tables (a view, a foreign key), which a CASCADE would take along.
 
 With --retain <interval>, nothing is dropped yet: both roles lose every access at once, the
 registry row is marked deprecated with a drop date, and the data stays until the retention ends
