@@ -62,10 +62,7 @@ beforeAll(async () => {
   large = await tdb.factory.site(agency);
   alice = await tdb.factory.user();
   await tdb.factory.member(agency, alice);
-  for (const site of [small, large]) {
-    await sql`insert into public.module_site_installations (module_short_id, site_id, module_id)
-      values (${result.shortId}, ${site}, ${crm.moduleId})`.execute(db);
-  }
+  for (const site of [small, large]) await installModuleForSite(db, crm.moduleId, site);
   // Each site's rows in one block: the small site's first, then the large site's.
   for (const [site, rows] of [
     [small, SMALL_ROWS],
