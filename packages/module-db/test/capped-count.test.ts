@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModuleMetadata } from '../src/access/module-metadata';
 import { countStatement } from '../src/access/postgres-statement';
+import { createModuleAdminClient } from '../src/admin';
 import { createModuleDataClient } from '../src/client';
 import { defineModule } from '../src/definition/define-module';
 import {
@@ -160,6 +161,24 @@ describe('capped count', () => {
       await client(small).count('companies', { name: 'company 7' }, { mode: 'capped', cap: 50 }),
     ).toEqual({ count: 1, capped: false });
     expect(await client(small).count('companies')).toBe(SMALL_ROWS);
+  });
+
+  it('counts every site for an admin client without sorting the table', async () => {
+    const target = buildModuleMetadata(crm).tables.get('companies')?.target;
+    if (!target) throw new Error('no companies table');
+    const statement = countStatement(target, [], 101);
+    const { rows } = await pool.query(
+      `explain (analyze, format json) ${statement.text}`,
+      statement.values as unknown[],
+    );
+    const plan = nodes((rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]?.Plan as PlanNode);
+    expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+    const admin = createModuleAdminClient({ definition: crm, db });
+    expect(await admin.count('companies', undefined, { mode: 'capped', cap: 100 })).toEqual({
+      count: 100,
+      capped: true,
+    });
+    expect(await admin.count('companies')).toBe(SMALL_ROWS + LARGE_ROWS);
   });
 
   it('counts for a visitor who may not read the key column', async () => {

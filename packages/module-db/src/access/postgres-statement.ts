@@ -315,15 +315,17 @@ export function countStatement(
   const table = tableShape(target);
   const values: unknown[] = [];
   let key = `c\u0001${table.key}\u0001${walkFilters(filters, values)}`;
-  // A whole site: in the order of its key, the primary key's index (site_id, key) yields the
+  // One whole site: in the order of its key, the primary key's index (site_id, key) yields the
   // site's first rows at once. Unordered, the planner expects a sequential scan to meet them as
   // soon, which holds for rows written over time but not for a site whose rows were written in
-  // one block after other sites' (it reads theirs first). Not for a caller that may not read the
-  // key column (a visitor reads its declared columns only).
+  // one block after other sites' (it reads theirs first). Not without a site (an admin client
+  // counting every site: the key alone leads no index, so the order would sort the table), and
+  // not for a caller that may not read the key column (a visitor reads its declared columns only).
   const byKey =
     limit !== undefined &&
     mayReadKey &&
     target.primaryKey !== undefined &&
+    filters.length > 0 &&
     filters.every(isSiteFilter)
       ? target.primaryKey
       : undefined;
