@@ -192,6 +192,13 @@ BEGIN
                                AND a.attname = (oc ->> 'name') AND a.attnum > 0 AND NOT a.attisdropped)) THEN
     RETURN false;
   END IF;
+  -- A column the table had before, changed by this transaction (ALTER COLUMN ... TYPE rewrites
+  -- every row; its tuples are not always in this transaction's statistics): count again.
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+             JOIN pg_catalog.jsonb_array_elements(coalesce(v_old -> 'columns', '[]'::jsonb)) oc ON oc ->> 'name' = a.attname::text
+             WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped AND dramac.written_here(a.xmin)) THEN
+    RETURN false;
+  END IF;
   v_added := ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
                    WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped
                      AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(coalesce(v_old -> 'columns', '[]'::jsonb)) oc
