@@ -100,18 +100,28 @@ function nodes(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 }
 
-/** The plan PostgreSQL runs for the transport's capped count of `site` (cap + 1 rows at most). */
-async function cappedPlan(site: string, cap: number): Promise<PlanNode[]> {
-  const target = buildModuleMetadata(crm).tables.get('companies')?.target;
-  if (!target) throw new Error('no companies table');
-  const statement = countStatement(target, [{ column: 'site_id', op: 'eq', value: site }], cap + 1);
+/** The nodes of the plan PostgreSQL runs for a statement the transport sends. */
+async function planOf(statement: { text: string; values: unknown[] }): Promise<PlanNode[]> {
   const { rows } = await pool.query(
     `explain (analyze, format json) ${statement.text}`,
-    statement.values as unknown[],
+    statement.values,
   );
   const plan = (rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]?.Plan;
   if (!plan) throw new Error('no plan');
   return nodes(plan);
+}
+
+function companies() {
+  const target = buildModuleMetadata(crm).tables.get('companies')?.target;
+  if (!target) throw new Error('no companies table');
+  return target;
+}
+
+/** The plan of the transport's capped count of `site` (cap + 1 rows at most). */
+function cappedPlan(site: string, cap: number): Promise<PlanNode[]> {
+  return planOf(
+    countStatement(companies(), [{ column: 'site_id', op: 'eq', value: site }], cap + 1),
+  );
 }
 
 describe('capped count', () => {
@@ -164,14 +174,7 @@ describe('capped count', () => {
   });
 
   it('counts every site for an admin client without sorting the table', async () => {
-    const target = buildModuleMetadata(crm).tables.get('companies')?.target;
-    if (!target) throw new Error('no companies table');
-    const statement = countStatement(target, [], 101);
-    const { rows } = await pool.query(
-      `explain (analyze, format json) ${statement.text}`,
-      statement.values as unknown[],
-    );
-    const plan = nodes((rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]?.Plan as PlanNode);
+    const plan = await planOf(countStatement(companies(), [], 101));
     expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
     const admin = createModuleAdminClient({ definition: crm, db });
     expect(await admin.count('companies', undefined, { mode: 'capped', cap: 100 })).toEqual({
