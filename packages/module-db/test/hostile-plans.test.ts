@@ -168,11 +168,9 @@ const extraCtas = (m: Attacker, name: string, query: string): Built => {
   };
 };
 
-/** The DDL helper through which the platform may run the module's statements (migration 6). */
-const helperOf = (m: Attacker) =>
-  m.strategy === 'schema'
-    ? `"mod_${m.short}"."dramac_ddl"`
-    : `"public"."mod_${m.short}_dramac_ddl"`;
+/** The function the platform runs the module's statements in (platform migration 10). */
+const RUNNER = '"dramac_ddl"."run"';
+const helperOf = (_m: Attacker) => RUNNER;
 
 /** No foreign key of the module points at another module's table. */
 const expectNoForeignKeyOut = async (m: Attacker) => {
@@ -1498,6 +1496,78 @@ const attacks: InstallAttack[] = [
         ),
       ),
   },
+
+  // The runner itself (platform migration 10): one persistent function, owned by the module's
+  // owner role during its call only. Whatever the statements do to it must not outlive the call:
+  // expectContained checks it is back at rest, unchanged, alone in its schema.
+  ...(
+    [
+      [
+        'granted to PUBLIC',
+        'schema',
+        () => `grant execute on function ${RUNNER}(text[]) to public`,
+      ],
+      [
+        'granted to the module role',
+        'prefix',
+        (m: Attacker) => `grant execute on function ${RUNNER}(text[]) to ${m.qrole}`,
+      ],
+      [
+        'renamed, and a SECURITY INVOKER look-alike put in its place',
+        'schema',
+        () => `alter function ${RUNNER}(text[]) rename to "run_old"`,
+        () =>
+          `create function ${RUNNER}(p_sql text[]) returns integer language plpgsql security invoker as 'declare s text; begin foreach s in array p_sql loop execute s; end loop; return 0; end'`,
+      ],
+      [
+        'replaced by a SECURITY DEFINER body without its owner check',
+        'prefix',
+        () =>
+          `create or replace function ${RUNNER}(p_sql text[]) returns integer language plpgsql security definer as 'declare s text; begin foreach s in array p_sql loop execute s; end loop; return 0; end'`,
+      ],
+      ['dropped during its own call', 'schema', () => `drop function ${RUNNER}(text[])`],
+      [
+        'moved into the module schema',
+        'schema',
+        (m: Attacker) => `alter function ${RUNNER}(text[]) set schema "mod_${m.short}"`,
+      ],
+      [
+        'given a search path of its own',
+        'prefix',
+        () => `alter function ${RUNNER}(text[]) set search_path = public`,
+      ],
+      [
+        'tied to an extension (dropping plpgsql would drop it)',
+        'schema',
+        () => `alter function ${RUNNER}(text[]) depends on extension plpgsql`,
+      ],
+      ['given a comment', 'prefix', () => `comment on function ${RUNNER}(text[]) is 'mine'`],
+      [
+        'handed to the module owners group',
+        'schema',
+        () => `alter function ${RUNNER}(text[]) owner to "dramac_module_owners"`,
+      ],
+      [
+        'an overload beside it in its schema',
+        'prefix',
+        () =>
+          `create function "dramac_ddl"."run"(p_sql text) returns integer language sql as 'select 1'`,
+      ],
+      ['a table in its schema', 'schema', () => `create table "dramac_ddl"."t" (x integer)`],
+      [
+        'a type in its schema, owned by the module owner',
+        'prefix',
+        () => `create type "dramac_ddl"."mood" as enum ('x')`,
+      ],
+    ] as const
+  ).map(
+    ([what, strategy, ...sqlOf]): InstallAttack => ({
+      name: `runner: the DDL runner ${what}`,
+      strategy,
+      today: 'stopped',
+      build: (m) => adding(m, isTable, ...sqlOf.map((f) => stmt('create_table', f(m)))),
+    }),
+  ),
 
   // Objects a prefixed module (which may create in public while its DDL runs) leaves in public.
   {

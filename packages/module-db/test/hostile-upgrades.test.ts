@@ -183,10 +183,7 @@ const prefixLiteral = (m: Installed) => `' "public"."mod_${m.short}_'`;
 const vaultQuery = () => literal(`select secret from ${v.vault.quoted}`);
 
 /** The DDL helper through which the platform may run the module's statements (migration 6). */
-const helperOf = (m: Installed) =>
-  m.strategy === 'schema'
-    ? `"mod_${m.short}"."dramac_ddl"`
-    : `"public"."mod_${m.short}_dramac_ddl"`;
+const helperOf = (_m: Installed) => '"dramac_ddl"."run"';
 
 const expectNotMember = async (member: string, role: string) =>
   expect(await isMember(db, member, role), `${member} may act as ${role}`).toBe(false);

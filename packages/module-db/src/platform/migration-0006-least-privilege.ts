@@ -1,4 +1,5 @@
 import { SQL_APPLY_MODULE_CHANGE } from './sql-apply-module-change';
+import { SQL_DDL_RUNNER } from './sql-ddl-runner';
 import { SQL_INDEX_BUILDS } from './sql-index-builds';
 import { SQL_READ_MODULE_STATE } from './sql-read-module-state';
 import { SQL_ROLE_MANAGERS } from './sql-role-managers';
@@ -246,6 +247,7 @@ ${SQL_ROLE_MANAGERS}
 ${SQL_READ_MODULE_STATE}
 ${SQL_VERIFY_MODULE_STATE}
 ${SQL_INDEX_BUILDS}
+${SQL_DDL_RUNNER}
 ${SQL_APPLY_MODULE_CHANGE}
 
 -- ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { MIGRATION_0006_LEAST_PRIVILEGE } from './migration-0006-least-privilege
 import { MIGRATION_0007_MODULE_STATUS } from './migration-0007-module-status';
 import { MIGRATION_0008_QUOTAS } from './migration-0008-quotas';
 import { MIGRATION_0009_QUOTA_TRIGGER_REPAIR } from './migration-0009-quota-trigger-repair';
+import { MIGRATION_0010_DDL_RUNNER } from './migration-0010-ddl-runner';
 
 /** One versioned platform migration. */
 export interface PlatformMigration {
@@ -32,6 +33,7 @@ export const PLATFORM_MIGRATIONS: readonly PlatformMigration[] = Object.freeze([
   { version: 7, name: 'module_status', sql: MIGRATION_0007_MODULE_STATUS },
   { version: 8, name: 'quotas_metering', sql: MIGRATION_0008_QUOTAS },
   { version: 9, name: 'quota_trigger_repair', sql: MIGRATION_0009_QUOTA_TRIGGER_REPAIR },
+  { version: 10, name: 'ddl_runner', sql: MIGRATION_0010_DDL_RUNNER },
 ]);
 
 /** Options of {@link migratePlatform}. */

@@ -1,116 +1,10 @@
+import { SQL_DDL_RUNNER_SIGNATURE } from './sql-ddl-runner';
+
 /**
- * Applying a module's DDL with least privilege, then proving the end state.
- *
- * `public.dramac_apply_module_change(mode, plan, ...)` is the one body behind
- * `dramac_apply_module_plan` (install), `dramac_apply_module_upgrade` and
- * `dramac_apply_module_repair`. It runs as `dramac_platform` (owner of the platform functions; not a
- * superuser; no BYPASSRLS; nobody logs in as it or is a member of it but the migration user) and:
- *
- * 1. checks the plan's identity (module id, short id, strategy, version) and mode against the registry;
- * 2. takes the fixed platform steps itself, with no caller-supplied SQL: the module's roles
- *    (`modrole_<id>` for data, `modadmin_<id>` for the server-only admin client, `modowner_<id>`
- *    which owns the module's objects), their memberships, the module schema;
- * 3. runs the plan's statements through a SECURITY DEFINER function owned by `modowner_<id>`,
- *    created for this call and dropped after it: the statements run with the privileges of that
- *    role alone, which owns nothing but this module's objects, can read no other table, bypasses no
- *    policy, creates no role and grants no membership. PostgreSQL itself refuses everything else;
- *    nothing here looks at the SQL text;
- * 4. refuses a change of the session's state (settings, advisory locks, listeners, prepared
- *    statements, cursors) made by those statements;
- * 5. proves the end state with `dramac_verify_module_state` and writes the registry, the version
- *    history and the event log, in the same transaction.
- *
- * Static, checked-in SQL: nothing in it comes from input; names are derived from the checked
- * short id and quoted with `format('%I')`.
+ * `public.dramac_apply_module_change` alone (part of {@link SQL_APPLY_MODULE_CHANGE}): platform
+ * migration 10 replaces it, as `dramac_platform`, on a database an earlier migration 6 set up.
  */
-export const SQL_APPLY_MODULE_CHANGE = `
--- The platform's advisory lock keys, salted with a secret only the platform reads: a statement
--- of a module (or anyone else) cannot take them at session level and block provisioning.
-CREATE OR REPLACE FUNCTION dramac.lock_key(p_name text) RETURNS integer
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-AS $fn$
-  SELECT pg_catalog.hashtext(p_name || (SELECT s.value FROM dramac.platform_secrets s WHERE s.name = 'lock_salt'))
-$fn$;
-
--- Takes one module's advisory lock for the rest of the transaction: the lock provisioning,
--- upgrades, repairs and deprovisioning take, for site installs and uninstalls to wait on.
-CREATE OR REPLACE FUNCTION public.dramac_lock_module(p_short text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
-  END IF;
-  PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.module'), pg_catalog.hashtext(p_short));
-END
-$fn$;
-
--- Creates a module role if it is missing. On PostgreSQL 16+ the creating role (dramac_platform)
--- receives ADMIN OPTION on it; for the owner role it also needs SET and INHERIT, so that it can
--- hand objects to it and act as their owner.
-CREATE OR REPLACE FUNCTION public.dramac_ensure_module_role(p_role text, p_inherit boolean, p_platform_acts_as boolean)
-RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-  IF p_role !~ '^mod(role|admin|owner|visitor)_[a-f0-9]{8}$' THEN
-    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('%L is not a module role name', p_role);
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = p_role) THEN
-    EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN %s', p_role, CASE WHEN p_inherit THEN 'INHERIT' ELSE 'NOINHERIT' END);
-  END IF;
-  IF p_platform_acts_as AND NOT pg_catalog.pg_has_role(current_user, p_role, 'USAGE') THEN
-    IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
-      EXECUTE pg_catalog.format('GRANT %I TO %I WITH INHERIT TRUE, SET TRUE', p_role, current_user);
-    ELSE
-      EXECUTE pg_catalog.format('GRANT %I TO %I', p_role, current_user);
-    END IF;
-  END IF;
-END
-$fn$;
-
--- Undoes what a module's statements left in the calling session that a rollback would not undo
--- (advisory locks held at session level, prepared statements), given what was there before, and
--- says what it found.
-CREATE OR REPLACE FUNCTION public.dramac_undo_session_residue(p_locks text[], p_prepared text[])
-RETURNS text[]
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-  v_found text[] := '{}';
-  v_lock record;
-  v_name text;
-BEGIN
-  FOR v_lock IN
-    SELECT l.classid, l.objid, l.objsubid, l.mode FROM pg_catalog.pg_locks l
-    WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'advisory'
-      AND l.classid::text || '/' || l.objid::text || '/' || l.objsubid::text || '/' || l.mode <> ALL (coalesce(p_locks, '{}'))
-  LOOP
-    v_found := v_found || 'an advisory lock'::text;
-    BEGIN
-      -- A lock taken several times is held until unlocked as many times; a transaction-level
-      -- one cannot be unlocked (it goes with the rollback).
-      LOOP
-        EXIT WHEN NOT CASE
-          WHEN v_lock.objsubid = 1 AND v_lock.mode = 'ShareLock'
-            THEN pg_catalog.pg_advisory_unlock_shared((v_lock.classid::bigint << 32) | v_lock.objid::bigint)
-          WHEN v_lock.objsubid = 1
-            THEN pg_catalog.pg_advisory_unlock((v_lock.classid::bigint << 32) | v_lock.objid::bigint)
-          WHEN v_lock.mode = 'ShareLock'
-            THEN pg_catalog.pg_advisory_unlock_shared(v_lock.classid::int, v_lock.objid::int)
-          ELSE pg_catalog.pg_advisory_unlock(v_lock.classid::int, v_lock.objid::int) END;
-      END LOOP;
-    EXCEPTION WHEN others THEN NULL;
-    END;
-  END LOOP;
-  FOR v_name IN SELECT p.name FROM pg_catalog.pg_prepared_statements p WHERE p.name <> ALL (coalesce(p_prepared, '{}')) LOOP
-    v_found := v_found || 'a prepared statement'::text;
-    EXECUTE pg_catalog.format('DEALLOCATE %I', v_name);
-  END LOOP;
-  RETURN v_found;
-END
-$fn$;
-
+export const SQL_APPLY_MODULE_CHANGE_FUNCTION = `
 CREATE OR REPLACE FUNCTION public.dramac_apply_module_change(
   p_mode text,
   p_plan jsonb,
@@ -146,7 +40,7 @@ DECLARE
   v_exec_oid oid;
   v_exec_sig text;
   v_names text[];
-  v_exec text;
+  v_path text;
   v_settings text[];
   v_claims text[];
   v_locks text[];
@@ -377,44 +271,34 @@ BEGIN
       IF NOT pg_catalog.has_schema_privilege(v_visitor, v_schema, 'USAGE') THEN
         EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I', v_schema, v_visitor);
       END IF;
-      v_exec := pg_catalog.format('%I.%I', v_schema, 'dramac_ddl');
     ELSE
       -- For this call only: the prefixed tables live in public.
       EXECUTE pg_catalog.format('GRANT CREATE ON SCHEMA public TO %I', v_owner);
-      v_exec := pg_catalog.format('%I.%I', 'public', 'mod_' || v_short || '_dramac_ddl');
     END IF;
 
-    -- 4. The plan's statements, with the owner role's privileges and nothing more.
-    -- The search path of the statements: pg_catalog first (nothing can shadow a built-in), the
-    -- schema of the citext extension if it is installed (column types name it unqualified),
-    -- pg_temp last.
-    -- One call runs every statement: the role it runs them as is fixed when the call starts, so a
-    -- statement that alters or replaces the function changes nothing for the statements after it
-    -- (and is refused once the call returns). A failing statement is named by its index.
-    EXECUTE pg_catalog.format('CREATE FUNCTION %s(p_sql text[]) RETURNS integer LANGUAGE plpgsql SECURITY DEFINER '
-      'SET search_path = %s AS %L', v_exec,
-      pg_catalog.concat_ws(', ', 'pg_catalog',
-        (SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e
-         JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
-         WHERE e.extname = 'citext' AND n.nspname <> 'pg_catalog'),
-        'pg_temp'),
-      'DECLARE v_i integer := 0; v_s text; v_state text; v_msg text; v_detail text; v_hint text; '
-      'BEGIN '
-      '  FOREACH v_s IN ARRAY p_sql LOOP EXECUTE v_s; v_i := v_i + 1; END LOOP; '
-      '  RETURN v_i; '
-      'EXCEPTION WHEN others THEN '
-      '  GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT; '
-      '  RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, HINT = coalesce(v_hint, ''''), '
-      '    DETAIL = pg_catalog.jsonb_build_object(''statementIndex'', v_i, ''statement'', pg_catalog.left(p_sql[v_i + 1], 4000), ''detail'', v_detail)::text; '
-      'END');
-    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s(text[]) FROM PUBLIC', v_exec);
-    EXECUTE pg_catalog.format('ALTER FUNCTION %s(text[]) OWNER TO %I', v_exec, v_owner);
-    -- The owner role owns the function it runs in, so a statement could make it SECURITY INVOKER
-    -- or replace it (a later call would run as dramac_platform): once the call returns, the
-    -- function must still be this one, unchanged.
-    EXECUTE pg_catalog.format('SELECT %L::pg_catalog.regprocedure', v_exec || '(text[])') INTO v_exec_oid;
-    SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text INTO v_exec_sig
-    FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid;
+    -- 4. The plan's statements, with the owner role's privileges and nothing more: one call of
+    -- dramac_ddl.run (SECURITY DEFINER), whose owner the module's owner role is for this call only
+    -- (see sql-ddl-runner.ts). The search path of the statements: pg_catalog first (nothing can
+    -- shadow a built-in), the schema of the citext extension if it is installed (column types name
+    -- it unqualified), pg_temp last.
+    v_exec_oid := 'dramac_ddl.run(text[])'::pg_catalog.regprocedure;
+    v_path := pg_catalog.concat_ws(', ', 'pg_catalog',
+      (SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+       WHERE e.extname = 'citext' AND n.nspname <> 'pg_catalog'),
+      'pg_temp');
+    IF (SELECT p.proowner <> 'dramac_platform'::pg_catalog.regrole::oid OR NOT p.prosecdef OR p.proacl IS NULL
+          OR EXISTS (SELECT 1 FROM pg_catalog.aclexplode(p.proacl) a WHERE a.grantee <> p.proowner)
+        FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the platform''s DDL runner dramac_ddl.run(text[]) is not as platform migration 10 left it: run migratePlatform';
+    END IF;
+    EXECUTE pg_catalog.format('ALTER FUNCTION dramac_ddl.run(text[]) SET search_path = %s', v_path);
+    EXECUTE pg_catalog.format('GRANT CREATE ON SCHEMA dramac_ddl TO %I', v_owner);
+    EXECUTE pg_catalog.format('ALTER FUNCTION dramac_ddl.run(text[]) OWNER TO %I', v_owner);
+    -- The owner role owns the function it runs in, so a statement could make it SECURITY INVOKER,
+    -- replace it, rename it, grant it to others or tie it to an extension: once the call returns,
+    -- the function must still be this one, unchanged.
+    v_exec_sig := ${SQL_DDL_RUNNER_SIGNATURE};
     -- The statements: SQL text each, no bind parameters.
     FOR v_stmt IN SELECT value FROM pg_catalog.jsonb_array_elements(coalesce(p_plan -> 'statements', '[]'::jsonb)) LOOP
       v_sql := CASE WHEN pg_catalog.jsonb_typeof(v_stmt) = 'object' THEN v_stmt ->> 'sql' END;
@@ -441,9 +325,8 @@ BEGIN
     -- Everything from here to the end-state check runs guarded: on any failure, what the
     -- statements left in the session that the rollback would not undo is undone first.
     BEGIN
-      EXECUTE pg_catalog.format('SELECT %s($1)', v_exec) USING v_sqls INTO v_i;
-    IF (SELECT ROW(p.prosecdef, p.proowner, p.proconfig, p.prosrc, p.proacl)::text
-        FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) IS DISTINCT FROM v_exec_sig THEN
+      v_i := dramac_ddl.run(v_sqls);
+    IF ${SQL_DDL_RUNNER_SIGNATURE} IS DISTINCT FROM v_exec_sig THEN
       RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the plan''s statements changed the function they run in';
     END IF;
     -- Session state a rollback would not undo (session-level advisory locks, prepared statements)
@@ -476,7 +359,16 @@ BEGIN
       PERFORM public.dramac_undo_session_residue(v_locks, v_prepared);
       RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_msg, DETAIL = coalesce(v_detail, ''), HINT = coalesce(v_hint, '');
     END;
-    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s(text[])', v_exec);
+    -- The runner back to rest: owned by dramac_platform (it then runs nothing), its schema closed
+    -- to the module again and holding nothing but the runner.
+    ALTER FUNCTION dramac_ddl.run(text[]) OWNER TO dramac_platform;
+    EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA dramac_ddl FROM %I', v_owner);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+               WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+                 AND d.refobjid = 'dramac_ddl'::pg_catalog.regnamespace::oid
+                 AND NOT (d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = v_exec_oid)) THEN
+      RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the plan''s statements created objects in the schema of the platform''s DDL runner (dramac_ddl)';
+    END IF;
     IF v_strategy = 'prefix' THEN
       EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA public FROM %I', v_owner);
     END IF;
@@ -536,7 +428,122 @@ BEGIN
   END IF;
 END
 $fn$;
+`;
 
+/**
+ * Applying a module's DDL with least privilege, then proving the end state.
+ *
+ * `public.dramac_apply_module_change(mode, plan, ...)` is the one body behind
+ * `dramac_apply_module_plan` (install), `dramac_apply_module_upgrade` and
+ * `dramac_apply_module_repair`. It runs as `dramac_platform` (owner of the platform functions; not a
+ * superuser; no BYPASSRLS; nobody logs in as it or is a member of it but the migration user) and:
+ *
+ * 1. checks the plan's identity (module id, short id, strategy, version) and mode against the registry;
+ * 2. takes the fixed platform steps itself, with no caller-supplied SQL: the module's roles
+ *    (`modrole_<id>` for data, `modadmin_<id>` for the server-only admin client, `modowner_<id>`
+ *    which owns the module's objects), their memberships, the module schema;
+ * 3. runs the plan's statements through `dramac_ddl.run`, a SECURITY DEFINER function whose owner
+ *    `modowner_<id>` is for this call only (see sql-ddl-runner.ts): the statements run with the privileges of that
+ *    role alone, which owns nothing but this module's objects, can read no other table, bypasses no
+ *    policy, creates no role and grants no membership. PostgreSQL itself refuses everything else;
+ *    nothing here looks at the SQL text;
+ * 4. refuses a change of the session's state (settings, advisory locks, listeners, prepared
+ *    statements, cursors) made by those statements;
+ * 5. proves the end state with `dramac_verify_module_state` and writes the registry, the version
+ *    history and the event log, in the same transaction.
+ *
+ * Static, checked-in SQL: nothing in it comes from input; names are derived from the checked
+ * short id and quoted with `format('%I')`.
+ */
+export const SQL_APPLY_MODULE_CHANGE = `
+-- The platform's advisory lock keys, salted with a secret only the platform reads: a statement
+-- of a module (or anyone else) cannot take them at session level and block provisioning.
+CREATE OR REPLACE FUNCTION dramac.lock_key(p_name text) RETURNS integer
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT pg_catalog.hashtext(p_name || (SELECT s.value FROM dramac.platform_secrets s WHERE s.name = 'lock_salt'))
+$fn$;
+
+-- Takes one module's advisory lock for the rest of the transaction: the lock provisioning,
+-- upgrades, repairs and deprovisioning take, for site installs and uninstalls to wait on.
+CREATE OR REPLACE FUNCTION public.dramac_lock_module(p_short text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF p_short IS NULL OR p_short !~ '^[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('%L is not a module short id', p_short);
+  END IF;
+  PERFORM pg_catalog.pg_advisory_xact_lock(dramac.lock_key('dramac.module'), pg_catalog.hashtext(p_short));
+END
+$fn$;
+
+-- Creates a module role if it is missing. On PostgreSQL 16+ the creating role (dramac_platform)
+-- receives ADMIN OPTION on it; for the owner role it also needs SET and INHERIT, so that it can
+-- hand objects to it and act as their owner.
+CREATE OR REPLACE FUNCTION public.dramac_ensure_module_role(p_role text, p_inherit boolean, p_platform_acts_as boolean)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF p_role !~ '^mod(role|admin|owner|visitor)_[a-f0-9]{8}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'DM001', MESSAGE = pg_catalog.format('%L is not a module role name', p_role);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = p_role) THEN
+    EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN %s', p_role, CASE WHEN p_inherit THEN 'INHERIT' ELSE 'NOINHERIT' END);
+  END IF;
+  IF p_platform_acts_as AND NOT pg_catalog.pg_has_role(current_user, p_role, 'USAGE') THEN
+    IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
+      EXECUTE pg_catalog.format('GRANT %I TO %I WITH INHERIT TRUE, SET TRUE', p_role, current_user);
+    ELSE
+      EXECUTE pg_catalog.format('GRANT %I TO %I', p_role, current_user);
+    END IF;
+  END IF;
+END
+$fn$;
+
+-- Undoes what a module's statements left in the calling session that a rollback would not undo
+-- (advisory locks held at session level, prepared statements), given what was there before, and
+-- says what it found.
+CREATE OR REPLACE FUNCTION public.dramac_undo_session_residue(p_locks text[], p_prepared text[])
+RETURNS text[]
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_found text[] := '{}';
+  v_lock record;
+  v_name text;
+BEGIN
+  FOR v_lock IN
+    SELECT l.classid, l.objid, l.objsubid, l.mode FROM pg_catalog.pg_locks l
+    WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'advisory'
+      AND l.classid::text || '/' || l.objid::text || '/' || l.objsubid::text || '/' || l.mode <> ALL (coalesce(p_locks, '{}'))
+  LOOP
+    v_found := v_found || 'an advisory lock'::text;
+    BEGIN
+      -- A lock taken several times is held until unlocked as many times; a transaction-level
+      -- one cannot be unlocked (it goes with the rollback).
+      LOOP
+        EXIT WHEN NOT CASE
+          WHEN v_lock.objsubid = 1 AND v_lock.mode = 'ShareLock'
+            THEN pg_catalog.pg_advisory_unlock_shared((v_lock.classid::bigint << 32) | v_lock.objid::bigint)
+          WHEN v_lock.objsubid = 1
+            THEN pg_catalog.pg_advisory_unlock((v_lock.classid::bigint << 32) | v_lock.objid::bigint)
+          WHEN v_lock.mode = 'ShareLock'
+            THEN pg_catalog.pg_advisory_unlock_shared(v_lock.classid::int, v_lock.objid::int)
+          ELSE pg_catalog.pg_advisory_unlock(v_lock.classid::int, v_lock.objid::int) END;
+      END LOOP;
+    EXCEPTION WHEN others THEN NULL;
+    END;
+  END LOOP;
+  FOR v_name IN SELECT p.name FROM pg_catalog.pg_prepared_statements p WHERE p.name <> ALL (coalesce(p_prepared, '{}')) LOOP
+    v_found := v_found || 'a prepared statement'::text;
+    EXECUTE pg_catalog.format('DEALLOCATE %I', v_name);
+  END LOOP;
+  RETURN v_found;
+END
+$fn$;
+
+${SQL_APPLY_MODULE_CHANGE_FUNCTION}
 CREATE OR REPLACE FUNCTION public.dramac_apply_module_plan(
   p_plan jsonb, p_definition jsonb, p_checksum text, p_module_type text, p_actor text DEFAULT NULL,
   p_lock_timeout_ms integer DEFAULT 5000, p_lock_wait_ms integer DEFAULT 60000

@@ -4,6 +4,7 @@
  * left behind. Assertions are on these facts, never on an error code.
  */
 import { type Kysely, sql } from 'kysely';
+import { SQL_DDL_RUNNER } from '../../src/platform/sql-ddl-runner';
 
 /** Whether `member` may act as `role` (direct or indirect membership); false when either is missing. */
 export async function isMember(db: Kysely<any>, member: string, role: string): Promise<boolean> {
@@ -321,6 +322,46 @@ export async function routinesOf(db: Kysely<any>, shortId: string): Promise<stri
     select 'default privileges of ' || pg_catalog.pg_get_userbyid(d.defaclrole) || ': ' || d.defaclacl::text
       from pg_catalog.pg_default_acl d
       where d.defaclrole in (select oid from r) or d.defaclacl::text ~ ${`mod[a-z]*_${shortId}=`}
+    order by 1`.execute(db);
+  return rows.map((r) => r.x);
+}
+
+/** The body of `dramac_ddl.run` exactly as platform migration 10 creates it. */
+const RUNNER_SOURCE = (() => {
+  const m = /AS \$fn\$([\s\S]*?)\$fn\$;/.exec(SQL_DDL_RUNNER);
+  if (!m?.[1]) throw new Error('no function body in SQL_DDL_RUNNER');
+  return m[1];
+})();
+
+/**
+ * Everything wrong with the platform's DDL runner at rest (see sql-ddl-runner.ts): it must be the
+ * one function in its schema, owned by dramac_platform, SECURITY DEFINER, with its own body, no
+ * privilege for anyone but its owner, no comment, no dependency but its schema, and the schema
+ * closed to every module role. Empty when all is as migration 10 left it.
+ */
+export async function runnerProblems(db: Kysely<any>): Promise<string[]> {
+  const { rows } = await sql<{ x: string }>`
+    with fn as (select p.* from pg_catalog.pg_proc p where p.oid = to_regprocedure('dramac_ddl.run(text[])'))
+    select 'missing' as x where not exists (select 1 from fn)
+    union all select 'owner ' || pg_get_userbyid(proowner) from fn where pg_get_userbyid(proowner) <> 'dramac_platform'
+    union all select 'security invoker' from fn where not prosecdef
+    union all select 'body changed' from fn where prosrc <> ${RUNNER_SOURCE}
+    union all select 'privileges ' || coalesce(proacl::text, 'default (PUBLIC)') from fn
+      where proacl is null or proacl::text <> '{dramac_platform=X/dramac_platform}'
+    union all select 'settings ' || proconfig::text from fn
+      where proconfig is null or array_length(proconfig, 1) <> 1 or proconfig[1] !~ '^search_path=pg_catalog, (.*, )?pg_temp$'
+    union all select 'comment ' || d.description from pg_catalog.pg_description d, fn
+      where d.objoid = fn.oid and d.classoid = 'pg_catalog.pg_proc'::regclass
+    union all select 'depends on ' || pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid) from pg_catalog.pg_depend d, fn
+      where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = fn.oid
+        and not (d.refclassid = 'pg_catalog.pg_namespace'::regclass and d.refobjid = fn.pronamespace)
+        and not (d.refclassid = 'pg_catalog.pg_language'::regclass and d.refobjid = fn.prolang)
+    union all select 'in its schema: ' || pg_describe_object(d.classid, d.objid, d.objsubid) from pg_catalog.pg_depend d
+      where d.refclassid = 'pg_catalog.pg_namespace'::regclass and d.refobjid = to_regnamespace('dramac_ddl')
+        and d.objid is distinct from to_regprocedure('dramac_ddl.run(text[])')::oid
+    union all select 'schema privilege ' || a.privilege_type || ' of ' || pg_get_userbyid(a.grantee)
+      from pg_catalog.pg_namespace n, aclexplode(n.nspacl) a
+      where n.nspname = 'dramac_ddl' and pg_get_userbyid(a.grantee) not in ('dramac_platform', pg_get_userbyid(n.nspowner))
     order by 1`.execute(db);
   return rows.map((r) => r.x);
 }

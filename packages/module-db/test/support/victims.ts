@@ -29,6 +29,7 @@ import {
   relationsOf,
   roleAttributes,
   routinesOf,
+  runnerProblems,
   triggersOf,
 } from './end-state';
 
@@ -473,6 +474,9 @@ export async function expectContained(
     await routinesOf(db, m.short),
     'functions, types or default privileges of the module',
   ).toEqual([]);
+
+  // The function every module's statements run in is back at rest, unchanged (migration 10).
+  expect(await runnerProblems(db), "the platform's DDL runner").toEqual([]);
 
   if (options.install && !a.ok) {
     expect(await leftovers(db, m.short), 'left behind by a refused install').toEqual([]);
