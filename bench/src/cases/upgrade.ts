@@ -3,12 +3,14 @@
  * writer inserts through the SDK in a loop: how long the upgrade takes and how long the writer is
  * blocked.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { provisionModuleDatabase } from '@dramac/module-db';
-import { createPostgresTransport } from '@dramac/module-db/postgres';
-import { createDatabaseSDK } from '@dramac/module-sdk';
 import type { Kysely } from 'kysely';
 import type { BigData } from '../big-data';
-import { bigModule, bigModuleColumns, bigModuleIndex } from '../modules';
+import { runWorker } from '../child';
+import { bigModuleColumns, bigModuleIndex } from '../modules';
 import { ms, type Section, type TargetResult, table } from '../report';
 import { median, nowMs } from '../stats';
 
@@ -22,33 +24,48 @@ interface Write {
 
 export async function upgradeCase(
   db: Kysely<any>,
-  writerDb: Kysely<any>,
+  writerUrl: string,
   data: BigData,
 ): Promise<Section> {
   const started = nowMs();
-  const writer = createDatabaseSDK({
-    definition: bigModule(data.moduleId),
-    siteId: data.platform.sites[0] as string,
-    userId: data.platform.userId,
-    transport: createPostgresTransport(writerDb),
-  });
+  // The writer runs in a child process (workers/upgrade-writer.ts): in this one, a collection of
+  // the heap the earlier cases left would stall a write for tens of milliseconds and be counted
+  // as blocked by the upgrade. Both processes read the same monotonic clock.
+  const dir = mkdtempSync(join(tmpdir(), 'dramac-bench-writer-'));
+  const stopFile = join(dir, 'stop');
   const writes: Write[] = [];
-  let stop = false;
-  const loop = (async () => {
-    let i = 0;
-    while (!stop) {
-      const start = nowMs();
-      await writer.createOne('items', { title: `concurrent ${i++}` });
-      writes.push({ start, end: nowMs() });
-    }
-  })();
+  let ready: () => void = () => undefined;
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  const loop = runWorker(
+    'upgrade-writer.ts',
+    {
+      url: writerUrl,
+      moduleId: data.moduleId,
+      siteId: data.platform.sites[0],
+      userId: data.platform.userId,
+      stopFile,
+    },
+    (message) => {
+      if (message.kind === 'ready') ready();
+      if (message.kind === 'writes') {
+        for (const [start, end] of message.writes as [number, number][])
+          writes.push({ start, end });
+      }
+    },
+  );
+  loop.catch(() => ready());
+  await isReady;
   const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
   const results: string[][] = [];
   const targets: TargetResult[] = [];
   // The writer stops however the upgrades end: a failed upgrade is reported, not hidden behind
   // the writer's own error once the run closes its pool.
   try {
-    await sleep(1500);
+    // Warm: a hundred writes done (the child's first calls load code), then a second more.
+    for (let waited = 0; writes.length < 100 && waited < 30_000; waited += 100) await sleep(100);
+    await sleep(1000);
     for (const [label, definition] of [
       [
         'add 2 columns (nullable text; integer default 0 not null)',
@@ -91,13 +108,14 @@ export async function upgradeCase(
       );
     }
   } finally {
-    stop = true;
+    writeFileSync(stopFile, '');
     await loop.catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
   }
   return {
     title: `Additive upgrade of a module with ${data.itemsRows.toLocaleString('en-US')} rows`,
     intro: [
-      `\`items\` holds ${data.itemsRows.toLocaleString('en-US')} rows (plus the concurrent writes). A writer inserts one row at a time through the SDK (site 0, its own pool) for the whole case; \`provisionModuleDatabase\` upgrades the module (\`dramac_apply_module_upgrade\`, one transaction, \`lock_timeout\` 5 s with retries); the new index is then built online (\`CREATE INDEX CONCURRENTLY\` as the module's owner role, statements written by the database, the end state proven after), so "upgrade ms" of that row includes the whole build. "Blocked" is the longest write that overlapped the upgrade minus the writer's median over the second before.`,
+      `\`items\` holds ${data.itemsRows.toLocaleString('en-US')} rows (plus the concurrent writes). A writer inserts one row at a time through the SDK (site 0, its own pool, in a child process of its own) for the whole case; \`provisionModuleDatabase\` upgrades the module (\`dramac_apply_module_upgrade\`, one transaction, \`lock_timeout\` 5 s with retries); the new index is then built online (\`CREATE INDEX CONCURRENTLY\` as the module's owner role, statements written by the database, the end state proven after), so "upgrade ms" of that row includes the whole build. "Blocked" is the longest write that overlapped the upgrade minus the writer's median over the second before.`,
     ],
     rows: [],
     extra: [
