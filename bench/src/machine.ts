@@ -3,7 +3,11 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { type Kysely, sql } from 'kysely';
 
-export async function describeMachine(db: Kysely<any>, serverKind: string): Promise<string[][]> {
+export async function describeMachine(
+  db: Kysely<any>,
+  serverKind: string,
+  storage: string,
+): Promise<string[][]> {
   const { rows } = await sql<Record<string, string>>`
     select version() as version,
       current_setting('shared_buffers') as shared_buffers,
@@ -36,6 +40,7 @@ export async function describeMachine(db: Kysely<any>, serverKind: string): Prom
     ],
     ['Node.js', process.version],
     ['PostgreSQL', `${pg.version} (${serverKind})`],
+    ['PostgreSQL data directory', storage],
     [
       'PostgreSQL settings',
       `shared_buffers ${pg.shared_buffers}, work_mem ${pg.work_mem}, fsync ${pg.fsync}, synchronous_commit ${pg.synchronous_commit}, jit ${pg.jit}`,

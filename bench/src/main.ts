@@ -67,7 +67,7 @@ const log = (line: string) =>
 
 log(`mode ${config.mode}; report -> ${out}`);
 const server = await startServer();
-log(`PostgreSQL: ${server.kind}`);
+log(`PostgreSQL: ${server.kind}, data in ${server.storage}`);
 const databases: { drop(): Promise<void> }[] = [];
 const sections = new Map<number, Section>();
 let machine: string[][] = [];
@@ -78,7 +78,7 @@ try {
   const pool = new pg.Pool({ connectionString: data.url, max: 4 });
   pool.on('error', () => undefined);
   const db = connect(data.url, 4);
-  machine = await describeMachine(db, server.kind);
+  machine = await describeMachine(db, server.kind, server.storage);
   try {
     if (wanted(1)) {
       log('case 1: SDK overhead');
