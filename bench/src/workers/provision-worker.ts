@@ -170,9 +170,6 @@ async function milestone(n: number): Promise<void> {
     deprovision.push(await deprovisionOne(id));
   }
   const proof = await proofTimes(probes);
-    process.stderr.write(
-      `[raw ${n}] ddl ${rawDdl.map((x) => x.toFixed(1)).join(' ')} | prov ${provision.map((x) => x.toFixed(0)).join(' ')}\n`,
-    );
   report({
     type: 'milestone',
     n,
