@@ -196,6 +196,12 @@ export async function provisioningScale(
       figure: `${ratio(rN.provision)} (${ms(last)} ms vs ${ms(median(lastM.rawDdl))} ms; at 1 module ${ratio(r1.provision)})`,
     },
     {
+      target:
+        "the end-state proof alone against the raw DDL at 1 module (reported: issue 17's 1.5x target above is kept as written but not held, since DESIGN.md requires this proof before commit; see docs/status.md)",
+      met: null,
+      figure: `${ratio(median(firstM.proofAfterSchemaChange) / median(firstM.rawDdl))} (${ms(median(firstM.proofAfterSchemaChange))} ms vs ${ms(median(firstM.rawDdl))} ms; ${ms(median(firstM.proofCached))} ms with its plans cached)`,
+    },
+    {
       target: `that ratio at ${lastM.n} modules within ${FLAT}x of the ratio at 1 module`,
       met: rN.provision / r1.provision <= FLAT,
       figure: `${ratio(rN.provision / r1.provision)} (${ratio(r1.provision)} -> ${ratio(rN.provision)})`,
