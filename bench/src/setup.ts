@@ -42,17 +42,11 @@ function freeBytes(dir: string): number {
  * shifted every provisioning ratio. In memory, what remains is the work PostgreSQL does.
  */
 function benchDataDir(): { dir: string | undefined; storage: string } {
+  const name = `dramac-bench-${process.pid}-${randomBytes(3).toString('hex')}`;
   const given = process.env.DRAMAC_BENCH_DATA_DIR;
-  if (given)
-    return {
-      dir: join(given, `dramac-bench-${process.pid}-${randomBytes(3).toString('hex')}`),
-      storage: given,
-    };
+  if (given) return { dir: join(given, name), storage: given };
   if (existsSync('/dev/shm') && freeBytes('/dev/shm') >= 8 * 1024 ** 3) {
-    return {
-      dir: join('/dev/shm', `dramac-bench-${process.pid}-${randomBytes(3).toString('hex')}`),
-      storage: 'memory (tmpfs /dev/shm)',
-    };
+    return { dir: join('/dev/shm', name), storage: 'memory (tmpfs /dev/shm)' };
   }
   return { dir: undefined, storage: `disk (${tmpdir()})` };
 }

@@ -292,7 +292,10 @@ BEGIN
         FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) THEN
       RAISE EXCEPTION USING ERRCODE = 'DM004', MESSAGE = 'the platform''s DDL runner dramac_ddl.run(text[]) is not as platform migration 10 left it: run migratePlatform';
     END IF;
-    EXECUTE pg_catalog.format('ALTER FUNCTION dramac_ddl.run(text[]) SET search_path = %s', v_path);
+    -- Set again only when it changed (citext installed or moved since the last call).
+    IF (SELECT p.proconfig IS DISTINCT FROM ARRAY['search_path=' || v_path] FROM pg_catalog.pg_proc p WHERE p.oid = v_exec_oid) THEN
+      EXECUTE pg_catalog.format('ALTER FUNCTION dramac_ddl.run(text[]) SET search_path = %s', v_path);
+    END IF;
     EXECUTE pg_catalog.format('GRANT CREATE ON SCHEMA dramac_ddl TO %I', v_owner);
     EXECUTE pg_catalog.format('ALTER FUNCTION dramac_ddl.run(text[]) OWNER TO %I', v_owner);
     -- The owner role owns the function it runs in, so a statement could make it SECURITY INVOKER,
